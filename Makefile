@@ -1,0 +1,117 @@
+# shopd — `make run` to start the demo shop, `make test` to run every test.
+#
+# Variants share the sources and differ only in flags; each builds into its own
+# folder so they never mix objects:
+#   build/release  the normal build (./shopd is a copy of build/release/shopd)
+#   build/asan     AddressSanitizer + UndefinedBehaviorSanitizer
+#   build/tsan     ThreadSanitizer (the worker and the writer are the threaded parts)
+
+# Debian packages the build and the tests need. `make deps` installs missing ones.
+DEB_PACKAGES := g++ make pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev \
+  libcpp-httplib-dev nlohmann-json3-dev libcli11-dev doctest-dev \
+  libtomlplusplus-dev libcurl4-openssl-dev libssl-dev libhpdf-dev ca-certificates \
+  python3 python3-pytest python3-pytest-timeout python3-pytest-xdist \
+  python3-aiosmtpd python3-prometheus-client
+
+VARIANT ?= release
+BUILD   := build/$(VARIANT)
+PYTHON  := /usr/bin/python3
+
+CXX      ?= g++
+OPT_release := -O2 -g
+OPT_asan    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT_tsan    := -O1 -g -fsanitize=thread
+PKG_CFLAGS   = $(shell pkg-config --cflags cpp-httplib tomlplusplus libcurl 2>/dev/null)
+PKG_LIBS     = $(shell pkg-config --libs cpp-httplib tomlplusplus libcurl 2>/dev/null)
+CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -pthread -MMD -MP -Isrc -I$(BUILD)/gen $(OPT_$(VARIANT)) $(PKG_CFLAGS)
+LDFLAGS  := -pthread $(filter -fsanitize=%,$(OPT_$(VARIANT)))
+LDLIBS    = -lSQLiteCpp -lsqlite3 $(PKG_LIBS) -lhpdf -lcrypto
+
+SRCS       := $(shell find src -name '*.cpp' | sort)
+TEST_SRCS  := $(shell find tests -name '*_test.cpp' | sort)
+OBJS       := $(SRCS:%.cpp=$(BUILD)/obj/%.o)
+TEST_OBJS  := $(TEST_SRCS:%.cpp=$(BUILD)/obj/%.o)
+DEPS_STAMP := build/.deps-ok
+
+.PHONY: all build run test unit e2e asan tsan test-asan test-tsan deps clean bench
+.DEFAULT_GOAL := build
+
+build: shopd
+
+all: $(BUILD)/shopd $(BUILD)/unit_tests
+
+shopd: $(DEPS_STAMP) FORCE
+	@$(MAKE) --no-print-directory VARIANT=release all
+	@cp build/release/shopd shopd.tmp && mv shopd.tmp shopd
+FORCE:
+
+run: shopd
+	./shopd --config shop.toml
+
+# The whole suite: unit tests, black-box tests against ./shopd, then the
+# sanitizer builds over the tests that exercise memory and threads.
+test: shopd
+	build/release/unit_tests
+	$(PYTHON) -m pytest tests/e2e
+	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-tsan
+
+unit: shopd
+	build/release/unit_tests
+
+e2e: shopd
+	$(PYTHON) -m pytest tests/e2e
+
+asan: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory VARIANT=asan all
+
+tsan: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory VARIANT=tsan all
+
+test-asan: asan
+	build/asan/unit_tests
+	SHOPD_BIN=build/asan/shopd $(PYTHON) -m pytest -m sanitize tests/e2e
+
+test-tsan: tsan
+	TSAN_OPTIONS=halt_on_error=1 build/tsan/unit_tests
+	SHOPD_BIN=build/tsan/shopd TSAN_OPTIONS=halt_on_error=1 $(PYTHON) -m pytest -m sanitize tests/e2e
+
+bench: shopd
+	$(PYTHON) bench/run.py
+
+# Installs what is missing; as a non-root user it prints the command instead.
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): Makefile
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "missing Debian packages; run:"; echo "  sudo apt-get install -y" $$missing; exit 1; \
+	  fi; \
+	fi
+	@mkdir -p build && touch $@
+
+$(BUILD)/shopd: $(OBJS) $(BUILD)/obj/main.o
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit_tests: $(OBJS) $(TEST_OBJS) $(BUILD)/obj/tests/doctest_main.o
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# schema.sql is compiled in, so the binary alone is enough to deploy.
+$(BUILD)/gen/schema_sql.inc: schema.sql
+	@mkdir -p $(@D)
+	@{ printf 'R"SQL('; cat $<; printf ')SQL"\n'; } > $@
+
+$(BUILD)/obj/src/store/database.o: $(BUILD)/gen/schema_sql.inc
+
+$(BUILD)/obj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+clean:
+	rm -rf build shopd var/test-*
+
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/obj/main.d

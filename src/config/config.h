@@ -1,0 +1,125 @@
+// The process's configuration, read once from shop.toml at startup. Every key
+// of SPEC section 2 is here; see README "Configuration" for each one.
+//
+// parse_config() is pure: it takes the file's text, the folder relative paths
+// resolve against, and a way to read environment variables, and returns a
+// Config or throws ConfigError naming the first bad key.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shopd {
+
+struct RetryPolicy {
+  int max_attempts = 8;         // total attempts, the first included
+  double base_seconds = 2;      // delay ceiling before attempt n+1 is base * 2^(n-1) ...
+  double max_seconds = 3600;    // ... capped here
+};
+
+struct ProductSeed {
+  std::string sku;
+  std::string name;
+  int64_t price_cents = 0;
+  int64_t stock = 0;
+};
+
+struct Config {
+  std::filesystem::path config_dir;  // where relative paths resolve
+
+  struct Shop {
+    std::string name;
+    std::string currency;         // ISO 4217, upper case
+    std::string public_url = "http://127.0.0.1:8080";
+    std::string address;          // printed on invoices; lines separated by "\n"
+    std::string vat_id;
+  } shop;
+
+  struct Server {
+    std::string host = "127.0.0.1";
+    int port = 8080;
+    int threads = 8;
+    size_t max_body_bytes = 65536;
+    std::vector<std::string> cors_origins;
+    std::string admin_token_env = "SHOPD_ADMIN_TOKEN";
+    int max_queued_writes = 5000;  // beyond this, POST /orders answers 429 (load shedding)
+  } server;
+
+  struct Database {
+    std::filesystem::path path;
+    std::string synchronous = "normal";  // "normal" | "full"
+    int busy_timeout_ms = 5000;
+  } database;
+
+  struct Worker {
+    int concurrency = 16;
+    int lease_seconds = 120;
+    int shutdown_grace_seconds = 10;  // SIGTERM: running jobs get this long to finish
+  } worker;
+
+  struct Retry {
+    RetryPolicy defaults;
+    // Overrides keyed by job kind ("payment.charge") or kind family ("payment").
+    std::map<std::string, RetryPolicy> overrides;
+    // The policy for one job kind: exact kind, then family, then the defaults.
+    const RetryPolicy& for_kind(const std::string& kind) const;
+  } retry;
+
+  struct Payment {
+    std::string provider = "test";  // "test" | "stripe"
+    int test_latency_ms = 0;
+    std::string api_base = "https://api.stripe.com";
+    std::string secret_key_env = "STRIPE_SECRET_KEY";
+    std::string secret_key;         // resolved from secret_key_env (stripe only)
+    int timeout_seconds = 30;
+  } payment;
+
+  struct Email {
+    std::string transport = "file";  // "file" | "smtp"
+    std::filesystem::path dir;
+    std::string from = "Shop <orders@shop.example>";
+    std::string smtp_url;
+    std::string username_env = "SMTP_USERNAME";
+    std::string password_env = "SMTP_PASSWORD";
+    std::string username;  // resolved from the environment
+    std::string password;
+    int timeout_seconds = 30;
+  } email;
+
+  struct Invoice {
+    std::filesystem::path dir;
+    std::string prefix = "INV-";
+    double tax_rate_percent = 0;  // prices include this tax; 0 prints no tax line
+  } invoice;
+
+  struct Alerts {
+    std::string webhook_url;
+    std::string email;
+    int timeout_seconds = 10;
+  } alerts;
+
+  struct Retention {
+    int done_job_days = 30;  // done jobs and their attempts are pruned after this
+  } retention;
+
+  std::vector<ProductSeed> products;
+};
+
+using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
+
+std::optional<std::string> process_env(const std::string& name);
+
+// Throws ConfigError.
+Config parse_config(const std::string& toml_text, const std::filesystem::path& config_dir,
+                    const GetEnv& env = process_env);
+// Reads the file, then parse_config. Throws ConfigError (key "config" when the file can't be read).
+Config load_config(const std::filesystem::path& file, const GetEnv& env = process_env);
+
+// The admin token, read from the environment at call time; empty means the admin API is off.
+std::string admin_token(const Config& config, const GetEnv& env = process_env);
+
+}  // namespace shopd

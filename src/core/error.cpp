@@ -1,0 +1,55 @@
+#include "core/error.h"
+
+#include <string_view>
+
+namespace shopd {
+
+namespace {
+
+constexpr size_t kBodyExcerptBytes = 500;
+
+// Keeps the path from "src/" on, so records do not depend on the build machine.
+std::string_view project_relative(std::string_view file) {
+  const auto pos = file.rfind("src/");
+  return pos == std::string_view::npos ? file : file.substr(pos);
+}
+
+}  // namespace
+
+std::string where_of(const std::source_location& loc) {
+  return std::string(project_relative(loc.file_name())) + ":" + std::to_string(loc.line()) + " " +
+         loc.function_name();
+}
+
+JobError JobError::transient(std::string code, std::string message, std::source_location loc) {
+  return JobError{Kind::Transient, std::move(code), std::move(message), 0, std::nullopt, "", where_of(loc)};
+}
+
+JobError JobError::permanent(std::string code, std::string message, std::source_location loc) {
+  return JobError{Kind::Permanent, std::move(code), std::move(message), 0, std::nullopt, "", where_of(loc)};
+}
+
+JobError& JobError::with_body(std::string_view body) {
+  body_excerpt = std::string(utf8_prefix(body, kBodyExcerptBytes));
+  return *this;
+}
+
+std::string_view utf8_prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  // Step back to the lead byte of the sequence the cut falls in; drop that
+  // sequence if the cut leaves it incomplete.
+  size_t lead = end;
+  while (lead > 0 && (static_cast<unsigned char>(text[lead - 1]) & 0xC0) == 0x80) --lead;
+  if (lead > 0) {
+    const auto b = static_cast<unsigned char>(text[lead - 1]);
+    const size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+    if (end - (lead - 1) < need) end = lead - 1;
+  }
+  return text.substr(0, end);
+}
+
+ConfigError::ConfigError(std::string k, std::string message)
+    : std::runtime_error(k.empty() ? message : k + ": " + message), key(std::move(k)) {}
+
+}  // namespace shopd

@@ -1,0 +1,78 @@
+// Expected failures are values, not exceptions. Exceptions are reserved for
+// what nobody can handle locally (SQLite busy or full, a bug); they are caught
+// in two places only: the HTTP exception handler (503) and the worker loop.
+#pragma once
+
+#include <optional>
+#include <source_location>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace shopd {
+
+// Why a job attempt failed. Transient errors are retried with backoff;
+// permanent errors go straight to the failure hook. Providers classify by the
+// protocol (HTTP status, Stripe error type, SMTP reply code), never by
+// matching message text.
+struct JobError {
+  enum class Kind { Transient, Permanent };
+
+  Kind kind = Kind::Transient;
+  std::string code;            // short machine name: "card_declined", "timeout", "smtp_451"
+  std::string message;         // for humans, safe to show the owner
+  int provider_status = 0;     // HTTP status or SMTP reply code, 0 when none
+  std::optional<int> retry_after_seconds;  // the provider's Retry-After, if it sent one
+  std::string body_excerpt;    // start of the provider's answer, for the failure record
+  std::string where;           // "src/providers/payment_stripe.cpp:88 charge" — where it was raised
+
+  static JobError transient(std::string code, std::string message,
+                            std::source_location loc = std::source_location::current());
+  static JobError permanent(std::string code, std::string message,
+                            std::source_location loc = std::source_location::current());
+
+  bool is_permanent() const { return kind == Kind::Permanent; }
+  JobError& with_status(int status) { provider_status = status; return *this; }
+  JobError& with_body(std::string_view body);
+  JobError& with_retry_after(std::optional<int> seconds) { retry_after_seconds = seconds; return *this; }
+};
+
+std::string where_of(const std::source_location& loc);
+
+// The longest prefix of `text` of at most `max_bytes` that does not cut a
+// UTF-8 sequence in half.
+std::string_view utf8_prefix(std::string_view text, size_t max_bytes);
+
+// A value or the JobError that prevented it.
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(JobError error) : v_(std::move(error)) {}  // NOLINT
+  bool ok() const { return v_.index() == 0; }
+  const T& value() const { return std::get<0>(v_); }
+  T& value() { return std::get<0>(v_); }
+  const JobError& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, JobError> v_;
+};
+
+// One input of a request is wrong. `field` is a path into the JSON body, such
+// as "items[0].qty"; `code` is one of the SPEC's error codes.
+struct FieldError {
+  int http_status = 400;
+  std::string code;
+  std::string message;
+  std::string field;
+};
+
+// One line that names the offending key: "retry.base_seconds: must be > 0 (got -1)".
+struct ConfigError : std::runtime_error {
+  ConfigError(std::string key, std::string message);
+  std::string key;
+};
+
+}  // namespace shopd

@@ -1,0 +1,37 @@
+// Structured logs: one JSON object per line on stderr, with `ts`, `level`,
+// `msg` and whatever fields apply (request_id, order_id, job_id, kind,
+// attempt, duration_ms, ...).
+//
+// Privacy is enforced here as a last line of defence: any string field that
+// looks like an email address is masked (a***@example.com) and anything that
+// looks like a card token or an API secret (pm_..., sk_..., Bearer ...) is
+// replaced by "[redacted]". Callers should still not pass such values.
+//
+// Thread-safe; each line is written with one write(2).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace shopd::log {
+
+enum class Level { debug, info, warn, error, critical };
+
+void set_min_level(Level level);
+void write(Level level, std::string_view msg, nlohmann::json fields = nlohmann::json::object());
+
+inline void debug(std::string_view msg, nlohmann::json f = nlohmann::json::object()) { write(Level::debug, msg, std::move(f)); }
+inline void info(std::string_view msg, nlohmann::json f = nlohmann::json::object()) { write(Level::info, msg, std::move(f)); }
+inline void warn(std::string_view msg, nlohmann::json f = nlohmann::json::object()) { write(Level::warn, msg, std::move(f)); }
+inline void error(std::string_view msg, nlohmann::json f = nlohmann::json::object()) { write(Level::error, msg, std::move(f)); }
+inline void critical(std::string_view msg, nlohmann::json f = nlohmann::json::object()) { write(Level::critical, msg, std::move(f)); }
+
+// "ann@example.com" -> "a***@example.com"
+std::string mask_email(std::string_view email);
+// Applies the masking rules above to one string value.
+std::string redact(std::string_view value);
+// The line `write` would print, without the newline (for tests).
+std::string format_line(Level level, std::string_view msg, const nlohmann::json& fields, std::string_view ts);
+
+}  // namespace shopd::log

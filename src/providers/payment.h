@@ -1,0 +1,52 @@
+// Charging a card. The worker's payment.charge job calls charge(); the
+// implementations are the built-in test mode (no network) and Stripe.
+//
+// Contract for every implementation:
+// - charge() is idempotent per request.idempotency_key: calling it again with
+//   the same key never charges twice (Stripe: the Idempotency-Key header).
+// - Errors are typed: network trouble, timeouts, 409, 429 and 5xx are
+//   Transient (with the provider's Retry-After when sent); declines and other
+//   4xx are Permanent, carrying the provider's code, message, HTTP status and
+//   a body excerpt for the failure record.
+// - Thread-safe: many jobs charge at once.
+// - Returns promptly (a Transient "cancelled" error) once `cancel` is requested.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "core/cancel.h"
+#include "core/error.h"
+
+namespace shopd {
+
+struct ChargeRequest {
+  std::string order_id;
+  int64_t amount_cents = 0;
+  std::string currency;         // ISO 4217 as configured ("EUR"); Stripe gets it lower case
+  std::string payment_method;   // Stripe PaymentMethod id, "pm_..."
+  std::string idempotency_key;  // stable per order
+  int attempt = 1;              // 1-based attempt number of the job
+};
+
+struct Charge {
+  std::string payment_intent_id;  // "pi_..."
+  std::string status;             // "succeeded"
+};
+
+class PaymentProvider {
+ public:
+  virtual ~PaymentProvider() = default;
+  virtual Result<Charge> charge(const ChargeRequest& request, const Cancel& cancel) = 0;
+};
+
+// Test mode knows pm_card_visa (succeeds), pm_card_chargeDeclined (permanent
+// decline) and pm_card_transient (transient failure on attempts 1 and 2, then
+// success); any other token is a permanent "resource_missing", as Stripe would answer.
+std::unique_ptr<PaymentProvider> make_test_payment(int latency_ms);
+std::unique_ptr<PaymentProvider> make_stripe_payment(const Config::Payment& config);
+std::unique_ptr<PaymentProvider> make_payment_provider(const Config::Payment& config);
+
+}  // namespace shopd

@@ -1,0 +1,45 @@
+#include "store/store.h"
+
+#include "store/database.h"
+
+namespace shopd::store {
+
+Store::Store(const StoreOptions& options) : options_(options) {
+  if (options_.path.has_parent_path()) std::filesystem::create_directories(options_.path.parent_path());
+  auto conn = std::make_unique<Connection>(options_.path, Connection::Mode::ReadWrite,
+                                           options_.busy_timeout_ms, options_.synchronous);
+  migrate(*conn);
+  writer_ = std::make_unique<Writer>(std::move(conn), options_.max_queued_writes);
+}
+
+Store::~Store() { writer_->stop(); }
+
+std::unique_ptr<Connection> Store::take_reader() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return !idle_readers_.empty() || readers_open_ < options_.readers; });
+  if (!idle_readers_.empty()) {
+    auto conn = std::move(idle_readers_.back());
+    idle_readers_.pop_back();
+    return conn;
+  }
+  ++readers_open_;
+  lock.unlock();
+  try {
+    return std::make_unique<Connection>(options_.path, Connection::Mode::ReadOnly, options_.busy_timeout_ms);
+  } catch (...) {
+    std::lock_guard relock(mu_);
+    --readers_open_;
+    cv_.notify_one();
+    throw;
+  }
+}
+
+void Store::give_back(std::unique_ptr<Connection> conn) {
+  {
+    std::lock_guard lock(mu_);
+    idle_readers_.push_back(std::move(conn));
+  }
+  cv_.notify_one();
+}
+
+}  // namespace shopd::store

@@ -1,0 +1,114 @@
+#include "store/writer.h"
+
+#include "obs/log.h"
+
+namespace shopd::store {
+
+namespace {
+
+// Large enough to amortise a commit, small enough that no caller waits long
+// behind others' work.
+constexpr size_t kMaxBatch = 256;
+
+}  // namespace
+
+Writer::Writer(std::unique_ptr<Connection> conn, size_t max_queued)
+    : conn_(std::move(conn)), max_queued_(max_queued), thread_([this] { loop(); }) {}
+
+Writer::~Writer() { stop(); }
+
+void Writer::set_after_commit(std::function<void()> hook) {
+  std::lock_guard lock(mu_);
+  after_commit_ = std::move(hook);
+}
+
+size_t Writer::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+uint64_t Writer::commits() const {
+  std::lock_guard lock(mu_);
+  return commits_;
+}
+
+void Writer::submit_and_wait(std::function<void(Tx&)> body, bool may_shed) {
+  auto task = std::make_shared<Task>();
+  task->body = std::move(body);
+  auto done = task->done.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) throw WriterStopped();
+    if (may_shed && queue_.size() >= max_queued_) throw WriterOverloaded();
+    queue_.push_back(task);
+  }
+  cv_.notify_one();
+  done.get();  // rethrows the task's or the commit's exception
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::loop() {
+  for (;;) {
+    std::deque<std::shared_ptr<Task>> batch;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is done
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_batch(batch);
+    std::function<void()> hook;
+    {
+      std::lock_guard lock(mu_);
+      ++commits_;
+      hook = after_commit_;
+    }
+    if (hook) hook();
+    // Wake callers only now: their data is committed (or their error is final).
+    for (auto& task : batch) {
+      if (task->error) task->done.set_exception(task->error);
+      else task->done.set_value();
+    }
+  }
+}
+
+void Writer::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
+  Connection& db = *conn_;
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    for (auto& task : batch) {
+      Tx tx(db);
+      db.exec("SAVEPOINT task");
+      try {
+        task->body(tx);
+      } catch (...) {
+        task->error = std::current_exception();
+      }
+      if (task->error || tx.rolled_back()) db.exec("ROLLBACK TO task");
+      db.exec("RELEASE task");
+    }
+    db.exec("COMMIT");
+  } catch (const std::exception& e) {
+    // BEGIN, a savepoint or COMMIT failed (busy past the timeout, disk full,
+    // I/O error): nothing of this batch is stored, so every caller fails.
+    log::error("database transaction failed", {{"error", e.what()}, {"batch", batch.size()}});
+    auto failure = std::current_exception();
+    try { db.exec("ROLLBACK"); } catch (...) {}
+    for (auto& task : batch)
+      if (!task->error) task->error = failure;
+  }
+}
+
+}  // namespace shopd::store

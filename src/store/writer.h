@@ -1,0 +1,126 @@
+// The single writer: every write to the database goes through one thread that
+// owns the only read-write connection of the process.
+//
+// Why: SQLite has one write lock per file. Many threads writing at once means
+// SQLITE_BUSY, retries and convoys exactly when a flash sale needs throughput.
+// Instead, callers hand the writer a function; the writer takes every function
+// queued at that moment, runs each inside its own SAVEPOINT of one shared
+// transaction, commits once (group commit: one fsync for the whole batch under
+// synchronous = full), and only then wakes the callers. A caller therefore
+// never sees "done" before its data is durable, and one caller's failure rolls
+// back only its own savepoint.
+//
+// Threads: run() may be called from any thread except the writer itself.
+// The function passed to run() executes on the writer thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+
+#include "store/connection.h"
+
+namespace shopd::store {
+
+// What a write function sees: the connection, inside a transaction, and a way
+// to undo its own work while still returning a value (e.g. "out of stock").
+class Tx {
+ public:
+  explicit Tx(Connection& conn) : db(conn) {}
+  Connection& db;
+  void rollback() { rollback_ = true; }
+  bool rolled_back() const { return rollback_; }
+
+ private:
+  bool rollback_ = false;
+};
+
+// Thrown by run() when the queue is longer than max_queued (load shedding).
+struct WriterOverloaded : std::runtime_error {
+  WriterOverloaded() : std::runtime_error("write queue full") {}
+};
+
+// Thrown by run() after stop().
+struct WriterStopped : std::runtime_error {
+  WriterStopped() : std::runtime_error("writer stopped") {}
+};
+
+class Writer {
+ public:
+  Writer(std::unique_ptr<Connection> conn, size_t max_queued);
+  ~Writer();
+
+  // Runs fn(Tx&) in the next batch and blocks until that batch committed.
+  // Returns fn's result, or rethrows fn's exception or the commit's.
+  template <class F>
+  auto run(F&& fn) -> std::invoke_result_t<F&, Tx&>;
+
+  // Like run(), but never refused for a long queue: for the worker and admin
+  // paths, which must make progress while intake is being shed.
+  template <class F>
+  auto run_always(F&& fn) -> std::invoke_result_t<F&, Tx&>;
+
+  // Called on the writer thread after every commit (used to wake the worker).
+  void set_after_commit(std::function<void()> hook);
+
+  // Finishes everything queued, then stops the thread. Later run() calls throw WriterStopped.
+  void stop();
+
+  size_t queued() const;
+  // Batches committed so far; /readyz checks that it moves.
+  uint64_t commits() const;
+
+ private:
+  struct Task {
+    std::function<void(Tx&)> body;
+    std::promise<void> done;
+    std::exception_ptr error;
+  };
+
+  void submit_and_wait(std::function<void(Tx&)> body, bool may_shed);
+  void loop();
+  void commit_batch(std::deque<std::shared_ptr<Task>>& batch);
+
+  std::unique_ptr<Connection> conn_;
+  const size_t max_queued_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Task>> queue_;
+  bool stopping_ = false;
+  uint64_t commits_ = 0;
+  std::function<void()> after_commit_;
+  std::thread thread_;
+};
+
+template <class F>
+auto Writer::run(F&& fn) -> std::invoke_result_t<F&, Tx&> {
+  using R = std::invoke_result_t<F&, Tx&>;
+  if constexpr (std::is_void_v<R>) {
+    submit_and_wait([&](Tx& tx) { fn(tx); }, true);
+  } else {
+    std::optional<R> result;
+    submit_and_wait([&](Tx& tx) { result.emplace(fn(tx)); }, true);
+    return std::move(*result);
+  }
+}
+
+template <class F>
+auto Writer::run_always(F&& fn) -> std::invoke_result_t<F&, Tx&> {
+  using R = std::invoke_result_t<F&, Tx&>;
+  if constexpr (std::is_void_v<R>) {
+    submit_and_wait([&](Tx& tx) { fn(tx); }, false);
+  } else {
+    std::optional<R> result;
+    submit_and_wait([&](Tx& tx) { result.emplace(fn(tx)); }, false);
+    return std::move(*result);
+  }
+}
+
+}  // namespace shopd::store
