@@ -5,11 +5,13 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/cancel.h"
 #include "core/error.h"
+#include "core/time.h"
 
 namespace shopd {
 
@@ -34,5 +36,14 @@ Result<HttpResponse> http_send(const HttpRequest& request, const Cancel& cancel)
 
 // What a status means for retrying: 408, 409, 425, 429 and 5xx are Transient; other 4xx Permanent.
 bool is_transient_http_status(int status);
+
+// A Retry-After header value as seconds from `now`: delta-seconds ("120") or
+// an HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT"; a date in the past gives 0).
+// nullopt when the value is neither. Capped at one day.
+std::optional<int> parse_retry_after(std::string_view value, TimePoint now);
+
+// application/x-www-form-urlencoded: "a=1&b=x%20y", names and values
+// percent-encoded (RFC 3986 unreserved characters stay as they are).
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 }  // namespace shopd

@@ -1,0 +1,59 @@
+// What the libcurl users in providers/ (http_client.cpp, mail_smtp.cpp) share:
+// one-time global init, an owning easy handle with the settings every transfer
+// needs, and the mapping of a failed transfer to a JobError.
+//
+// Internal to providers/; nothing outside this folder includes it.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <source_location>
+#include <string>
+
+#include "core/cancel.h"
+#include "core/error.h"
+
+namespace shopd::curl {
+
+// A fresh easy handle with the settings every shopd transfer needs: no
+// signals (we run on worker threads), both timeouts, TLS verified against the
+// system CA store, an error buffer, and a progress callback that aborts the
+// transfer once `cancel` is requested. `cancel` must outlive the handle.
+// Throws std::runtime_error if libcurl cannot allocate a handle.
+class Easy {
+ public:
+  Easy(const Cancel& cancel, int timeout_seconds, int connect_timeout_seconds);
+  Easy(const Easy&) = delete;
+  Easy& operator=(const Easy&) = delete;
+
+  CURL* get() const { return handle_.get(); }
+  // libcurl's detailed message for the last failure ("Failed to connect to ..."),
+  // or curl_easy_strerror(code) when it left none.
+  std::string detail(CURLcode code) const;
+
+ private:
+  std::unique_ptr<CURL, void (*)(CURL*)> handle_;
+  const Cancel& cancel_;
+  char error_buffer_[CURL_ERROR_SIZE] = {};
+
+  static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t);
+};
+
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+
+// Appends one entry; throws std::runtime_error when libcurl cannot allocate.
+void append(Slist& list, const std::string& entry);
+
+// A failed transfer as a JobError, classified by CURLcode (never by message
+// text): "timeout", "dns_failed", "connect_failed", "tls", "cancelled",
+// "connection_lost" and "network" are Transient; a malformed or unsupported
+// URL is Permanent "invalid_url" (a config mistake retrying cannot fix).
+// `where` names the caller.
+JobError transfer_error(CURLcode code, const std::string& detail,
+                        std::source_location loc = std::source_location::current());
+
+}  // namespace shopd::curl
