@@ -15,10 +15,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "core/cancel.h"
 #include "core/error.h"
+#include "providers/http_client.h"
 
 namespace shopd {
 
@@ -47,6 +50,27 @@ class PaymentProvider {
 // success); any other token is a permanent "resource_missing", as Stripe would answer.
 std::unique_ptr<PaymentProvider> make_test_payment(int latency_ms);
 std::unique_ptr<PaymentProvider> make_stripe_payment(const Config::Payment& config);
+// By config.provider ("test" | "stripe"); throws ConfigError for any other name.
 std::unique_ptr<PaymentProvider> make_payment_provider(const Config::Payment& config);
+
+// The test mode's PaymentIntent id for an idempotency key: "pi_test_" + 24 hex
+// digits of its SHA-256, so a re-run of the same order reports the same id.
+std::string test_payment_intent_id(const std::string& idempotency_key);
+
+// The form fields of Stripe's "create and confirm a PaymentIntent" call, in
+// the order they are sent. Redirect-based payment methods are refused
+// (automatic_payment_methods[allow_redirects]=never): the job runs on the
+// server, with nobody there to follow a return_url.
+std::vector<std::pair<std::string, std::string>> stripe_charge_fields(const ChargeRequest& request);
+
+// What a Stripe answer to POST /v1/payment_intents means (pure):
+// - 2xx "succeeded": the Charge. "processing": Transient. "requires_action",
+//   "requires_payment_method", "canceled" (and any other status): Permanent.
+// - An error answer: {"error": {"type", "code", "decline_code", "message"}}.
+//   408, 409, 425, 429 and 5xx are Transient with the Retry-After; other 4xx
+//   are Permanent. The code is Stripe's code (else decline_code, else
+//   "http_<status>") and the message is Stripe's message.
+// Every error carries the HTTP status and a body excerpt.
+Result<Charge> interpret_stripe_response(const HttpResponse& response);
 
 }  // namespace shopd

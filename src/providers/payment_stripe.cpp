@@ -1,0 +1,150 @@
+// Stripe: one call creates and confirms a PaymentIntent. The Idempotency-Key
+// makes a re-run safe: Stripe answers a repeated key with the first answer and
+// never charges twice (a key still in flight gets 409, which we retry).
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "providers/payment.h"
+
+namespace shopd {
+
+namespace {
+
+using nlohmann::json;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string string_at(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+struct StripeError {
+  std::string type;
+  std::string code;
+  std::string decline_code;
+  std::string message;
+};
+
+StripeError stripe_error_of(const json& error) {
+  return {string_at(error, "type"), string_at(error, "code"), string_at(error, "decline_code"),
+          string_at(error, "message")};
+}
+
+std::string code_of(const StripeError& e, const std::string& fallback) {
+  if (!e.code.empty()) return e.code;
+  if (!e.decline_code.empty()) return e.decline_code;
+  return fallback;
+}
+
+Result<Charge> interpret_error(const HttpResponse& r, const json& body) {
+  const StripeError e = stripe_error_of(body.is_object() ? body.value("error", json()) : json());
+  const std::string code = code_of(e, "http_" + std::to_string(r.status));
+  const std::string message =
+      !e.message.empty() ? e.message : "Stripe answered HTTP " + std::to_string(r.status) + ".";
+  if (is_transient_http_status(r.status))
+    return JobError::transient(code, message).with_status(r.status).with_body(r.body).with_retry_after(
+        r.retry_after_seconds);
+  return JobError::permanent(code, message).with_status(r.status).with_body(r.body);
+}
+
+// A confirmed PaymentIntent that did not succeed. Its last_payment_error says
+// why, in the same shape as an error answer.
+Result<Charge> interpret_intent(const HttpResponse& r, const json& intent) {
+  const std::string id = string_at(intent, "id");
+  const std::string status = string_at(intent, "status");
+  if (status == "succeeded" && !id.empty()) return Charge{id, status};
+  if (status == "processing")
+    return JobError::transient("payment_processing", "Stripe is still processing the payment.")
+        .with_status(r.status)
+        .with_body(r.body)
+        .with_retry_after(r.retry_after_seconds);
+
+  const StripeError last = stripe_error_of(intent.value("last_payment_error", json()));
+  if (status == "requires_action")
+    return JobError::permanent("authentication_required",
+                               "The payment needs the customer to authenticate (for example 3-D Secure), "
+                               "which a server-side charge cannot do.")
+        .with_status(r.status)
+        .with_body(r.body);
+  if (status == "requires_payment_method")
+    return JobError::permanent(code_of(last, "payment_failed"),
+                               !last.message.empty() ? last.message : "The payment method was not accepted.")
+        .with_status(r.status)
+        .with_body(r.body);
+  if (status == "canceled")
+    return JobError::permanent("payment_canceled", "The PaymentIntent was canceled.")
+        .with_status(r.status)
+        .with_body(r.body);
+  return JobError::permanent("unexpected_status",
+                             "Stripe answered with PaymentIntent status \"" + status + "\", which shopd does not handle.")
+      .with_status(r.status)
+      .with_body(r.body);
+}
+
+class StripePayment final : public PaymentProvider {
+ public:
+  explicit StripePayment(Config::Payment config) : config_(std::move(config)) {
+    while (!config_.api_base.empty() && config_.api_base.back() == '/') config_.api_base.pop_back();
+  }
+
+  Result<Charge> charge(const ChargeRequest& request, const Cancel& cancel) override {
+    HttpRequest http;
+    http.method = "POST";
+    http.url = config_.api_base + "/v1/payment_intents";
+    http.headers = {{"Authorization", "Bearer " + config_.secret_key},
+                    {"Idempotency-Key", request.idempotency_key},
+                    {"Content-Type", "application/x-www-form-urlencoded"},
+                    {"Accept", "application/json"}};
+    http.body = form_encode(stripe_charge_fields(request));
+    http.timeout_seconds = config_.timeout_seconds;
+    http.connect_timeout_seconds = std::min(10, config_.timeout_seconds);
+
+    auto sent = http_send(http, cancel);
+    if (!sent.ok()) return sent.error();
+    return interpret_stripe_response(sent.value());
+  }
+
+ private:
+  Config::Payment config_;
+};
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> stripe_charge_fields(const ChargeRequest& request) {
+  return {
+      {"amount", std::to_string(request.amount_cents)},
+      {"currency", lower(request.currency)},
+      {"payment_method", request.payment_method},
+      {"confirm", "true"},
+      // Without these, a confirm=true create demands a return_url for the
+      // redirect-based methods a Dashboard may enable.
+      {"automatic_payment_methods[enabled]", "true"},
+      {"automatic_payment_methods[allow_redirects]", "never"},
+      {"metadata[order_id]", request.order_id},
+  };
+}
+
+Result<Charge> interpret_stripe_response(const HttpResponse& response) {
+  const json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (response.status >= 200 && response.status <= 299) {
+    // The charge may have happened; a retry with the same Idempotency-Key finds out safely.
+    if (!body.is_object())
+      return JobError::transient("invalid_response", "Stripe answered 2xx with a body that is not a JSON object.")
+          .with_status(response.status)
+          .with_body(response.body);
+    return interpret_intent(response, body);
+  }
+  return interpret_error(response, body);
+}
+
+std::unique_ptr<PaymentProvider> make_stripe_payment(const Config::Payment& config) {
+  return std::make_unique<StripePayment>(config);
+}
+
+}  // namespace shopd

@@ -1,0 +1,145 @@
+#include <doctest/doctest.h>
+
+#include "providers/payment.h"
+
+using namespace shopd;
+
+namespace {
+
+HttpResponse answer(int status, std::string body, std::optional<int> retry_after = std::nullopt) {
+  return HttpResponse{status, std::move(body), retry_after};
+}
+
+std::string field(const std::vector<std::pair<std::string, std::string>>& fields, const std::string& name) {
+  for (const auto& [k, v] : fields)
+    if (k == name) return v;
+  return "<missing>";
+}
+
+}  // namespace
+
+TEST_SUITE("payment_stripe") {
+  TEST_CASE("a succeeded PaymentIntent is a charge") {
+    auto r = interpret_stripe_response(answer(200, R"({"id":"pi_123","object":"payment_intent","status":"succeeded"})"));
+    REQUIRE(r.ok());
+    CHECK(r.value().payment_intent_id == "pi_123");
+    CHECK(r.value().status == "succeeded");
+  }
+
+  TEST_CASE("a card_error 402 is permanent with Stripe's code, message, status and body") {
+    const std::string body =
+        R"({"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds",)"
+        R"("message":"Your card has insufficient funds."}})";
+    auto r = interpret_stripe_response(answer(402, body));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().is_permanent());
+    CHECK(r.error().code == "card_declined");
+    CHECK(r.error().message == "Your card has insufficient funds.");
+    CHECK(r.error().provider_status == 402);
+    CHECK(r.error().body_excerpt == body);
+    CHECK(r.error().where.find("src/providers/payment_stripe.cpp") == 0);
+  }
+
+  TEST_CASE("a decline without a code uses the decline_code") {
+    auto r = interpret_stripe_response(
+        answer(402, R"({"error":{"type":"card_error","decline_code":"fraudulent","message":"Declined."}})"));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == "fraudulent");
+  }
+
+  TEST_CASE("429 is transient and keeps the Retry-After") {
+    auto r = interpret_stripe_response(
+        answer(429, R"({"error":{"type":"invalid_request_error","code":"rate_limit","message":"Too many requests."}})", 7));
+    REQUIRE_FALSE(r.ok());
+    CHECK_FALSE(r.error().is_permanent());
+    CHECK(r.error().code == "rate_limit");
+    CHECK(r.error().retry_after_seconds == 7);
+    CHECK(r.error().provider_status == 429);
+  }
+
+  TEST_CASE("500 is transient, also when the body is not JSON") {
+    auto r = interpret_stripe_response(answer(500, "<html>Internal Server Error</html>"));
+    REQUIRE_FALSE(r.ok());
+    CHECK_FALSE(r.error().is_permanent());
+    CHECK(r.error().code == "http_500");
+    CHECK(r.error().body_excerpt == "<html>Internal Server Error</html>");
+  }
+
+  TEST_CASE("409 idempotency conflict is transient") {
+    auto r = interpret_stripe_response(answer(
+        409, R"({"error":{"type":"idempotency_error","code":"idempotency_key_in_use","message":"in progress"}})"));
+    REQUIRE_FALSE(r.ok());
+    CHECK_FALSE(r.error().is_permanent());
+    CHECK(r.error().code == "idempotency_key_in_use");
+  }
+
+  TEST_CASE("other 4xx such as a missing PaymentMethod are permanent") {
+    auto r = interpret_stripe_response(answer(
+        400, R"({"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such PaymentMethod"}})"));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().is_permanent());
+    CHECK(r.error().code == "resource_missing");
+    auto unauthorized = interpret_stripe_response(answer(401, R"({"error":{"type":"invalid_request_error","message":"Invalid API Key"}})"));
+    REQUIRE_FALSE(unauthorized.ok());
+    CHECK(unauthorized.error().is_permanent());
+    CHECK(unauthorized.error().code == "http_401");
+    CHECK(unauthorized.error().message == "Invalid API Key");
+  }
+
+  TEST_CASE("requires_action is permanent: a server-side charge cannot authenticate") {
+    auto r = interpret_stripe_response(answer(200, R"({"id":"pi_1","status":"requires_action"})"));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().is_permanent());
+    CHECK(r.error().code == "authentication_required");
+    CHECK(r.error().provider_status == 200);
+  }
+
+  TEST_CASE("requires_payment_method reports the last payment error") {
+    auto r = interpret_stripe_response(answer(
+        200, R"({"id":"pi_1","status":"requires_payment_method",)"
+             R"("last_payment_error":{"type":"card_error","code":"expired_card","message":"Your card has expired."}})"));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().is_permanent());
+    CHECK(r.error().code == "expired_card");
+    CHECK(r.error().message == "Your card has expired.");
+  }
+
+  TEST_CASE("canceled is permanent and processing is transient") {
+    auto canceled = interpret_stripe_response(answer(200, R"({"id":"pi_1","status":"canceled"})"));
+    REQUIRE_FALSE(canceled.ok());
+    CHECK(canceled.error().is_permanent());
+    CHECK(canceled.error().code == "payment_canceled");
+    auto processing = interpret_stripe_response(answer(200, R"({"id":"pi_1","status":"processing"})"));
+    REQUIRE_FALSE(processing.ok());
+    CHECK_FALSE(processing.error().is_permanent());
+  }
+
+  TEST_CASE("a 2xx that is not JSON is transient: retrying with the same key is safe") {
+    auto r = interpret_stripe_response(answer(200, "oops"));
+    REQUIRE_FALSE(r.ok());
+    CHECK_FALSE(r.error().is_permanent());
+    CHECK(r.error().code == "invalid_response");
+  }
+
+  TEST_CASE("the charge request confirms server-side without redirects") {
+    ChargeRequest req{"0190-order", 2400, "EUR", "pm_card_visa", "order-0190-order", 1};
+    const auto fields = stripe_charge_fields(req);
+    CHECK(field(fields, "amount") == "2400");
+    CHECK(field(fields, "currency") == "eur");
+    CHECK(field(fields, "payment_method") == "pm_card_visa");
+    CHECK(field(fields, "confirm") == "true");
+    CHECK(field(fields, "automatic_payment_methods[enabled]") == "true");
+    CHECK(field(fields, "automatic_payment_methods[allow_redirects]") == "never");
+    CHECK(field(fields, "metadata[order_id]") == "0190-order");
+  }
+
+  TEST_CASE("the factory picks the provider by name and rejects unknown names") {
+    Config::Payment config;
+    config.provider = "test";
+    CHECK(make_payment_provider(config) != nullptr);
+    config.provider = "stripe";
+    CHECK(make_payment_provider(config) != nullptr);
+    config.provider = "paypal";
+    CHECK_THROWS_AS(make_payment_provider(config), ConfigError);
+  }
+}
