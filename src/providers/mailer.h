@@ -9,9 +9,11 @@
 // recipient, rejected message) are Permanent. Thread-safe.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -26,8 +28,14 @@ struct Mailbox {
   std::string address;  // addr-spec, ASCII
 };
 
-// "Demo Shop <orders@shop.example>" or "orders@shop.example"
+// "Demo Shop <orders@shop.example>", "\"Shop, Inc.\" <orders@shop.example>"
+// or "orders@shop.example". Surrounding whitespace is ignored.
 Mailbox parse_mailbox(const std::string& text);
+
+// Whether `address` is a plain ASCII addr-spec that can go on an SMTP
+// envelope and into a header unchanged: local@domain, at most 254 characters,
+// no whitespace, control characters, quotes or angle brackets.
+bool is_sendable_address(std::string_view address);
 
 struct Attachment {
   std::string filename;
@@ -47,7 +55,16 @@ struct Email {
 };
 
 // The whole message, CRLF line endings, ready for SMTP DATA or an .eml file.
+// Pure and deterministic: MIME boundaries derive from message_id, so the same
+// Email renders byte-identically. Headers are folded below 78 characters;
+// non-ASCII display names and subjects become RFC 2047 encoded-words; bodies
+// are quoted-printable UTF-8, attachments base64.
 std::string render_mime(const Email& email);
+
+// The file name the file transport uses for a Message-ID: the id without its
+// angle brackets, every character outside [A-Za-z0-9._@+-] replaced by '_',
+// plus ".eml". The same id always gives the same name.
+std::string eml_file_name(const std::string& message_id);
 
 class Mailer {
  public:
@@ -55,8 +72,22 @@ class Mailer {
   virtual std::optional<JobError> send(const Email& email, const Cancel& cancel) = 0;
 };
 
+// Writes <dir>/<eml_file_name(message_id)> atomically (write_file_atomically);
+// creates `dir` when missing. I/O errors are Transient "mail_write_failed".
 std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir);
+// Sends through config.smtp_url: smtp:// upgrades with STARTTLS when the
+// relay offers it (and insists on it when a username is set, so a password
+// never crosses the network in the clear); smtps:// is TLS from the start.
 std::unique_ptr<Mailer> make_smtp_mailer(const Config::Email& config);
+// By config.transport ("file" | "smtp"); throws ConfigError for any other name.
 std::unique_ptr<Mailer> make_mailer(const Config::Email& config);
+
+// What a finished SMTP transfer means (pure). `curl_code` is the CURLcode,
+// `reply_code` the last SMTP reply (CURLINFO_RESPONSE_CODE, 0 when none),
+// `detail` libcurl's message. nullopt on success. A 4xx reply is Transient
+// "smtp_<code>", a 5xx reply Permanent "smtp_<code>" (provider_status = the
+// reply code); without a reply, the transfer error's classification applies
+// (timeout, connect_failed, tls, cancelled: Transient).
+std::optional<JobError> interpret_smtp_result(int curl_code, long reply_code, const std::string& detail);
 
 }  // namespace shopd

@@ -1,0 +1,42 @@
+// The "file" transport: one .eml per message, named after its Message-ID, so
+// sending the same email again overwrites the same file, and readers never
+// see a half-written one (write_file_atomically).
+#include <stdexcept>
+
+#include "core/files.h"
+#include "providers/mailer.h"
+
+namespace shopd {
+
+namespace {
+
+class FileMailer final : public Mailer {
+ public:
+  explicit FileMailer(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  std::optional<JobError> send(const Email& email, const Cancel& cancel) override {
+    if (cancel.requested()) return JobError::transient("cancelled", "cancelled by shutdown");
+    if (!is_sendable_address(email.to.address))
+      return JobError::permanent("invalid_recipient", "the recipient address cannot be used for email");
+    if (!is_sendable_address(email.from.address))
+      return JobError::permanent("invalid_sender", "email.from does not hold a usable address");
+    try {
+      write_file_atomically(dir_ / eml_file_name(email.message_id), render_mime(email));
+    } catch (const std::runtime_error& e) {
+      // A full disk or a wrong permission: the owner can fix it, so try again later.
+      return JobError::transient("mail_write_failed", e.what());
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir) {
+  return std::make_unique<FileMailer>(dir);
+}
+
+}  // namespace shopd

@@ -1,0 +1,11 @@
+#include "providers/mailer.h"
+
+namespace shopd {
+
+std::unique_ptr<Mailer> make_mailer(const Config::Email& config) {
+  if (config.transport == "file") return make_file_mailer(config.dir);
+  if (config.transport == "smtp") return make_smtp_mailer(config);
+  throw ConfigError("email.transport", "must be one of file, smtp (got " + config.transport + ")");
+}
+
+}  // namespace shopd
