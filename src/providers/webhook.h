@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "core/cancel.h"
 #include "core/error.h"
+#include "providers/http_client.h"
 
 namespace shopd {
 
@@ -22,5 +23,13 @@ class Webhook {
 
 // nullptr when alerts.webhook_url is empty.
 std::unique_ptr<Webhook> make_webhook(const Config::Alerts& config);
+
+// The request body: {"text": text} as JSON.
+std::string webhook_body(const std::string& text);
+
+// What the chat service's answer means (pure): nullopt for 2xx; 408, 409,
+// 425, 429 and 5xx Transient (with Retry-After); anything else Permanent.
+// Code "http_<status>", with status and body excerpt attached.
+std::optional<JobError> interpret_webhook_response(const HttpResponse& response);
 
 }  // namespace shopd
