@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace shopd {
@@ -36,7 +37,14 @@ struct InvoiceDocument {
 // Throws std::runtime_error if libharu fails (a bug, not an expected failure).
 std::string render_invoice_pdf(const InvoiceDocument& doc);
 
-// Tax contained in a tax-inclusive total, rounded half up to the cent.
+// Tax contained in a tax-inclusive total, rounded half up to the cent
+// (total * rate / (100 + rate); the rate counts to 0.01 %). 0 when rate <= 0.
 int64_t included_tax_cents(int64_t total_cents, double rate_percent);
+
+// UTF-8 to Windows-1252, the encoding of the PDF's standard fonts: Latin-1
+// plus the typographic extras (euro sign, curly quotes, dashes, Œ, Š, Ž, ...).
+// Characters it cannot show, control characters and invalid UTF-8 become
+// '?' (a tab becomes a space).
+std::string utf8_to_cp1252(std::string_view utf8);
 
 }  // namespace shopd
