@@ -15,18 +15,26 @@ constexpr std::string_view kMarker = "-- migration: ";
 }  // namespace
 
 std::vector<Migration> split_migrations(const std::string& schema_sql) {
+  // A section starts at a line that is exactly "-- migration: <number>";
+  // text before the first one (the file's header comment) belongs to none.
   std::vector<Migration> out;
-  size_t pos = schema_sql.find(kMarker);
-  while (pos != std::string::npos) {
-    const size_t num_start = pos + kMarker.size();
-    const size_t line_end = schema_sql.find('\n', num_start);
-    const int version = std::stoi(schema_sql.substr(num_start, line_end - num_start));
-    const size_t next = schema_sql.find(kMarker, line_end);
-    const size_t body_end = next == std::string::npos ? schema_sql.size() : next;
-    out.push_back({version, schema_sql.substr(line_end, body_end - line_end)});
-    if (out.size() > 1 && out[out.size() - 2].version + 1 != version)
-      throw std::logic_error("schema.sql: migrations must be numbered 1, 2, 3 ...");
-    pos = next;
+  size_t line_start = 0;
+  while (line_start < schema_sql.size()) {
+    size_t line_end = schema_sql.find('\n', line_start);
+    if (line_end == std::string::npos) line_end = schema_sql.size();
+    const std::string_view line(schema_sql.data() + line_start, line_end - line_start);
+    const auto digits = line.substr(std::min(line.size(), kMarker.size()));
+    const bool is_marker = line.substr(0, kMarker.size()) == kMarker && !digits.empty() &&
+                           digits.find_first_not_of("0123456789") == std::string_view::npos;
+    if (is_marker) {
+      const int version = std::stoi(std::string(digits));
+      if (version != static_cast<int>(out.size()) + 1)
+        throw std::logic_error("schema.sql: migrations must be numbered 1, 2, 3 ...");
+      out.push_back({version, ""});
+    } else if (!out.empty()) {
+      out.back().sql.append(line).push_back('\n');
+    }
+    line_start = line_end + 1;
   }
   return out;
 }

@@ -17,9 +17,9 @@ Writer::Writer(std::unique_ptr<Connection> conn, size_t max_queued)
 
 Writer::~Writer() { stop(); }
 
-void Writer::set_after_commit(std::function<void()> hook) {
+void Writer::set_on_jobs_enqueued(std::function<void()> hook) {
   std::lock_guard lock(mu_);
-  after_commit_ = std::move(hook);
+  on_jobs_enqueued_ = std::move(hook);
 }
 
 size_t Writer::queued() const {
@@ -68,12 +68,12 @@ void Writer::loop() {
         queue_.pop_front();
       }
     }
-    commit_batch(batch);
+    const bool jobs_enqueued = commit_batch(batch);
     std::function<void()> hook;
     {
       std::lock_guard lock(mu_);
       ++commits_;
-      hook = after_commit_;
+      if (jobs_enqueued) hook = on_jobs_enqueued_;
     }
     if (hook) hook();
     // Wake callers only now: their data is committed (or their error is final).
@@ -84,8 +84,9 @@ void Writer::loop() {
   }
 }
 
-void Writer::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
+bool Writer::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
   Connection& db = *conn_;
+  bool jobs_enqueued = false;
   try {
     db.exec("BEGIN IMMEDIATE");
     for (auto& task : batch) {
@@ -97,9 +98,11 @@ void Writer::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
         task->error = std::current_exception();
       }
       if (task->error || tx.rolled_back()) db.exec("ROLLBACK TO task");
+      else jobs_enqueued = jobs_enqueued || tx.jobs_enqueued();
       db.exec("RELEASE task");
     }
     db.exec("COMMIT");
+    return jobs_enqueued;
   } catch (const std::exception& e) {
     // BEGIN, a savepoint or COMMIT failed (busy past the timeout, disk full,
     // I/O error): nothing of this batch is stored, so every caller fails.
@@ -108,6 +111,7 @@ void Writer::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
     try { db.exec("ROLLBACK"); } catch (...) {}
     for (auto& task : batch)
       if (!task->error) task->error = failure;
+    return false;
   }
 }
 

@@ -37,9 +37,14 @@ class Tx {
   Connection& db;
   void rollback() { rollback_ = true; }
   bool rolled_back() const { return rollback_; }
+  // Set by the outbox when this transaction made a job due; after the commit
+  // the writer wakes the worker, so new work starts within milliseconds.
+  void note_jobs_enqueued() { jobs_enqueued_ = true; }
+  bool jobs_enqueued() const { return jobs_enqueued_ && !rollback_; }
 
  private:
   bool rollback_ = false;
+  bool jobs_enqueued_ = false;
 };
 
 // Thrown by run() when the queue is longer than max_queued (load shedding).
@@ -67,8 +72,8 @@ class Writer {
   template <class F>
   auto run_always(F&& fn) -> std::invoke_result_t<F&, Tx&>;
 
-  // Called on the writer thread after every commit (used to wake the worker).
-  void set_after_commit(std::function<void()> hook);
+  // Called on the writer thread after a commit that enqueued jobs (wakes the worker).
+  void set_on_jobs_enqueued(std::function<void()> hook);
 
   // Finishes everything queued, then stops the thread. Later run() calls throw WriterStopped.
   void stop();
@@ -86,7 +91,8 @@ class Writer {
 
   void submit_and_wait(std::function<void(Tx&)> body, bool may_shed);
   void loop();
-  void commit_batch(std::deque<std::shared_ptr<Task>>& batch);
+  // Returns true when the committed batch enqueued jobs.
+  bool commit_batch(std::deque<std::shared_ptr<Task>>& batch);
 
   std::unique_ptr<Connection> conn_;
   const size_t max_queued_;
@@ -95,7 +101,7 @@ class Writer {
   std::deque<std::shared_ptr<Task>> queue_;
   bool stopping_ = false;
   uint64_t commits_ = 0;
-  std::function<void()> after_commit_;
+  std::function<void()> on_jobs_enqueued_;
   std::thread thread_;
 };
 

@@ -1,0 +1,171 @@
+#include "store/order_store.h"
+
+#include "core/job_kind.h"
+#include "core/uuid7.h"
+#include "store/outbox_store.h"
+#include "store/product_store.h"
+
+namespace shopd::store {
+
+namespace {
+
+constexpr const char* kPriceOf = "SELECT name, price_cents FROM products WHERE sku = ?1";
+constexpr const char* kInsertOrder =
+    "INSERT INTO orders (id, status, stock_state, total_cents, currency, customer_email, customer_name, "
+    "ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, payment_method, request_id, created_at, "
+    "updated_at) VALUES (?1, 'received', 'reserved', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)";
+constexpr const char* kInsertItem =
+    "INSERT INTO order_items (order_id, line_no, sku, name, qty, price_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr const char* kReserve =
+    "UPDATE products SET stock = stock - ?2, updated_at = ?3 WHERE sku = ?1 AND stock >= ?2";
+constexpr const char* kUnreserve = "UPDATE products SET stock = stock + ?2, updated_at = ?3 WHERE sku = ?1";
+constexpr const char* kLoadOrder =
+    "SELECT id, status, stock_state, total_cents, currency, customer_email, customer_name, ship_line1, ship_line2, "
+    "ship_city, ship_postal_code, ship_country, payment_method, payment_ref, created_at, updated_at "
+    "FROM orders WHERE id = ?1";
+constexpr const char* kLoadItems =
+    "SELECT sku, name, qty, price_cents FROM order_items WHERE order_id = ?1 ORDER BY line_no";
+constexpr const char* kSetStatus =
+    "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2";
+constexpr const char* kSetPaymentRef = "UPDATE orders SET payment_ref = ?2, updated_at = ?3 WHERE id = ?1";
+constexpr const char* kSetStockState =
+    "UPDATE orders SET stock_state = ?3, updated_at = ?4 WHERE id = ?1 AND stock_state = ?2";
+constexpr const char* kListOrders =
+    "SELECT id, status, total_cents, currency, created_at, updated_at FROM orders "
+    "WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2";
+constexpr const char* kCountByStatus = "SELECT status, count(*) FROM orders GROUP BY status";
+
+FieldError out_of_stock(size_t line) {
+  return FieldError{409, "out_of_stock", "not enough stock for this item", "items[" + std::to_string(line) + "]"};
+}
+
+bool move_stock_state(Tx& tx, const std::string& order_id, const char* from, const char* to, TimePoint now) {
+  return tx.db.query(kSetStockState).bind(order_id, from, to, format_iso(now)).exec() == 1;
+}
+
+std::vector<OrderItem> load_items(Connection& db, const std::string& order_id) {
+  std::vector<OrderItem> items;
+  auto q = db.query(kLoadItems);
+  q.bind(order_id);
+  while (q.step()) items.push_back(OrderItem{q.text(0), q.text(1), static_cast<int>(q.int64(2)), q.int64(3)});
+  return items;
+}
+
+}  // namespace
+
+std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options) {
+  // Price every line from the catalog before writing anything.
+  std::vector<OrderItem> priced;
+  int64_t total = 0;
+  for (size_t i = 0; i < order.items.size(); ++i) {
+    const auto& line = order.items[i];
+    auto q = tx.db.query(kPriceOf);
+    q.bind(line.sku);
+    if (!q.step())
+      return FieldError{400, "unknown_sku", "no product with sku \"" + line.sku + "\"",
+                        "items[" + std::to_string(i) + "].sku"};
+    priced.push_back(OrderItem{line.sku, q.text(0), line.qty, q.int64(1)});
+    total += q.int64(1) * line.qty;
+  }
+
+  CreatedOrder created{new_uuid7(), total, format_iso(options.now)};
+  const auto& c = order.customer;
+  const auto& a = order.shipping;
+  tx.db.query(kInsertOrder)
+      .bind(created.id, total, options.currency, c.email, c.name, a.line1, a.line2, a.city, a.postal_code, a.country,
+            order.payment_method, options.request_id, created.created_at)
+      .exec();
+  for (size_t i = 0; i < priced.size(); ++i) {
+    const auto& item = priced[i];
+    tx.db.query(kInsertItem)
+        .bind(created.id, static_cast<int64_t>(i), item.sku, item.name, item.qty, item.price_cents)
+        .exec();
+    if (tx.db.query(kReserve).bind(item.sku, item.qty, created.created_at).exec() != 1) {
+      tx.rollback();
+      return out_of_stock(i);
+    }
+    record_stock_movement(tx.db, item.sku, created.id, "reserve", -item.qty, options.now);
+  }
+  enqueue(tx, NewJob{created.id, kind::kPaymentCharge, options.payment_max_attempts, options.now}, options.now);
+  return created;
+}
+
+std::optional<Order> load_order(Connection& db, const std::string& order_id) {
+  auto q = db.query(kLoadOrder);
+  q.bind(order_id);
+  if (!q.step()) return std::nullopt;
+  Order o;
+  o.id = q.text(0);
+  o.status = q.text(1);
+  o.stock_state = q.text(2);
+  o.total_cents = q.int64(3);
+  o.currency = q.text(4);
+  o.customer = Customer{q.text(5), q.text(6)};
+  o.shipping = Address{q.text(7), q.text(8), q.text(9), q.text(10), q.text(11)};
+  o.payment_method = q.text(12);
+  o.payment_ref = q.text(13);
+  o.created_at = q.text(14);
+  o.updated_at = q.text(15);
+  o.items = load_items(db, order_id);
+  return o;
+}
+
+void set_order_status(Tx& tx, const std::string& order_id, std::string_view status, TimePoint now) {
+  tx.db.query(kSetStatus).bind(order_id, status, format_iso(now)).exec();
+}
+
+void set_payment_ref(Tx& tx, const std::string& order_id, const std::string& payment_ref, TimePoint now) {
+  tx.db.query(kSetPaymentRef).bind(order_id, payment_ref, format_iso(now)).exec();
+}
+
+bool commit_stock(Tx& tx, const std::string& order_id, TimePoint now) {
+  if (!move_stock_state(tx, order_id, "reserved", "sold", now)) return false;
+  for (const auto& item : load_items(tx.db, order_id))
+    record_stock_movement(tx.db, item.sku, order_id, "sale", 0, now);
+  return true;
+}
+
+bool release_stock(Tx& tx, const std::string& order_id, TimePoint now) {
+  if (!move_stock_state(tx, order_id, "reserved", "released", now)) return false;
+  const auto ts = format_iso(now);
+  for (const auto& item : load_items(tx.db, order_id)) {
+    tx.db.query(kUnreserve).bind(item.sku, item.qty, ts).exec();
+    record_stock_movement(tx.db, item.sku, order_id, "release", item.qty, now);
+  }
+  return true;
+}
+
+std::optional<FieldError> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now) {
+  // A savepoint of its own: when one line has no stock, the lines already
+  // re-reserved are given back and the order stays released.
+  tx.db.exec("SAVEPOINT rereserve");
+  std::optional<FieldError> error;
+  if (move_stock_state(tx, order_id, "released", "reserved", now)) {
+    const auto ts = format_iso(now);
+    const auto items = load_items(tx.db, order_id);
+    for (size_t i = 0; i < items.size() && !error; ++i) {
+      if (tx.db.query(kReserve).bind(items[i].sku, items[i].qty, ts).exec() != 1) error = out_of_stock(i);
+      else record_stock_movement(tx.db, items[i].sku, order_id, "reserve", -items[i].qty, now);
+    }
+  }
+  if (error) tx.db.exec("ROLLBACK TO rereserve");
+  tx.db.exec("RELEASE rereserve");
+  return error;
+}
+
+std::vector<OrderRow> list_orders(Connection& db, int limit, const std::optional<std::string>& after_id) {
+  std::vector<OrderRow> out;
+  auto q = db.query(kListOrders);
+  q.bind(after_id, limit);
+  while (q.step()) out.push_back(OrderRow{q.text(0), q.text(1), q.int64(2), q.text(3), q.text(4), q.text(5)});
+  return out;
+}
+
+std::map<std::string, int64_t> count_orders_by_status(Connection& db) {
+  std::map<std::string, int64_t> out;
+  auto q = db.query(kCountByStatus);
+  while (q.step()) out[q.text(0)] = q.int64(1);
+  return out;
+}
+
+}  // namespace shopd::store

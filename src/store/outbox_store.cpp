@@ -1,0 +1,294 @@
+#include "store/outbox_store.h"
+
+#include "core/uuid7.h"
+
+namespace shopd::store {
+
+namespace {
+
+#define JOB_COLUMNS                                                                                       \
+  "id, order_id, kind, state, attempts, max_attempts, run_at, payload, lease_owner, lease_token, " \
+  "locked_until, last_error, created_at, updated_at"
+
+constexpr const char* kEnqueue =
+    "INSERT INTO outbox (id, order_id, kind, state, attempts, max_attempts, run_at, payload, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?6, ?7, ?7) "
+    "ON CONFLICT (order_id, kind) WHERE kind <> 'alert.team' DO NOTHING";
+
+// One statement claims a batch: goqite's "update ... where id = (select ...)
+// returning". The lease token is unique per claim call and job.
+constexpr const char* kClaimDue =
+    "UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_owner = ?1, lease_token = ?2 || id, "
+    "locked_until = ?3, updated_at = ?4 "
+    "WHERE id IN (SELECT id FROM outbox WHERE state IN ('pending', 'retrying') AND run_at <= ?4 "
+    "             ORDER BY run_at, id LIMIT ?5) "
+    "RETURNING " JOB_COLUMNS;
+
+constexpr const char* kStartAttempt =
+    "INSERT INTO job_attempts (id, job_id, attempt, started_at, outcome) VALUES (?1, ?2, ?3, ?4, 'running')";
+
+constexpr const char* kFinishAttempt =
+    "UPDATE job_attempts SET finished_at = ?3, duration_ms = ?4, outcome = ?5, error_code = ?6, "
+    "error_message = ?7, provider_status = ?8, body_excerpt = ?9, error_where = ?10 "
+    "WHERE job_id = ?1 AND attempt = ?2 AND outcome = 'running'";
+
+constexpr const char* kMarkDone =
+    "UPDATE outbox SET state = 'done', lease_owner = NULL, lease_token = NULL, locked_until = NULL, updated_at = ?3 "
+    "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
+
+constexpr const char* kMarkRetrying =
+    "UPDATE outbox SET state = 'retrying', run_at = ?3, last_error = ?4, lease_owner = NULL, lease_token = NULL, "
+    "locked_until = NULL, updated_at = ?5 "
+    "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
+
+constexpr const char* kMarkDead =
+    "UPDATE outbox SET state = 'dead', last_error = ?3, lease_owner = NULL, lease_token = NULL, locked_until = NULL, "
+    "updated_at = ?4 "
+    "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
+
+constexpr const char* kFindAbandoned =
+    "SELECT " JOB_COLUMNS " FROM outbox WHERE state = 'running' "
+    "AND ((?2 AND lease_owner IS NOT ?1) OR locked_until <= ?3)";
+
+constexpr const char* kRequeueAbandoned =
+    "UPDATE outbox SET state = 'retrying', run_at = ?3, lease_owner = NULL, lease_token = NULL, "
+    "locked_until = NULL, last_error = 'interrupted: the process running it stopped', updated_at = ?3 "
+    "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
+
+constexpr const char* kInterruptAttempt =
+    "UPDATE job_attempts SET finished_at = ?2, outcome = 'interrupted', error_code = 'interrupted', "
+    "error_message = ?3 WHERE job_id = ?1 AND outcome = 'running'";
+
+constexpr const char* kExtendLeases =
+    "UPDATE outbox SET locked_until = ?4 WHERE state = 'running' AND lease_owner = ?1 "
+    "AND id IN (SELECT value FROM json_each(?2)) AND locked_until < ?3";
+
+constexpr const char* kInterruptOwnedAttempts =
+    "UPDATE job_attempts SET finished_at = ?2, outcome = 'interrupted', error_code = 'interrupted', "
+    "error_message = 'released at shutdown' "
+    "WHERE outcome = 'running' AND job_id IN (SELECT id FROM outbox WHERE state = 'running' AND lease_owner = ?1)";
+
+constexpr const char* kReleaseOwned =
+    "UPDATE outbox SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END, "
+    "attempts = attempts - 1, run_at = ?2, lease_owner = NULL, lease_token = NULL, locked_until = NULL, "
+    "updated_at = ?2 WHERE state = 'running' AND lease_owner = ?1";
+
+constexpr const char* kRetryDead =
+    "UPDATE outbox SET state = 'pending', attempts = 0, max_attempts = ?2, run_at = ?3, updated_at = ?3 "
+    "WHERE id = ?1 AND state = 'dead'";
+
+constexpr const char* kFindJob = "SELECT " JOB_COLUMNS " FROM outbox WHERE id = ?1";
+constexpr const char* kJobsForOrder = "SELECT " JOB_COLUMNS " FROM outbox WHERE order_id = ?1 ORDER BY id";
+constexpr const char* kAttemptsForJob =
+    "SELECT id, job_id, attempt, started_at, finished_at, duration_ms, outcome, error_code, error_message, "
+    "provider_status, body_excerpt, error_where FROM job_attempts WHERE job_id = ?1 ORDER BY started_at, id";
+constexpr const char* kNextDueAt =
+    "SELECT min(run_at) FROM outbox WHERE state IN ('pending', 'retrying')";
+constexpr const char* kListJobs =
+    "SELECT " JOB_COLUMNS " FROM outbox WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR id < ?2) "
+    "ORDER BY id DESC LIMIT ?3";
+constexpr const char* kCountByState = "SELECT state, count(*) FROM outbox GROUP BY state";
+constexpr const char* kOldestDue =
+    "SELECT min(run_at) FROM outbox WHERE state IN ('pending', 'retrying') AND run_at <= ?1";
+constexpr const char* kPruneDone =
+    "DELETE FROM outbox WHERE id IN (SELECT j.id FROM outbox j JOIN orders o ON o.id = j.order_id "
+    "WHERE j.state = 'done' AND j.updated_at < ?1 AND o.status = 'completed' LIMIT ?2)";
+
+#undef JOB_COLUMNS
+
+Job read_job(const Query& q) {
+  Job j;
+  j.id = q.text(0);
+  j.order_id = q.text(1);
+  j.kind = q.text(2);
+  j.state = q.text(3);
+  j.attempts = static_cast<int>(q.int64(4));
+  j.max_attempts = static_cast<int>(q.int64(5));
+  j.run_at = q.text(6);
+  j.payload = q.text(7);
+  j.lease_owner = q.text(8);
+  j.lease_token = q.text(9);
+  j.locked_until = q.text(10);
+  j.last_error = q.text(11);
+  j.created_at = q.text(12);
+  j.updated_at = q.text(13);
+  return j;
+}
+
+std::vector<Job> read_jobs(Query& q) {
+  std::vector<Job> out;
+  while (q.step()) out.push_back(read_job(q));
+  return out;
+}
+
+const char* outcome_name(const JobError* error) {
+  if (!error) return "ok";
+  return error->is_permanent() ? "permanent" : "transient";
+}
+
+// "card_declined: Your card was declined." — the one-line summary kept on the job.
+std::optional<std::string> summary(const JobError* error) {
+  if (!error) return std::nullopt;
+  return error->code + ": " + error->message;
+}
+
+void finish_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
+  auto q = tx.db.query(kFinishAttempt);
+  const JobError* e = end.error;
+  q.bind(job.id, job.attempts, format_iso(end.finished), end.duration_ms, outcome_name(e),
+         e ? std::optional<std::string>(e->code) : std::nullopt,
+         e ? std::optional<std::string>(e->message) : std::nullopt,
+         e && e->provider_status ? std::optional<int64_t>(e->provider_status) : std::nullopt,
+         e && !e->body_excerpt.empty() ? std::optional<std::string>(e->body_excerpt) : std::nullopt,
+         e ? std::optional<std::string>(e->where) : std::nullopt);
+  q.exec();
+}
+
+}  // namespace
+
+bool enqueue(Tx& tx, const NewJob& job, TimePoint now) {
+  auto q = tx.db.query(kEnqueue);
+  q.bind(new_uuid7(), job.order_id, job.kind, job.max_attempts, format_iso(job.run_at), job.payload, format_iso(now));
+  const bool inserted = q.exec() == 1;
+  if (inserted) tx.note_jobs_enqueued();
+  return inserted;
+}
+
+std::vector<Job> claim_due(Tx& tx, TimePoint now, int limit, const std::string& owner, int lease_seconds) {
+  const auto ts = format_iso(now);
+  std::vector<Job> jobs;
+  {
+    auto q = tx.db.query(kClaimDue);
+    q.bind(owner, new_uuid7() + ":", format_iso(now + std::chrono::seconds(lease_seconds)), ts, limit);
+    jobs = read_jobs(q);
+  }
+  for (const auto& job : jobs) tx.db.query(kStartAttempt).bind(new_uuid7(), job.id, job.attempts, ts).exec();
+  return jobs;
+}
+
+bool mark_done(Tx& tx, const Job& job, const AttemptEnd& end) {
+  if (tx.db.query(kMarkDone).bind(job.id, job.lease_token, format_iso(end.finished)).exec() != 1) return false;
+  finish_attempt(tx, job, end);
+  return true;
+}
+
+bool mark_retrying(Tx& tx, const Job& job, const AttemptEnd& end, TimePoint run_at) {
+  auto q = tx.db.query(kMarkRetrying);
+  q.bind(job.id, job.lease_token, format_iso(run_at), summary(end.error), format_iso(end.finished));
+  if (q.exec() != 1) return false;
+  finish_attempt(tx, job, end);
+  return true;
+}
+
+bool mark_dead(Tx& tx, const Job& job, const AttemptEnd& end) {
+  auto q = tx.db.query(kMarkDead);
+  q.bind(job.id, job.lease_token, summary(end.error), format_iso(end.finished));
+  if (q.exec() != 1) return false;
+  finish_attempt(tx, job, end);
+  return true;
+}
+
+std::vector<Job> find_abandoned(Connection& db, TimePoint now, const std::string& my_owner, bool any_other_owner) {
+  auto q = db.query(kFindAbandoned);
+  q.bind(my_owner, any_other_owner, format_iso(now));
+  return read_jobs(q);
+}
+
+bool requeue_abandoned(Tx& tx, const Job& job, TimePoint now) {
+  const auto ts = format_iso(now);
+  if (tx.db.query(kRequeueAbandoned).bind(job.id, job.lease_token, ts).exec() != 1) return false;
+  tx.db.query(kInterruptAttempt).bind(job.id, ts, "the process running it stopped").exec();
+  tx.note_jobs_enqueued();
+  return true;
+}
+
+int extend_leases(Tx& tx, const std::string& owner, const std::string& job_ids_json, TimePoint now,
+                  int lease_seconds) {
+  const auto half = std::chrono::milliseconds(lease_seconds * 500);
+  auto q = tx.db.query(kExtendLeases);
+  q.bind(owner, job_ids_json, format_iso(now + half), format_iso(now + std::chrono::seconds(lease_seconds)));
+  return q.exec();
+}
+
+int release_owned(Tx& tx, const std::string& owner, TimePoint now) {
+  const auto ts = format_iso(now);
+  tx.db.query(kInterruptOwnedAttempts).bind(owner, ts).exec();
+  const int released = tx.db.query(kReleaseOwned).bind(owner, ts).exec();
+  if (released > 0) tx.note_jobs_enqueued();
+  return released;
+}
+
+bool retry_dead(Tx& tx, const std::string& job_id, int max_attempts, TimePoint now) {
+  if (tx.db.query(kRetryDead).bind(job_id, max_attempts, format_iso(now)).exec() != 1) return false;
+  tx.note_jobs_enqueued();
+  return true;
+}
+
+std::optional<Job> find_job(Connection& db, const std::string& job_id) {
+  auto q = db.query(kFindJob);
+  q.bind(job_id);
+  if (!q.step()) return std::nullopt;
+  return read_job(q);
+}
+
+std::vector<Job> jobs_for_order(Connection& db, const std::string& order_id) {
+  auto q = db.query(kJobsForOrder);
+  q.bind(order_id);
+  return read_jobs(q);
+}
+
+std::vector<Attempt> attempts_for_job(Connection& db, const std::string& job_id) {
+  auto q = db.query(kAttemptsForJob);
+  q.bind(job_id);
+  std::vector<Attempt> out;
+  while (q.step()) {
+    Attempt a;
+    a.id = q.text(0);
+    a.job_id = q.text(1);
+    a.attempt = static_cast<int>(q.int64(2));
+    a.started_at = q.text(3);
+    a.finished_at = q.opt_text(4);
+    a.duration_ms = q.opt_int64(5);
+    a.outcome = q.text(6);
+    a.error_code = q.opt_text(7);
+    a.error_message = q.opt_text(8);
+    a.provider_status = q.opt_int64(9);
+    a.body_excerpt = q.opt_text(10);
+    a.error_where = q.opt_text(11);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::optional<TimePoint> next_due_at(Connection& db) {
+  auto q = db.query(kNextDueAt);
+  if (!q.step() || q.is_null(0)) return std::nullopt;
+  return parse_iso(q.text(0));
+}
+
+std::vector<Job> list_jobs(Connection& db, const std::optional<std::string>& state, int limit,
+                           const std::optional<std::string>& after_id) {
+  auto q = db.query(kListJobs);
+  q.bind(state, after_id, limit);
+  return read_jobs(q);
+}
+
+std::map<std::string, int64_t> count_jobs_by_state(Connection& db) {
+  std::map<std::string, int64_t> out;
+  auto q = db.query(kCountByState);
+  while (q.step()) out[q.text(0)] = q.int64(1);
+  return out;
+}
+
+std::optional<TimePoint> oldest_due_at(Connection& db, TimePoint now) {
+  auto q = db.query(kOldestDue);
+  q.bind(format_iso(now));
+  if (!q.step() || q.is_null(0)) return std::nullopt;
+  return parse_iso(q.text(0));
+}
+
+int prune_done_jobs(Tx& tx, TimePoint before, int limit) {
+  return tx.db.query(kPruneDone).bind(format_iso(before), limit).exec();
+}
+
+}  // namespace shopd::store

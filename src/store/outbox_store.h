@@ -1,0 +1,125 @@
+// The outbox queue: every statement that touches `outbox` and `job_attempts`.
+//
+// A job is enqueued in the same transaction as the change that makes it
+// necessary (the order, or its predecessor finishing). A worker claims due
+// jobs with a lease (owner, token, locked_until); every later transition is
+// guarded by the lease token, so a worker whose lease was taken over changes
+// nothing. Functions that write must run inside the writer's transaction
+// (they take a Tx); readers take any Connection.
+//
+// States and how a job leaves them are documented in schema.sql.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/time.h"
+#include "store/connection.h"
+#include "store/writer.h"
+
+namespace shopd::store {
+
+struct Job {
+  std::string id;
+  std::string order_id;
+  std::string kind;
+  std::string state;
+  int attempts = 0;
+  int max_attempts = 0;
+  std::string run_at;
+  std::string payload;  // JSON text
+  std::string lease_owner;
+  std::string lease_token;
+  std::string locked_until;
+  std::string last_error;
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct Attempt {
+  std::string id;
+  std::string job_id;
+  int attempt = 0;
+  std::string started_at;
+  std::optional<std::string> finished_at;
+  std::optional<int64_t> duration_ms;
+  std::string outcome;  // running | ok | transient | permanent | interrupted
+  std::optional<std::string> error_code;
+  std::optional<std::string> error_message;
+  std::optional<int64_t> provider_status;
+  std::optional<std::string> body_excerpt;
+  std::optional<std::string> error_where;
+};
+
+struct NewJob {
+  std::string order_id;
+  std::string_view kind;
+  int max_attempts = 1;
+  TimePoint run_at;
+  std::string payload = "{}";
+};
+
+// Enqueues a job. An order has at most one job of each kind (alerts excepted),
+// so enqueueing a kind twice is a no-op that returns false: successors can be
+// created by a transition that runs twice.
+bool enqueue(Tx& tx, const NewJob& job, TimePoint now);
+
+// Claims up to `limit` due jobs (pending or retrying, run_at <= now), oldest
+// first: state -> running, attempts + 1, a fresh lease token, locked_until =
+// now + lease, and a job_attempts row for the attempt.
+std::vector<Job> claim_due(Tx& tx, TimePoint now, int limit, const std::string& owner, int lease_seconds);
+
+// How an attempt ended, for the job_attempts row.
+struct AttemptEnd {
+  TimePoint finished;
+  int64_t duration_ms = 0;
+  const JobError* error = nullptr;  // null when the attempt succeeded
+};
+
+// Lease-guarded transitions out of `running`. Each returns false (and writes
+// nothing) when the job's lease token no longer matches: someone else owns it.
+bool mark_done(Tx& tx, const Job& job, const AttemptEnd& end);
+bool mark_retrying(Tx& tx, const Job& job, const AttemptEnd& end, TimePoint run_at);
+// Only the failure hook calls this (outbox/failure_hook.cpp).
+bool mark_dead(Tx& tx, const Job& job, const AttemptEnd& end);
+
+// Running jobs nobody is working on: any expired lease, and at startup
+// (`any_other_owner`) every job another process left running.
+std::vector<Job> find_abandoned(Connection& db, TimePoint now, const std::string& my_owner, bool any_other_owner);
+// An abandoned job goes back to retrying, due now; its open attempt is marked interrupted.
+bool requeue_abandoned(Tx& tx, const Job& job, TimePoint now);
+
+// Keeps the jobs this process is executing leased: pushes locked_until
+// forward for those (a JSON array of ids) whose lease is more than half used.
+int extend_leases(Tx& tx, const std::string& owner, const std::string& job_ids_json, TimePoint now,
+                  int lease_seconds);
+
+// Graceful shutdown: every job this owner still runs goes back to be run
+// again at once. The interrupted attempt does not count against max_attempts.
+int release_owned(Tx& tx, const std::string& owner, TimePoint now);
+
+// Owner action: a dead job goes back to pending with attempts reset.
+// Returns false when the job does not exist or is not dead.
+bool retry_dead(Tx& tx, const std::string& job_id, int max_attempts, TimePoint now);
+
+std::optional<Job> find_job(Connection& db, const std::string& job_id);
+std::vector<Job> jobs_for_order(Connection& db, const std::string& order_id);
+std::vector<Attempt> attempts_for_job(Connection& db, const std::string& job_id);
+// Earliest run_at among pending and retrying jobs.
+std::optional<TimePoint> next_due_at(Connection& db);
+// Jobs newest first, optionally of one state, starting after the cursor id.
+std::vector<Job> list_jobs(Connection& db, const std::optional<std::string>& state, int limit,
+                           const std::optional<std::string>& after_id);
+std::map<std::string, int64_t> count_jobs_by_state(Connection& db);
+// run_at of the oldest job that is due and not running (for the age gauge).
+std::optional<TimePoint> oldest_due_at(Connection& db, TimePoint now);
+
+// Retention: deletes up to `limit` done jobs (and their attempts) last
+// updated before `before`, of orders that completed. Returns how many.
+int prune_done_jobs(Tx& tx, TimePoint before, int limit);
+
+}  // namespace shopd::store

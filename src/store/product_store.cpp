@@ -1,0 +1,63 @@
+#include "store/product_store.h"
+
+#include "core/uuid7.h"
+
+namespace shopd::store {
+
+namespace {
+
+constexpr const char* kListProducts = "SELECT sku, name, price_cents, stock FROM products ORDER BY sku";
+constexpr const char* kFindProduct = "SELECT sku, name, price_cents, stock FROM products WHERE sku = ?1";
+constexpr const char* kSeedProduct =
+    "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+    "ON CONFLICT (sku) DO NOTHING";
+constexpr const char* kUpsertProduct =
+    "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+    "ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price_cents = excluded.price_cents, "
+    "stock = excluded.stock, updated_at = excluded.updated_at";
+constexpr const char* kInsertLedger =
+    "INSERT INTO stock_ledger (id, sku, order_id, reason, qty_delta, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+Product read_product(const Query& q) { return Product{q.text(0), q.text(1), q.int64(2), q.int64(3)}; }
+
+}  // namespace
+
+std::vector<Product> list_products(Connection& db) {
+  std::vector<Product> out;
+  auto q = db.query(kListProducts);
+  while (q.step()) out.push_back(read_product(q));
+  return out;
+}
+
+std::optional<Product> find_product(Connection& db, const std::string& sku) {
+  auto q = db.query(kFindProduct);
+  q.bind(sku);
+  if (!q.step()) return std::nullopt;
+  return read_product(q);
+}
+
+void seed_products(Connection& db, const std::vector<ProductSeed>& seeds, TimePoint now) {
+  const auto ts = format_iso(now);
+  for (const auto& p : seeds) {
+    auto q = db.query(kSeedProduct);
+    if (q.bind(p.sku, p.name, p.price_cents, p.stock, ts).exec() == 1 && p.stock > 0)
+      record_stock_movement(db, p.sku, "", "adjust", p.stock, now);
+  }
+}
+
+bool upsert_product(Connection& db, const Product& product, TimePoint now) {
+  const auto before = find_product(db, product.sku);
+  db.query(kUpsertProduct).bind(product.sku, product.name, product.price_cents, product.stock, format_iso(now)).exec();
+  const int64_t delta = product.stock - (before ? before->stock : 0);
+  if (delta != 0) record_stock_movement(db, product.sku, "", "adjust", delta, now);
+  return !before;
+}
+
+void record_stock_movement(Connection& db, const std::string& sku, const std::string& order_id, const char* reason,
+                           int64_t qty_delta, TimePoint now) {
+  std::optional<std::string> order;
+  if (!order_id.empty()) order = order_id;
+  db.query(kInsertLedger).bind(new_uuid7(), sku, order, reason, qty_delta, format_iso(now)).exec();
+}
+
+}  // namespace shopd::store

@@ -1,0 +1,37 @@
+// The catalog: products and their stock. Stock changes are also written to
+// stock_ledger so an owner can explain every number.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/time.h"
+#include "store/connection.h"
+
+namespace shopd::store {
+
+struct Product {
+  std::string sku;
+  std::string name;
+  int64_t price_cents = 0;
+  int64_t stock = 0;
+};
+
+std::vector<Product> list_products(Connection& db);
+std::optional<Product> find_product(Connection& db, const std::string& sku);
+
+// Inserts the [[products]] of shop.toml that the database does not have yet;
+// existing products are left alone (the database owns stock once it exists).
+void seed_products(Connection& db, const std::vector<ProductSeed>& seeds, TimePoint now);
+
+// Admin upsert. A stock change is recorded as an 'adjust' ledger row.
+// Returns true when the product was created.
+bool upsert_product(Connection& db, const Product& product, TimePoint now);
+
+// Appends one row to stock_ledger.
+void record_stock_movement(Connection& db, const std::string& sku, const std::string& order_id,
+                           const char* reason, int64_t qty_delta, TimePoint now);
+
+}  // namespace shopd::store
