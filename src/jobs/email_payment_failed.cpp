@@ -1,0 +1,52 @@
+// email.payment_failed: tell the customer the payment did not go through.
+//
+// Running twice is safe as far as email allows: same Message-ID per job (see
+// email_confirmation.cpp).
+#include "core/job_kind.h"
+#include "core/money.h"
+#include "jobs/compose.h"
+#include "jobs/handler.h"
+#include "store/outbox_store.h"
+
+namespace shopd {
+
+namespace {
+
+// The provider's own words for the customer ("Your card was declined."),
+// from the payment job's last attempt; never internal details.
+std::string payment_reason(const JobContext& ctx) {
+  return ctx.store.read([&](store::Connection& db) -> std::string {
+    for (const auto& job : store::jobs_for_order(db, ctx.order.id)) {
+      if (job.kind != kind::kPaymentCharge) continue;
+      const auto attempts = store::attempts_for_job(db, job.id);
+      for (auto it = attempts.rbegin(); it != attempts.rend(); ++it)
+        if (it->outcome == "permanent" && it->error_message) return *it->error_message;
+    }
+    return "The payment could not be completed.";
+  });
+}
+
+}  // namespace
+
+JobResult run_email_payment_failed(const JobContext& ctx) {
+  const Order& o = ctx.order;
+  const Config& c = ctx.config;
+  const std::string reason = payment_reason(ctx);
+  Email e = new_email(ctx.job, c, Mailbox{o.customer.name, o.customer.email},
+                      "Payment failed - your order at " + c.shop.name, ctx.clock.now());
+  e.text = "Hello " + o.customer.name + ",\n\n" + "we could not take the payment for your order at " + c.shop.name +
+           ".\n\nWhat happened: " + reason + "\n\n" + "Nothing was charged, and the items were put back on sale.\n" +
+           "What you can do: place the order again with another card, or contact us by replying to this email.\n\n" +
+           "Order: " + o.id + "\n" + items_text(o) + "\n" + c.shop.name + "\n";
+  e.html = html_document(
+      "Payment failed", "<p>Hello " + html_escape(o.customer.name) + ",</p><p>we could not take the payment for " +
+                            "your order at " + html_escape(c.shop.name) + ".</p><p><b>What happened:</b> " +
+                            html_escape(reason) + "</p><p>Nothing was charged, and the items were put back on " +
+                            "sale.</p><p><b>What you can do:</b> place the order again with another card, or " +
+                            "contact us by replying to this email.</p><p>Order <code>" + html_escape(o.id) +
+                            "</code></p>" + items_html(o) + "<p>" + html_escape(c.shop.name) + "</p>");
+  if (auto error = ctx.providers.mailer->send(e, ctx.cancel)) return JobResult::failure(*error);
+  return JobResult::success();
+}
+
+}  // namespace shopd

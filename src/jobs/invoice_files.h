@@ -1,0 +1,20 @@
+// Where invoice documents live and how one is built from an order.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "config/config.h"
+#include "core/order.h"
+#include "documents/invoice_pdf.h"
+#include "store/invoice_store.h"
+
+namespace shopd {
+
+// "<invoice.dir>/INV-000001.pdf"
+std::string invoice_file_name(const store::InvoiceRecord& invoice);
+std::filesystem::path invoice_path(const Config& config, const std::string& file_name);
+
+InvoiceDocument build_invoice_document(const Order& order, const store::InvoiceRecord& invoice, const Config& config);
+
+}  // namespace shopd

@@ -1,0 +1,101 @@
+#include "outbox/job_executor.h"
+
+#include <chrono>
+
+#include "obs/log.h"
+#include "outbox/failure_hook.h"
+#include "outbox/job_state.h"
+#include "outbox/pipeline.h"
+#include "store/order_store.h"
+
+namespace shopd {
+
+namespace {
+
+const char* outcome_label(const Decision& d) {
+  if (std::holds_alternative<decision::Done>(d)) return "done";
+  if (std::holds_alternative<decision::RetryAt>(d)) return "retry";
+  return "dead";
+}
+
+}  // namespace
+
+bool apply_decision(store::Tx& tx, const store::Job& job, const Decision& d, const store::AttemptEnd& end,
+                    const JobResult& result, const Config& config) {
+  if (std::holds_alternative<decision::Done>(d)) {
+    if (!store::mark_done(tx, job, end)) return false;
+    if (result.on_done) result.on_done(tx, end.finished);
+    enqueue_kinds(tx, job.order_id, successors_on_done(job.kind), config, end.finished);
+    refresh_order_status(tx, job.order_id, end.finished);
+    return true;
+  }
+  if (const auto* retry = std::get_if<decision::RetryAt>(&d)) {
+    if (!store::mark_retrying(tx, job, end, retry->at)) return false;
+    refresh_order_status(tx, job.order_id, end.finished);
+    return true;
+  }
+  return kill_job(tx, job, end, config);
+}
+
+JobExecutor::JobExecutor(const Config& config, store::Store& store, Providers& providers, Metrics& metrics,
+                         const Clock& clock, const Cancel& cancel)
+    : config_(config), store_(store), providers_(providers), metrics_(metrics), clock_(clock), cancel_(cancel) {}
+
+JobResult JobExecutor::run_handler(const store::Job& job) {
+  const JobHandler handler = handler_for(job.kind);
+  if (!handler) return JobResult::failure(JobError::permanent("unknown_kind", "no handler for job kind " + job.kind));
+  const auto order = store_.read([&](store::Connection& db) { return store::load_order(db, job.order_id); });
+  if (!order) return JobResult::failure(JobError::permanent("order_missing", "order " + job.order_id + " not found"));
+  JobContext ctx{job, *order, config_, providers_, store_, cancel_, clock_};
+  return handler(ctx);
+}
+
+void JobExecutor::execute(const store::Job& job, std::mt19937_64& rng) {
+  const auto started = std::chrono::steady_clock::now();
+  nlohmann::json fields = {{"job_id", job.id}, {"order_id", job.order_id}, {"kind", job.kind}, {"attempt", job.attempts}};
+  log::debug("job started", fields);
+
+  JobResult result;
+  try {
+    result = run_handler(job);
+  } catch (const std::exception& e) {
+    // A bug or a database failure, not the provider's answer: retried like a
+    // transient error, so it ends in the failure hook if it keeps happening.
+    result = JobResult::failure(JobError::transient("internal_error", e.what()));
+  }
+  if (cancel_.requested()) return;
+
+  const auto duration = std::chrono::steady_clock::now() - started;
+  const int64_t duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+  const JobError* error = result.error ? &*result.error : nullptr;
+  const store::AttemptEnd end{clock_.now(), duration_ms, error};
+  const Decision d = decide(job.attempts, job.max_attempts, error, config_.retry.for_kind(job.kind), end.finished, rng);
+
+  fields["duration_ms"] = duration_ms;
+  fields["outcome"] = outcome_label(d);
+  if (error) {
+    fields["error"] = error->code + ": " + error->message;
+    if (error->provider_status) fields["provider_status"] = error->provider_status;
+  }
+  try {
+    const bool applied = store_.writer().run_always(
+        [&](store::Tx& tx) { return apply_decision(tx, job, d, end, result, config_); });
+    if (!applied) {
+      log::warn("job outcome dropped: lease was lost, another attempt owns the job", fields);
+      return;
+    }
+  } catch (const std::exception& e) {
+    // The job stays running with this lease; once the lease expires it runs again.
+    fields["db_error"] = e.what();
+    log::error("could not record job outcome", fields);
+    return;
+  }
+  metrics_.jobs.inc({job.kind, outcome_label(d)});
+  metrics_.job_duration.observe({job.kind}, std::chrono::duration<double>(duration).count());
+  if (const auto* retry = std::get_if<decision::RetryAt>(&d)) fields["retry_at"] = format_iso(retry->at);
+  if (std::holds_alternative<decision::Done>(d)) log::info("job done", fields);
+  else if (std::holds_alternative<decision::RetryAt>(d)) log::warn("job failed, will retry", fields);
+  // Dead jobs are logged by the failure hook.
+}
+
+}  // namespace shopd

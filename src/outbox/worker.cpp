@@ -1,0 +1,263 @@
+#include "outbox/worker.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/uuid7.h"
+#include "obs/log.h"
+#include "outbox/failure_hook.h"
+#include "store/idempotency_store.h"
+#include "store/outbox_store.h"
+
+namespace shopd {
+
+namespace {
+
+// Big enough for libcurl + OpenSSL handshakes and libharu, small enough that
+// hundreds of threads stay cheap (only touched pages count towards RSS).
+// Sanitizers keep shadow frames on the stack and need far more.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr size_t kExecutorStackBytes = 4 << 20;
+#else
+constexpr size_t kExecutorStackBytes = 256 << 10;
+#endif
+
+constexpr size_t kClaimBatch = 64;
+constexpr auto kPruneInterval = std::chrono::minutes(1);
+constexpr int kPruneBatch = 500;
+
+pthread_t spawn_with_stack(size_t stack_bytes, void* (*fn)(void*), void* arg) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, stack_bytes);
+  pthread_t thread;
+  const int rc = pthread_create(&thread, &attr, fn, arg);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) throw std::runtime_error("cannot start worker thread: " + std::to_string(rc));
+  return thread;
+}
+
+}  // namespace
+
+Worker::Worker(const Config& config, store::Store& store, Providers& providers, Metrics& metrics, const Clock& clock)
+    : config_(config),
+      store_(store),
+      metrics_(metrics),
+      clock_(clock),
+      owner_(new_uuid7()),
+      executor_(config, store, providers, metrics, clock, cancel_) {}
+
+Worker::~Worker() {
+  if (dispatcher_.joinable()) stop(std::chrono::milliseconds(0));
+}
+
+std::chrono::milliseconds Worker::tick() const {
+  // Leases are extended once more than half used, so tick at least 4x per lease.
+  return std::min(std::chrono::milliseconds(1000), std::chrono::milliseconds(config_.worker.lease_seconds * 250));
+}
+
+void Worker::start() {
+  rescue_abandoned(clock_.now(), /*at_startup=*/true);
+  const auto now = clock_.now();
+  next_due_ = now;
+  next_maintenance_ = now + tick();
+  next_prune_ = now;
+  heartbeat_ms_ = now.time_since_epoch().count();
+  for (int i = 0; i < config_.worker.concurrency; ++i) {
+    executors_.push_back(spawn_with_stack(kExecutorStackBytes, [](void* self) -> void* {
+      static_cast<Worker*>(self)->executor_loop();
+      return nullptr;
+    }, this));
+  }
+  dispatcher_ = std::thread([this] { dispatch_loop(); });
+  log::info("worker started", {{"concurrency", config_.worker.concurrency}, {"owner", owner_}});
+}
+
+void Worker::notify() {
+  {
+    std::lock_guard lock(mu_);
+    wake_ = true;
+  }
+  dispatch_cv_.notify_one();
+}
+
+bool Worker::alive() const {
+  const int64_t age_ms = clock_.now().time_since_epoch().count() - heartbeat_ms_.load();
+  return dispatcher_.joinable() && age_ms < 10 * tick().count() + 5000;
+}
+
+size_t Worker::in_flight() const {
+  std::lock_guard lock(mu_);
+  return in_flight_ids_.size();
+}
+
+void Worker::dispatch_loop() {
+  const size_t concurrency = static_cast<size_t>(config_.worker.concurrency);
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    const bool has_room = in_flight_ids_.size() < concurrency;
+    const TimePoint wake_at = has_room ? std::min(next_due_, next_maintenance_) : next_maintenance_;
+    const auto sleep = std::max(wake_at - clock_.now(), Millis(0));
+    dispatch_cv_.wait_for(lock, sleep, [&] { return stopping_ || (wake_ && in_flight_ids_.size() < concurrency); });
+    if (stopping_) break;
+
+    const TimePoint now = clock_.now();
+    const size_t free_slots = concurrency - std::min(concurrency, in_flight_ids_.size());
+    const bool look = free_slots > 0 && (wake_ || now >= next_due_);
+    if (look) wake_ = false;
+    lock.unlock();
+    heartbeat_ms_ = now.time_since_epoch().count();
+    try {
+      if (now >= next_maintenance_) {
+        maintain(now);
+        next_maintenance_ = now + tick();
+      }
+      if (look) claim(now, free_slots);
+    } catch (const std::exception& e) {
+      // Database trouble: keep the loop alive and try again on the next tick.
+      log::error("worker dispatch failed", {{"error", e.what()}});
+      next_due_ = now + tick();
+    }
+    lock.lock();
+  }
+}
+
+void Worker::claim(TimePoint now, size_t free_slots) {
+  // Read first: only write (claim) when something is due.
+  const auto due = store_.read([](store::Connection& db) { return store::next_due_at(db); });
+  if (!due || *due > now) {
+    std::lock_guard lock(mu_);
+    next_due_ = due ? *due : now + std::chrono::hours(24);
+    return;
+  }
+  const int want = static_cast<int>(std::min(free_slots, kClaimBatch));
+  auto jobs = store_.writer().run_always([&](store::Tx& tx) {
+    return store::claim_due(tx, now, want, owner_, config_.worker.lease_seconds);
+  });
+  {
+    std::lock_guard lock(mu_);
+    for (auto& job : jobs) {
+      in_flight_ids_.insert(job.id);
+      ready_.push_back(std::move(job));
+    }
+    // A full batch means more may be due; look again as soon as there is room.
+    if (static_cast<int>(jobs.size()) == want) wake_ = true;
+    else next_due_ = now + tick();  // re-read soon: jobs may have become due meanwhile
+  }
+  exec_cv_.notify_all();
+}
+
+void Worker::executor_loop() {
+  std::mt19937_64 rng(std::random_device{}());
+  std::unique_lock lock(mu_);
+  for (;;) {
+    exec_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
+    if (stopping_) break;  // jobs still in ready_ are released by stop()
+    store::Job job = std::move(ready_.front());
+    ready_.pop_front();
+    ++executing_;
+    lock.unlock();
+    executor_.execute(job, rng);
+    lock.lock();
+    --executing_;
+    in_flight_ids_.erase(job.id);
+    dispatch_cv_.notify_one();
+    idle_cv_.notify_all();
+  }
+  ++exited_executors_;
+  idle_cv_.notify_all();
+}
+
+void Worker::maintain(TimePoint now) {
+  std::string ids;
+  {
+    std::lock_guard lock(mu_);
+    if (!in_flight_ids_.empty()) ids = nlohmann::json(in_flight_ids_).dump();
+  }
+  if (!ids.empty())
+    store_.writer().run_always([&](store::Tx& tx) {
+      store::extend_leases(tx, owner_, ids, now, config_.worker.lease_seconds);
+    });
+  rescue_abandoned(now, /*at_startup=*/false);
+  if (now >= next_prune_) {
+    prune_old_rows(now);
+    next_prune_ = now + kPruneInterval;
+  }
+}
+
+void Worker::rescue_abandoned(TimePoint now, bool at_startup) {
+  const auto abandoned = store_.read([&](store::Connection& db) {
+    return store::find_abandoned(db, now, owner_, at_startup);
+  });
+  for (const auto& job : abandoned) {
+    const bool final_attempt = job.attempts >= job.max_attempts;
+    const JobError interrupted = JobError::transient(
+        "interrupted", at_startup ? "shopd stopped while the job was running" : "the job's lease expired");
+    store_.writer().run_always([&](store::Tx& tx) {
+      if (final_attempt) return kill_job(tx, job, store::AttemptEnd{now, 0, &interrupted}, config_);
+      return store::requeue_abandoned(tx, job, now);
+    });
+    log::warn("job rescued", {{"job_id", job.id},
+                              {"order_id", job.order_id},
+                              {"kind", job.kind},
+                              {"attempt", job.attempts},
+                              {"outcome", final_attempt ? "dead" : "retry"}});
+  }
+}
+
+void Worker::prune_old_rows(TimePoint now) {
+  // Small batches, each its own short transaction, so intake never waits long.
+  const auto jobs_before = now - std::chrono::hours(24) * config_.retention.done_job_days;
+  while (store_.writer().run_always([&](store::Tx& tx) { return store::prune_done_jobs(tx, jobs_before, kPruneBatch); }) ==
+         kPruneBatch) {
+  }
+  const auto keys_before = now - store::kIdempotencyKeyLifetime;
+  while (store_.writer().run_always([&](store::Tx& tx) {
+    return store::prune_idempotency_keys(tx, keys_before, kPruneBatch);
+  }) == kPruneBatch) {
+  }
+}
+
+bool Worker::stop(std::chrono::milliseconds grace) {
+  if (!dispatcher_.joinable()) return true;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    // Claimed but not started: nothing ran, they go back with the release below.
+    ready_.clear();
+  }
+  dispatch_cv_.notify_all();
+  exec_cv_.notify_all();
+  dispatcher_.join();
+
+  std::unique_lock lock(mu_);
+  const bool finished = idle_cv_.wait_for(lock, grace, [&] { return executing_ == 0; });
+  if (!finished) {
+    log::warn("shutdown deadline reached, cancelling running jobs", {{"running", executing_}});
+    cancel_.request();
+    idle_cv_.wait_for(lock, std::chrono::seconds(2), [&] { return executing_ == 0; });
+  }
+  const size_t stuck = executing_;
+  lock.unlock();
+
+  int released = 0;
+  try {
+    released = store_.writer().run_always([&](store::Tx& tx) { return store::release_owned(tx, owner_, clock_.now()); });
+  } catch (const std::exception& e) {
+    log::error("could not release jobs at shutdown; they run again after their lease", {{"error", e.what()}});
+  }
+
+  lock.lock();
+  idle_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return exited_executors_ + stuck >= executors_.size(); });
+  const bool all_exited = exited_executors_ == executors_.size();
+  lock.unlock();
+  for (pthread_t t : executors_) {
+    if (all_exited) pthread_join(t, nullptr);
+    else pthread_detach(t);
+  }
+  executors_.clear();
+  log::info("worker stopped", {{"released", released}, {"stuck", stuck}});
+  return all_exited;
+}
+
+}  // namespace shopd
