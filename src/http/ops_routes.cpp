@@ -1,0 +1,77 @@
+// Catalog and operations routes: GET /products, /healthz, /readyz, /metrics.
+#include "http/error_response.h"
+#include "http/server.h"
+#include "outbox/worker.h"
+#include "store/order_store.h"
+#include "store/outbox_store.h"
+#include "store/product_store.h"
+
+namespace shopd {
+
+namespace {
+
+void get_products(Services& s, httplib::Response& res) {
+  const auto products = s.store.read([](store::Connection& db) { return store::list_products(db); });
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& p : products)
+    data.push_back({{"sku", p.sku}, {"name", p.name}, {"price_cents", p.price_cents}, {"stock", p.stock}});
+  send_json(res, 200, {{"data", data}});
+}
+
+void get_readyz(Services& s, httplib::Response& res) {
+  // Writable: the writer can take the write lock and commit. Exceptions
+  // become 503 in the server's exception handler.
+  s.store.writer().run_always([](store::Tx& tx) { tx.db.query("SELECT 1").step(); });
+  if (!s.worker.alive()) return send_error(res, 503, "unavailable", "the worker is not running");
+  send_json(res, 200, {{"status", "ready"}});
+}
+
+std::string outbox_gauges(Services& s) {
+  const TimePoint now = SystemClock().now();
+  struct Snapshot {
+    std::map<std::string, int64_t> jobs;
+    std::map<std::string, int64_t> orders;
+    std::optional<TimePoint> oldest_due;
+  };
+  const auto snap = s.store.read([&](store::Connection& db) {
+    return Snapshot{store::count_jobs_by_state(db), store::count_orders_by_status(db), store::oldest_due_at(db, now)};
+  });
+  std::vector<GaugeSample> jobs, orders;
+  for (const char* state : {"pending", "running", "retrying", "done", "dead"}) {
+    auto it = snap.jobs.find(state);
+    jobs.push_back({{{"state", state}}, static_cast<double>(it == snap.jobs.end() ? 0 : it->second)});
+  }
+  for (const char* status : {"received", "paid", "completed", "payment_failed", "needs_attention"}) {
+    auto it = snap.orders.find(status);
+    orders.push_back({{{"status", status}}, static_cast<double>(it == snap.orders.end() ? 0 : it->second)});
+  }
+  const double oldest = snap.oldest_due ? std::chrono::duration<double>(now - *snap.oldest_due).count() : 0.0;
+  std::string out;
+  render_gauge(out, "shopd_outbox_jobs", "Outbox jobs by state.", jobs);
+  render_gauge(out, "shopd_outbox_oldest_due_seconds",
+               "Age of the oldest job that is due and not running (0 when none): the worker's backlog.",
+               {{{}, oldest}});
+  render_gauge(out, "shopd_orders", "Orders by status.", orders);
+  render_gauge(out, "shopd_writer_queue_depth", "Writes waiting for the single writer.",
+               {{{}, static_cast<double>(s.store.writer().queued())}});
+  render_gauge(out, "shopd_worker_jobs_in_flight", "Jobs claimed by this process and not finished.",
+               {{{}, static_cast<double>(s.worker.in_flight())}});
+  return out;
+}
+
+void get_metrics(Services& s, httplib::Response& res) {
+  std::string body = s.metrics.render() + outbox_gauges(s);
+  res.status = 200;
+  res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+}  // namespace
+
+void register_ops_routes(httplib::Server& svr, Services& s) {
+  add_route(svr, "GET", "/products", "/products", [&s](const auto&, auto& res) { get_products(s, res); });
+  add_route(svr, "GET", "/healthz", "/healthz", [](const auto&, auto& res) { send_json(res, 200, {{"status", "ok"}}); });
+  add_route(svr, "GET", "/readyz", "/readyz", [&s](const auto&, auto& res) { get_readyz(s, res); });
+  add_route(svr, "GET", "/metrics", "/metrics", [&s](const auto&, auto& res) { get_metrics(s, res); });
+}
+
+}  // namespace shopd

@@ -1,0 +1,182 @@
+// The storefront's routes: POST /orders (the receptionist), GET /orders/{id}
+// (public status, no customer data), GET /orders/{id}/invoice.
+#include <variant>
+
+#include "config/config.h"
+#include "core/files.h"
+#include "core/job_kind.h"
+#include "core/uuid7.h"
+#include "http/error_response.h"
+#include "http/idempotency.h"
+#include "http/request_context.h"
+#include "http/server.h"
+#include "http/validate_order.h"
+#include "jobs/invoice_files.h"
+#include "outbox/job_state.h"
+#include "outbox/pipeline.h"
+#include "store/idempotency_store.h"
+#include "store/invoice_store.h"
+#include "store/order_store.h"
+#include "store/outbox_store.h"
+
+namespace shopd {
+
+namespace {
+
+// What the intake transaction decided.
+struct Accepted {
+  std::string order_id;
+  std::string body;
+};
+struct Replayed {
+  store::StoredResponse response;
+};
+using IntakeOutcome = std::variant<Accepted, Replayed, FieldError>;
+
+std::string order_location(const std::string& order_id) { return "/orders/" + order_id; }
+
+nlohmann::json accepted_body(const store::CreatedOrder& created, const std::string& currency) {
+  return {{"id", created.id},
+          {"status", order_status::kReceived},
+          {"total_cents", created.total_cents},
+          {"currency", currency},
+          {"status_url", order_location(created.id)}};
+}
+
+// The one intake transaction: idempotency check, order, items, reservation,
+// first job, idempotency record. Runs on the writer thread.
+IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order,
+                     const std::optional<std::string>& key, const std::string& fingerprint) {
+  const TimePoint now = SystemClock().now();
+  if (key) {
+    if (auto prior = store::find_idempotency_key(tx.db, *key, now - store::kIdempotencyKeyLifetime)) {
+      if (prior->request_hash != fingerprint)
+        return FieldError{422, "idempotency_key_reused",
+                          "this Idempotency-Key was used with a different request body", "Idempotency-Key"};
+      return Replayed{*prior};
+    }
+  }
+  const store::CreateOrder options{s.config.shop.currency,
+                                   s.config.retry.for_kind(std::string(kind::kPaymentCharge)).max_attempts,
+                                   current_request().request_id, now};
+  auto created = store::create_order(tx, order, options);
+  if (auto* error = std::get_if<FieldError>(&created)) return *error;
+  const auto& order_created = std::get<store::CreatedOrder>(created);
+  Accepted accepted{order_created.id, accepted_body(order_created, s.config.shop.currency).dump()};
+  if (key)
+    store::remember_idempotency_key(tx, *key, store::StoredResponse{fingerprint, 202, accepted.body, accepted.order_id},
+                                    now);
+  return accepted;
+}
+
+void post_order(Services& s, const httplib::Request& req, httplib::Response& res) {
+  if (reject_non_json(req, res)) return;
+  std::optional<std::string> key;
+  if (req.has_header("Idempotency-Key")) {
+    key = req.get_header_value("Idempotency-Key");
+    if (!is_valid_idempotency_key(*key))
+      return send_error(res, 400, "invalid_request", "Idempotency-Key must be 1-255 printable ASCII characters",
+                        "Idempotency-Key");
+  }
+  auto parsed = parse_json_body(req.body);
+  if (auto* e = std::get_if<FieldError>(&parsed)) return send_error(res, *e);
+  const auto& body = std::get<nlohmann::json>(parsed);
+  auto validated = validate_order(body);
+  if (auto* e = std::get_if<FieldError>(&validated)) return send_error(res, *e);
+  const auto& order = std::get<NewOrder>(validated);
+
+  const InFlightKeys::Claim claim = key ? s.in_flight_keys.try_claim(*key) : InFlightKeys::Claim();
+  if (key && !claim)
+    return send_error(res, 409, "idempotency_key_in_use",
+                      "a request with this Idempotency-Key is still being processed; retry shortly",
+                      "Idempotency-Key");
+  const std::string fingerprint = key ? request_fingerprint(body) : "";
+  const IntakeOutcome outcome = s.store.writer().run([&](store::Tx& tx) { return intake(tx, s, order, key, fingerprint); });
+
+  if (const auto* error = std::get_if<FieldError>(&outcome)) return send_error(res, *error);
+  if (const auto* replay = std::get_if<Replayed>(&outcome)) {
+    current_request().order_id = replay->response.order_id;
+    res.set_header("Idempotent-Replayed", "true");
+    if (!replay->response.order_id.empty()) res.set_header("Location", order_location(replay->response.order_id));
+    res.status = replay->response.status_code;
+    res.set_content(replay->response.body, "application/json");
+    return;
+  }
+  const auto& accepted = std::get<Accepted>(outcome);
+  current_request().order_id = accepted.order_id;
+  res.set_header("Location", order_location(accepted.order_id));
+  res.status = 202;
+  res.set_content(accepted.body, "application/json");
+}
+
+const store::Job* find_kind(const std::vector<store::Job>& jobs, std::string_view k) {
+  for (const auto& j : jobs)
+    if (j.kind == k) return &j;
+  return nullptr;
+}
+
+nlohmann::json step_json(const store::Job* job) {
+  if (!job) return {{"state", "waiting"}, {"attempts", 0}};
+  const JobSummary summary{job->kind, job->state};
+  nlohmann::json step = {{"state", step_state(&summary)}, {"attempts", job->attempts}, {"kind", job->kind}};
+  // Only the error's code: messages can quote customer data (an SMTP reply naming the address).
+  if ((job->state == "retrying" || job->state == "dead") && !job->last_error.empty())
+    step["error"] = job->last_error.substr(0, job->last_error.find(':'));
+  return step;
+}
+
+nlohmann::json public_order_json(const Order& order, const std::vector<store::Job>& jobs,
+                                 const std::optional<store::InvoiceRecord>& invoice) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& item : order.items)
+    items.push_back({{"sku", item.sku}, {"qty", item.qty}, {"price_cents", item.price_cents}});
+  nlohmann::json steps = nlohmann::json::object();
+  for (const auto& step : order_steps()) {
+    const store::Job* job = step.failure_kind.empty() ? nullptr : find_kind(jobs, step.failure_kind);
+    if (!job) job = find_kind(jobs, step.kind);
+    steps[std::string(step.name)] = step_json(job);
+  }
+  if (invoice) steps["invoice"]["number"] = invoice->number;
+  return {{"id", order.id},           {"status", order.status}, {"total_cents", order.total_cents},
+          {"currency", order.currency}, {"created_at", order.created_at}, {"items", items},
+          {"steps", steps}};
+}
+
+void get_order(Services& s, const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  current_request().order_id = is_uuid(id) ? id : "";
+  if (!is_uuid(id)) return send_error(res, 404, "not_found", "no order with this id");
+  auto body = s.store.read([&](store::Connection& db) -> std::optional<nlohmann::json> {
+    auto order = store::load_order(db, id);
+    if (!order) return std::nullopt;
+    return public_order_json(*order, store::jobs_for_order(db, id), store::find_invoice(db, id));
+  });
+  if (!body) return send_error(res, 404, "not_found", "no order with this id");
+  send_json(res, 200, *body);
+}
+
+void get_invoice(Services& s, const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  if (!is_uuid(id)) return send_error(res, 404, "not_found", "no order with this id");
+  current_request().order_id = id;
+  const auto invoice = s.store.read([&](store::Connection& db) { return store::find_invoice(db, id); });
+  if (!invoice || invoice->file.empty())
+    return send_error(res, 404, "not_found", "this order has no invoice yet");
+  const auto pdf = read_file(invoice_path(s.config, invoice->file));
+  if (!pdf) return send_error(res, 404, "not_found", "the invoice document is missing on disk");
+  res.status = 200;
+  res.set_header("Content-Disposition", "inline; filename=\"" + invoice->file + "\"");
+  res.set_content(*pdf, "application/pdf");
+}
+
+}  // namespace
+
+void register_order_routes(httplib::Server& svr, Services& s) {
+  add_route(svr, "POST", "/orders", "/orders", [&s](const auto& req, auto& res) { post_order(s, req, res); });
+  add_route(svr, "GET", R"(/orders/([^/]+))", "/orders/{id}",
+            [&s](const auto& req, auto& res) { get_order(s, req, res); });
+  add_route(svr, "GET", R"(/orders/([^/]+)/invoice)", "/orders/{id}/invoice",
+            [&s](const auto& req, auto& res) { get_invoice(s, req, res); });
+}
+
+}  // namespace shopd

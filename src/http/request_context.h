@@ -1,0 +1,26 @@
+// Per-request facts that the access log, the metrics and the error responses
+// need: the request id, the route pattern, when the request started.
+//
+// cpp-httplib runs a request's pre-routing handler, route handler, error
+// handler and logger on one thread, one request at a time, so the context
+// lives in a thread_local reset at the start of every request.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace shopd {
+
+struct RequestContext {
+  std::string request_id;
+  std::string route = "unmatched";  // the route pattern, e.g. "/orders/{id}": bounded metric labels
+  std::chrono::steady_clock::time_point started;
+  std::string order_id;             // set by routes that touch one order, for the access log
+};
+
+RequestContext& current_request();
+
+// A request id a client may choose: 1-128 of [A-Za-z0-9._:-]. Anything else is replaced.
+bool is_sane_request_id(std::string_view id);
+
+}  // namespace shopd
