@@ -95,10 +95,12 @@ $(DEPS_STAMP): Makefile
 	@mkdir -p build && touch $@
 
 $(BUILD)/shopd: $(OBJS) $(BUILD)/obj/main.o
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD  [$(VARIANT)] $@"
+	@$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit_tests: $(OBJS) $(TEST_OBJS) $(BUILD)/obj/tests/doctest_main.o
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD  [$(VARIANT)] $@"
+	@$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # schema.sql is compiled in, so the binary alone is enough to deploy.
 $(BUILD)/gen/schema_sql.inc: schema.sql
@@ -109,7 +111,8 @@ $(BUILD)/obj/src/store/database.o: $(BUILD)/gen/schema_sql.inc
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -c -o $@ $<
+	@echo "  CXX [$(VARIANT)] $<"
+	@$(CXX) $(CXXFLAGS) -c -o $@ $<
 
 clean:
 	rm -rf build shopd var/test-*

@@ -1,0 +1,28 @@
+#include "cli/common.h"
+
+#include <iostream>
+
+#include "core/error.h"
+
+namespace shopd::cli {
+
+std::optional<Config> load_config_or_report(const std::filesystem::path& path) {
+  try {
+    return load_config(path);
+  } catch (const ConfigError& e) {
+    std::cerr << "shopd: config error in " << path.string() << ": " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+store::StoreOptions store_options(const Config& config) {
+  store::StoreOptions o;
+  o.path = config.database.path;
+  o.synchronous = config.database.synchronous;
+  o.busy_timeout_ms = config.database.busy_timeout_ms;
+  o.max_queued_writes = static_cast<size_t>(config.server.max_queued_writes);
+  o.readers = static_cast<size_t>(config.server.threads) + 4;
+  return o;
+}
+
+}  // namespace shopd::cli
