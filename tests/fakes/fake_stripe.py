@@ -1,0 +1,326 @@
+"""A fake of the slice of Stripe's API that shopd uses, for black-box tests.
+
+    stripe = FakeStripe(api_key="sk_test_fake")   # listens on 127.0.0.1, a free port
+    ... point shopd's payment.api_base at stripe.url ...
+    stripe.set_mode("500")          # every create answers 500 from now on
+    stripe.fail_next(2, "429")      # the next 2 creates answer 429, then the mode applies again
+    stripe.stop()
+
+POST /v1/payment_intents behaves like Stripe's create-and-confirm:
+- `Authorization: Bearer <api_key>` is required (401 otherwise).
+- The form body needs amount, a lower-case currency, payment_method and
+  confirm=true; a confirm without a return_url needs
+  automatic_payment_methods[allow_redirects]=never (400 otherwise, like Stripe).
+- pm_card_visa (or any other pm_...) succeeds; pm_card_chargeDeclined is a
+  402 card_declined; a token not starting with pm_ is a 400 resource_missing.
+- An Idempotency-Key seen before gets the first answer again (with
+  `Idempotent-Replayed: true`) and creates nothing; the same key with other
+  parameters is a 400 idempotency_error; the same key while the first request
+  is still running is a 409 idempotency_key_in_use.
+GET /v1/payment_intents/{id} returns a created PaymentIntent (404 otherwise).
+
+Modes (set_mode) inject faults. "500", "429", "402" and "hang" act before the
+request is processed, so nothing is created or remembered for the key, as
+with an outage in front of Stripe:
+  "ok"                  normal behaviour
+  "slow"                processing takes `delay` seconds (the key is in flight
+                        meanwhile: a retry with it gets 409), then normal
+  "500"                 500 api_error
+  "429"                 429 rate_limit with `Retry-After: <retry_after>`
+  "402"                 402 card_declined for every token
+  "hang"                no answer until stop() or `hang_seconds` pass, then the connection is closed
+  "drop_after_charge"   processes the request (the charge happens and is
+                        remembered for its key), then closes the connection
+                        without answering: the client must retry with the same key
+
+Everything recorded is readable from the test thread: `.requests` (every
+request, in order), `.charges` (distinct succeeded PaymentIntents), `.intents`
+(all created PaymentIntents by id). Thread-safe. Standard library only.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MODES = ("ok", "slow", "500", "429", "402", "hang", "drop_after_charge")
+
+
+class FakeStripe:
+    def __init__(self, api_key: str = "sk_test_fake", *, delay: float = 2.0, retry_after: int = 1,
+                 hang_seconds: float = 300.0):
+        self.api_key = api_key
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._ids = itertools.count(1)
+        self._mode = "ok"
+        self._delay = delay
+        self._retry_after = retry_after
+        self._hang_seconds = hang_seconds
+        self._fail_next: list[str] = []  # one entry per request still to fail
+        self._by_key: dict[str, tuple[dict, int, dict]] = {}  # key -> (params, status, body)
+        self._in_flight: set[str] = set()
+        self.requests: list[dict] = []
+        self.charges: list[dict] = []
+        self.intents: dict[str, dict] = {}
+
+        fake = self
+
+        class Handler(_Handler):
+            owner = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-stripe",
+                                        daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    def set_mode(self, mode: str, *, delay: float | None = None, retry_after: int | None = None,
+                 hang_seconds: float | None = None) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
+        with self._lock:
+            self._mode = mode
+            if delay is not None:
+                self._delay = delay
+            if retry_after is not None:
+                self._retry_after = retry_after
+            if hang_seconds is not None:
+                self._hang_seconds = hang_seconds
+
+    def fail_next(self, n: int, mode: str = "500") -> None:
+        """The next `n` POSTs behave as `mode`; after them the current mode applies again."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
+        with self._lock:
+            self._fail_next = [mode] * n
+
+    def posts(self) -> list[dict]:
+        with self._lock:
+            return [r for r in self.requests if r["method"] == "POST"]
+
+    def charge_count(self) -> int:
+        with self._lock:
+            return len(self.charges)
+
+    def wait_for_requests(self, n: int, timeout: float = 10.0) -> list[dict]:
+        """Waits until at least `n` requests arrived; returns them (raises TimeoutError otherwise)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.requests) >= n:
+                    return list(self.requests)
+            time.sleep(0.02)
+        raise TimeoutError(f"expected {n} requests to the fake Stripe, got {len(self.requests)}")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "FakeStripe":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- called from handler threads --------------------------------------
+
+    def _record(self, handler: "_Handler", params: dict) -> dict:
+        record = {
+            "method": handler.command,
+            "path": handler.path,
+            "headers": {k: v for k, v in handler.headers.items()},
+            "params": params,
+            "idempotency_key": handler.headers.get("Idempotency-Key"),
+            "time": time.time(),
+        }
+        with self._lock:
+            self.requests.append(record)
+        return record
+
+    def _next_fault(self) -> tuple[str, float, int, float]:
+        with self._lock:
+            mode = self._fail_next.pop(0) if self._fail_next else self._mode
+            return mode, self._delay, self._retry_after, self._hang_seconds
+
+    def _authorized(self, handler: "_Handler") -> bool:
+        return handler.headers.get("Authorization", "") == f"Bearer {self.api_key}"
+
+    def _create(self, params: dict, key: str | None, delay: float) -> tuple[int, dict, bool]:
+        """Returns (status, body, replayed). `delay` is how long processing takes."""
+        with self._lock:
+            if key is not None and key in self._by_key:
+                first_params, status, body = self._by_key[key]
+                if first_params != params:
+                    return 400, _error("idempotency_error", None,
+                                       "Keys for idempotent requests can only be used with the same parameters "
+                                       "they were first used with."), False
+                return status, body, True
+            if key is not None and key in self._in_flight:
+                return 409, _error("idempotency_error", "idempotency_key_in_use",
+                                   "There is currently another in-progress request using this Idempotent Key."), False
+            if key is not None:
+                self._in_flight.add(key)
+        try:
+            if delay:
+                self._stopping.wait(delay)
+            status, body = self._process(params)
+        finally:
+            with self._lock:
+                self._in_flight.discard(key)
+        with self._lock:
+            # Like Stripe, only requests that got past validation are remembered for their key.
+            if key is not None and status in (200, 402):
+                self._by_key[key] = (params, status, body)
+        return status, body, False
+
+    def _process(self, params: dict) -> tuple[int, dict]:
+        for name in ("amount", "currency", "payment_method"):
+            if not params.get(name):
+                return 400, _error("invalid_request_error", "parameter_missing", f"Missing required param: {name}.",
+                                   param=name)
+        if not params["amount"].isdigit() or int(params["amount"]) < 1:
+            return 400, _error("invalid_request_error", "parameter_invalid_integer", "Invalid integer: amount",
+                               param="amount")
+        if params["currency"] != params["currency"].lower() or len(params["currency"]) != 3:
+            return 400, _error("invalid_request_error", "parameter_invalid_string", "Invalid currency.",
+                               param="currency")
+        if params.get("confirm") != "true":
+            return 400, _error("invalid_request_error", "parameter_invalid", "This fake only supports confirm=true.",
+                               param="confirm")
+        if params.get("automatic_payment_methods[allow_redirects]") != "never" and not params.get("return_url"):
+            return 400, _error("invalid_request_error", None,
+                               "A `return_url` must be specified because this Payment Intent is configured to "
+                               "automatically accept the payment methods enabled in the Dashboard, some of which "
+                               "may require a full page redirect to succeed. If you do not want to accept "
+                               "redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` "
+                               "and `automatic_payment_methods[allow_redirects]` to `never`.")
+        token = params["payment_method"]
+        if not token.startswith("pm_"):
+            return 400, _error("invalid_request_error", "resource_missing", "No such PaymentMethod.",
+                               param="payment_method")
+        declined = token == "pm_card_chargeDeclined"
+        intent = self._new_intent(params, "requires_payment_method" if declined else "succeeded")
+        if declined:
+            return 402, _decline(intent)
+        return 200, intent
+
+    def _new_intent(self, params: dict, status: str) -> dict:
+        intent = {
+            "id": f"pi_fake_{next(self._ids):06d}",
+            "object": "payment_intent",
+            "amount": int(params["amount"]),
+            "currency": params["currency"],
+            "payment_method": params["payment_method"],
+            "status": status,
+            "metadata": {k[len("metadata["):-1]: v for k, v in params.items() if k.startswith("metadata[")},
+            "created": int(time.time()),
+        }
+        with self._lock:
+            self.intents[intent["id"]] = intent
+            if status == "succeeded":
+                self.charges.append(intent)
+        return intent
+
+    def _forced_decline(self, params: dict) -> tuple[int, dict]:
+        amount = params.get("amount", "")
+        intent = self._new_intent({**params, "amount": amount if amount.isdigit() else "0",
+                                   "currency": params.get("currency", ""),
+                                   "payment_method": params.get("payment_method", "")},
+                                  "requires_payment_method")
+        return 402, _decline(intent)
+
+
+def _error(type_: str, code: str | None, message: str, **extra) -> dict:
+    error = {"type": type_, "message": message, **extra}
+    if code is not None:
+        error["code"] = code
+    return {"error": error}
+
+
+def _decline(intent: dict) -> dict:
+    return _error("card_error", "card_declined", "Your card was declined.", decline_code="generic_decline",
+                  payment_intent=intent)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: FakeStripe
+    server_version = "FakeStripe/1"
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def _send_json(self, status: int, body: dict, headers: dict | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Request-Id", f"req_fake_{id(body):x}")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _read_params(self) -> dict:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        return {k: v[-1] for k, v in urllib.parse.parse_qs(raw, keep_blank_values=True).items()}
+
+    def do_POST(self) -> None:
+        fake = self.owner
+        params = self._read_params()
+        fake._record(self, params)
+        if self.path.split("?")[0] != "/v1/payment_intents":
+            return self._send_json(404, _error("invalid_request_error", None, f"Unrecognized request URL (POST: {self.path})."))
+        if not fake._authorized(self):
+            return self._send_json(401, _error("invalid_request_error", None, "Invalid API Key provided."))
+
+        mode, delay, retry_after, hang_seconds = fake._next_fault()
+        if mode == "500":
+            return self._send_json(500, _error("api_error", None, "An unknown error occurred (fake)."))
+        if mode == "429":
+            return self._send_json(429, _error("invalid_request_error", "rate_limit", "Too many requests (fake)."),
+                                   {"Retry-After": str(retry_after)})
+        if mode == "hang":
+            fake._stopping.wait(hang_seconds)
+            self.close_connection = True
+            return None
+        if mode == "402":
+            return self._send_json(*fake._forced_decline(params))
+
+        key = self.headers.get("Idempotency-Key")
+        status, body, replayed = fake._create(params, key, delay if mode == "slow" else 0.0)
+        if mode == "drop_after_charge":
+            self.close_connection = True
+            return None
+        self._send_json(status, body, {"Idempotent-Replayed": "true"} if replayed else None)
+
+    def do_GET(self) -> None:
+        fake = self.owner
+        fake._record(self, {})
+        if not fake._authorized(self):
+            return self._send_json(401, _error("invalid_request_error", None, "Invalid API Key provided."))
+        prefix = "/v1/payment_intents/"
+        path = self.path.split("?")[0]
+        if path.startswith(prefix):
+            with fake._lock:
+                intent = fake.intents.get(path[len(prefix):])
+            if intent is not None:
+                return self._send_json(200, intent)
+            return self._send_json(404, _error("invalid_request_error", "resource_missing",
+                                               "No such payment_intent.", param="intent"))
+        return self._send_json(404, _error("invalid_request_error", None, f"Unrecognized request URL (GET: {self.path})."))

@@ -1,0 +1,290 @@
+"""Self-tests of the fakes: each is started and exercised with urllib/smtplib.
+
+Run with Debian's python (it has aiosmtpd): /usr/bin/python3 -m pytest tests/fakes -q
+"""
+
+import json
+import smtplib
+import socket
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from email.message import EmailMessage
+
+import pytest
+
+from fake_stripe import FakeStripe
+from smtp_sink import SmtpSink
+from webhook_receiver import WebhookReceiver
+
+KEY = "sk_test_fake"
+
+
+def charge_params(**overrides):
+    params = {
+        "amount": "2400",
+        "currency": "eur",
+        "payment_method": "pm_card_visa",
+        "confirm": "true",
+        "automatic_payment_methods[enabled]": "true",
+        "automatic_payment_methods[allow_redirects]": "never",
+        "metadata[order_id]": "order-1",
+    }
+    params.update(overrides)
+    return params
+
+
+def post(url, params, key=KEY, idempotency_key=None, timeout=5):
+    """Returns (status, headers, json body)."""
+    data = urllib.parse.urlencode(params).encode()
+    req = urllib.request.Request(url + "/v1/payment_intents", data=data, method="POST")
+    req.add_header("Authorization", f"Bearer {key}")
+    req.add_header("Content-Type", "application/x-www-form-urlencoded")
+    if idempotency_key:
+        req.add_header("Idempotency-Key", idempotency_key)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), json.load(e)
+
+
+@pytest.fixture
+def stripe():
+    fake = FakeStripe(api_key=KEY)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def sink():
+    s = SmtpSink()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def hook():
+    h = WebhookReceiver()
+    yield h
+    h.stop()
+
+
+# -- FakeStripe ---------------------------------------------------------------
+
+def test_stripe_charges_a_visa_card_and_records_the_request(stripe):
+    status, _, body = post(stripe.url, charge_params(), idempotency_key="k1")
+    assert status == 200
+    assert body["status"] == "succeeded" and body["id"].startswith("pi_")
+    assert body["metadata"] == {"order_id": "order-1"}
+    assert len(stripe.charges) == 1
+    req = stripe.requests[0]
+    assert req["idempotency_key"] == "k1"
+    assert req["params"]["currency"] == "eur"
+    assert req["headers"]["Authorization"] == f"Bearer {KEY}"
+
+
+def test_stripe_rejects_a_wrong_key_with_401(stripe):
+    status, _, body = post(stripe.url, charge_params(), key="sk_test_wrong")
+    assert status == 401
+    assert "error" in body
+    assert stripe.charges == []
+
+
+def test_stripe_replays_the_first_answer_for_a_repeated_idempotency_key(stripe):
+    s1, _, first = post(stripe.url, charge_params(), idempotency_key="order-1")
+    s2, headers, again = post(stripe.url, charge_params(), idempotency_key="order-1")
+    assert s1 == s2 == 200
+    assert first["id"] == again["id"]
+    assert headers.get("Idempotent-Replayed") == "true"
+    assert len(stripe.charges) == 1
+    assert len(stripe.requests) == 2
+
+
+def test_stripe_refuses_a_reused_key_with_other_parameters(stripe):
+    post(stripe.url, charge_params(), idempotency_key="order-1")
+    status, _, body = post(stripe.url, charge_params(amount="999"), idempotency_key="order-1")
+    assert status == 400
+    assert body["error"]["type"] == "idempotency_error"
+
+
+def test_stripe_demands_no_redirects_or_a_return_url(stripe):
+    params = charge_params()
+    del params["automatic_payment_methods[allow_redirects]"]
+    status, _, body = post(stripe.url, params)
+    assert status == 400
+    assert "return_url" in body["error"]["message"]
+
+
+def test_stripe_declines_pm_card_chargeDeclined_with_a_stripe_shaped_402(stripe):
+    status, _, body = post(stripe.url, charge_params(payment_method="pm_card_chargeDeclined"), idempotency_key="d")
+    assert status == 402
+    assert body["error"]["type"] == "card_error"
+    assert body["error"]["code"] == "card_declined"
+    assert body["error"]["message"] == "Your card was declined."
+    assert stripe.charges == []
+
+
+def test_stripe_mode_500_and_429_fail_without_charging(stripe):
+    stripe.set_mode("500")
+    assert post(stripe.url, charge_params(), idempotency_key="k")[0] == 500
+    stripe.set_mode("429", retry_after=3)
+    status, headers, body = post(stripe.url, charge_params(), idempotency_key="k")
+    assert status == 429
+    assert headers["Retry-After"] == "3"
+    assert body["error"]["code"] == "rate_limit"
+    stripe.set_mode("ok")
+    assert post(stripe.url, charge_params(), idempotency_key="k")[0] == 200
+    assert len(stripe.charges) == 1
+
+
+def test_stripe_mode_402_declines_every_card(stripe):
+    stripe.set_mode("402")
+    status, _, body = post(stripe.url, charge_params())
+    assert status == 402 and body["error"]["code"] == "card_declined"
+
+
+def test_stripe_fail_next_fails_n_requests_then_recovers(stripe):
+    stripe.fail_next(2, "500")
+    statuses = [post(stripe.url, charge_params(), idempotency_key="k")[0] for _ in range(3)]
+    assert statuses == [500, 500, 200]
+    assert len(stripe.charges) == 1
+
+
+def test_stripe_slow_mode_answers_after_the_delay(stripe):
+    stripe.set_mode("slow", delay=0.3)
+    start = time.monotonic()
+    assert post(stripe.url, charge_params())[0] == 200
+    assert time.monotonic() - start >= 0.3
+
+
+def test_stripe_hang_mode_does_not_answer(stripe):
+    stripe.set_mode("hang")
+    with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
+        post(stripe.url, charge_params(), timeout=0.5)
+
+
+def test_stripe_drop_after_charge_charges_once_across_the_retry(stripe):
+    stripe.set_mode("drop_after_charge")
+    with pytest.raises((urllib.error.URLError, ConnectionError, http_client_errors())):
+        post(stripe.url, charge_params(), idempotency_key="order-9")
+    assert len(stripe.charges) == 1
+    stripe.set_mode("ok")
+    status, headers, body = post(stripe.url, charge_params(), idempotency_key="order-9")
+    assert status == 200 and headers.get("Idempotent-Replayed") == "true"
+    assert body["id"] == stripe.charges[0]["id"]
+    assert len(stripe.charges) == 1
+
+
+def test_stripe_answers_409_while_the_same_key_is_in_flight(stripe):
+    stripe.set_mode("slow", delay=0.5)
+    results = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", post(stripe.url, charge_params(),
+                                                                              idempotency_key="same")))
+    first.start()
+    time.sleep(0.15)
+    stripe.set_mode("ok")
+    status, _, body = post(stripe.url, charge_params(), idempotency_key="same")
+    first.join()
+    assert status == 409
+    assert body["error"]["code"] == "idempotency_key_in_use"
+    assert results["first"][0] == 200
+    assert len(stripe.charges) == 1
+
+
+def test_stripe_gets_a_created_payment_intent(stripe):
+    _, _, created = post(stripe.url, charge_params())
+    req = urllib.request.Request(f"{stripe.url}/v1/payment_intents/{created['id']}")
+    req.add_header("Authorization", f"Bearer {KEY}")
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert json.load(r)["id"] == created["id"]
+    req = urllib.request.Request(f"{stripe.url}/v1/payment_intents/pi_missing")
+    req.add_header("Authorization", f"Bearer {KEY}")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=5)
+    assert err.value.code == 404
+
+
+def http_client_errors():
+    import http.client
+    return http.client.HTTPException
+
+
+# -- SmtpSink -------------------------------------------------------------------
+
+def make_message(subject="Hello Zoë"):
+    m = EmailMessage()
+    m["From"] = "Demo Shop <orders@shop.example>"
+    m["To"] = "Zoë Ærøskøbing-Ñúñez <zoe@example.com>"
+    m["Subject"] = subject
+    m["Message-ID"] = "<t1@shop.example>"
+    m.set_content("Hello Zoë")
+    return m
+
+
+def test_smtp_sink_collects_and_parses_messages(sink):
+    with smtplib.SMTP("127.0.0.1", sink.port, timeout=5) as smtp:
+        smtp.send_message(make_message())
+    mails = sink.wait_for(1)
+    assert mails[0].mail_from == "orders@shop.example"
+    assert mails[0].rcpt_tos == ["zoe@example.com"]
+    assert mails[0].message["Subject"] == "Hello Zoë"
+    assert mails[0].message["To"].addresses[0].display_name == "Zoë Ærøskøbing-Ñúñez"
+    assert mails[0].message.get_body(("plain",)).get_content().strip() == "Hello Zoë"
+    assert b"Message-ID: <t1@shop.example>" in mails[0].raw
+
+
+def test_smtp_sink_refuses_connections_while_stopped_and_resumes_on_the_same_port(sink):
+    port = sink.port
+    sink.stop()
+    with pytest.raises(OSError):
+        smtplib.SMTP("127.0.0.1", port, timeout=2)
+    sink.start()
+    assert sink.port == port
+    with smtplib.SMTP("127.0.0.1", port, timeout=5) as smtp:
+        smtp.send_message(make_message())
+    assert len(sink.wait_for(1)) == 1
+
+
+def test_smtp_sink_answers_a_configured_reply(sink):
+    sink.set_reply("451 4.3.0 Try again later", count=1)
+    with smtplib.SMTP("127.0.0.1", sink.port, timeout=5) as smtp:
+        with pytest.raises(smtplib.SMTPDataError) as err:
+            smtp.send_message(make_message())
+        assert err.value.smtp_code == 451
+        smtp.send_message(make_message())
+    assert len(sink.wait_for(1)) == 1
+
+
+# -- WebhookReceiver --------------------------------------------------------------
+
+def post_json(url, body):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_webhook_receiver_records_json_bodies(hook):
+    assert post_json(hook.url, {"text": "payment.charge dead for order 1"}) == 200
+    assert hook.wait_for(1) == [{"text": "payment.charge dead for order 1"}]
+    assert hook.requests[0]["path"] == "/hooks/test"
+
+
+def test_webhook_receiver_fails_for_a_while_then_recovers(hook):
+    hook.fail_for(0.3)
+    assert post_json(hook.url, {"text": "a"}) == 500
+    time.sleep(0.35)
+    assert post_json(hook.url, {"text": "b"}) == 200
+    assert hook.bodies == [{"text": "b"}]
+    assert [r["status"] for r in hook.requests] == [500, 200]
+
+
+def test_webhook_receiver_fails_the_next_n(hook):
+    hook.fail_next(2, status=503)
+    assert [post_json(hook.url, {"text": str(i)}) for i in range(3)] == [503, 503, 200]

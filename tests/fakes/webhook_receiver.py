@@ -1,0 +1,131 @@
+"""An incoming-webhook endpoint (Slack / Mattermost style) for black-box tests.
+
+    hook = WebhookReceiver()          # listens on 127.0.0.1, a free port
+    ... point shopd's alerts.webhook_url at hook.url ...
+    hook.fail_for(5)                  # answer 500 for the next 5 seconds
+    hook.fail_next(2, status=503)     # answer 503 to the next 2 POSTs
+    hook.wait_for(1)
+    hook.bodies[0]["text"]
+    hook.stop()
+
+POSTs to any path are recorded in `.requests` (path, headers, body, json,
+status answered); `.bodies` holds the parsed JSON of the ones answered 200,
+i.e. the alerts actually delivered. Thread-safe. Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class WebhookReceiver:
+    def __init__(self, path: str = "/hooks/test"):
+        self.path = path
+        self.requests: list[dict] = []
+        self.bodies: list = []
+        self._lock = threading.Lock()
+        self._fail_until = 0.0
+        self._fail_next: list[int] = []
+        self._fail_status = 500
+        self._retry_after: int | None = None
+
+        receiver = self
+
+        class Handler(_Handler):
+            owner = receiver
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="webhook-receiver",
+                                        daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{self.path}"
+
+    def fail_for(self, seconds: float, status: int = 500, retry_after: int | None = None) -> None:
+        """Answers `status` to every POST for the next `seconds`."""
+        with self._lock:
+            self._fail_until = time.monotonic() + seconds
+            self._fail_status = status
+            self._retry_after = retry_after
+
+    def fail_next(self, n: int, status: int = 500) -> None:
+        """Answers `status` to the next `n` POSTs."""
+        with self._lock:
+            self._fail_next = [status] * n
+
+    def recover(self) -> None:
+        """Stops failing at once."""
+        with self._lock:
+            self._fail_until = 0.0
+            self._fail_next = []
+
+    def wait_for(self, n: int, timeout: float = 10.0) -> list:
+        """Waits until at least `n` bodies were delivered; returns them (raises TimeoutError otherwise)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.bodies) >= n:
+                    return list(self.bodies)
+            time.sleep(0.02)
+        raise TimeoutError(f"expected {n} webhook deliveries, got {len(self.bodies)}")
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "WebhookReceiver":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- called from handler threads --------------------------------------
+
+    def _status_now(self) -> tuple[int, int | None]:
+        with self._lock:
+            if self._fail_next:
+                return self._fail_next.pop(0), None
+            if time.monotonic() < self._fail_until:
+                return self._fail_status, self._retry_after
+            return 200, None
+
+    def _record(self, record: dict) -> None:
+        with self._lock:
+            self.requests.append(record)
+            if record["status"] == 200 and record["json"] is not None:
+                self.bodies.append(record["json"])
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: WebhookReceiver
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None
+        status, retry_after = self.owner._status_now()
+        if status == 200 and parsed is None:
+            status = 400  # like Slack: "invalid_payload"
+        self.owner._record({"path": self.path, "headers": dict(self.headers.items()), "body": body,
+                            "json": parsed, "status": status, "time": time.time()})
+        answer = b"ok" if status == 200 else (b"invalid_payload" if status == 400 else b"fake outage")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(answer)))
+        if retry_after is not None:
+            self.send_header("Retry-After", str(retry_after))
+        self.end_headers()
+        self.wfile.write(answer)
