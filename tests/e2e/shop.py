@@ -1,0 +1,298 @@
+"""Running a real shopd for a test, and talking to it like a storefront would.
+
+    shop = Shop(tmp_path, config={"worker": {"concurrency": 4}})
+    shop.start()
+    status, headers, body = shop.post_order(order())
+    shop.wait_for(lambda: shop.get_json(f"/orders/{body['id']}")["status"] == "completed")
+    shop.stop()                      # SIGTERM, asserts exit code 0
+
+Everything waits by polling with a deadline, never by sleeping a fixed time.
+The binary is $SHOPD_BIN if set (the sanitizer builds), else ./shopd.
+"""
+
+from __future__ import annotations
+
+import copy
+import http.client
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+import urllib.parse
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SHOPD = Path(os.environ.get("SHOPD_BIN", REPO / "shopd")).resolve()
+# Sanitizer builds (build/asan, build/tsan) are several times slower; deadlines stretch with them.
+SANITIZED = SHOPD.parent.name in ("asan", "tsan")
+SLOW = 5.0 if SANITIZED else 1.0
+
+ADMIN_TOKEN = "test-admin-token"
+
+BASE_CONFIG = {
+    "shop": {"name": "Test Shop", "currency": "EUR", "public_url": "http://shop.test"},
+    "server": {"listen": "127.0.0.1:0", "threads": 8, "max_body_bytes": 65536,
+               "cors_origins": ["http://localhost:3000"], "admin_token_env": "SHOPD_ADMIN_TOKEN"},
+    "database": {"path": "var/shop.db", "synchronous": "normal"},
+    "worker": {"concurrency": 8, "lease_seconds": 30},
+    "retry": {"max_attempts": 5, "base_seconds": 0.05, "max_seconds": 0.2},
+    "payment": {"provider": "test", "test_latency_ms": 0},
+    "email": {"transport": "file", "dir": "var/mail", "from": "Test Shop <orders@shop.test>"},
+    "invoice": {"dir": "var/invoices", "prefix": "INV-"},
+    "alerts": {"webhook_url": "", "email": "team@shop.test"},
+    "products": [
+        {"sku": "MUG-01", "name": "Coffee mug", "price_cents": 1200, "stock": 50},
+        {"sku": "TEE-01", "name": "T-shirt", "price_cents": 2500, "stock": 10},
+    ],
+}
+
+
+def order(sku="MUG-01", qty=2, token="pm_card_visa", email="ann@example.com", name="Ann Example", **extra):
+    """A valid POST /orders body; keyword arguments replace top-level parts."""
+    body = {
+        "customer": {"email": email, "name": name},
+        "items": [{"sku": sku, "qty": qty}],
+        "payment": {"token": token},
+        "shipping_address": {"line1": "Hauptstrasse 5", "city": "Berlin", "postal_code": "10115", "country": "DE"},
+    }
+    body.update(extra)
+    return body
+
+
+def merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # a JSON string is a valid TOML basic string
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {v!r} as TOML")
+
+
+def to_toml(config: dict) -> str:
+    """Enough TOML for shop.toml: tables, sub-tables, arrays of tables, scalars and arrays."""
+    lines = []
+
+    def table(prefix: str, data: dict):
+        scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and not _is_table_array(v)}
+        if prefix:
+            lines.append(f"[{prefix}]")
+        for k, v in scalars.items():
+            lines.append(f"{k} = {toml_value(v)}")
+        for k, v in data.items():
+            if isinstance(v, dict):
+                table(f"{prefix}.{k}" if prefix else k, v)
+            elif _is_table_array(v):
+                for item in v:
+                    lines.append(f"[[{prefix + '.' if prefix else ''}{k}]]")
+                    for ik, iv in item.items():
+                        lines.append(f"{ik} = {toml_value(iv)}")
+
+    table("", config)
+    return "\n".join(lines) + "\n"
+
+
+def _is_table_array(v) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+
+
+def wait_for(predicate, timeout=10.0, interval=0.02, message="condition"):
+    """Polls predicate() until it returns something truthy; returns that value."""
+    deadline = time.monotonic() + timeout * SLOW
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except (ConnectionError, OSError, sqlite3.OperationalError) as e:  # server restarting, db busy
+            last_error = e
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}" + (f" (last error: {last_error})" if last_error else ""))
+
+
+class Response:
+    def __init__(self, status: int, headers: dict, body: bytes):
+        self.status = status
+        self.headers = headers  # lower-case names
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return f"<Response {self.status} {self.body[:300]!r}>"
+
+
+class Shop:
+    def __init__(self, tmp_path: Path, config: dict | None = None, env: dict | None = None):
+        self.dir = Path(tmp_path)
+        self.config = merge(BASE_CONFIG, config or {})
+        self.env = {"SHOPD_ADMIN_TOKEN": ADMIN_TOKEN, **(env or {})}
+        self.proc: subprocess.Popen | None = None
+        self.port: int | None = None
+        self.log_path = self.dir / "shopd.log"
+        self.config_path = self.dir / "shop.toml"
+        self._log_offset = 0
+        self._logs_seen: list[str] = []
+
+    # --- lifecycle -------------------------------------------------------
+
+    def write_config(self):
+        self.config_path.write_text(to_toml(self.config))
+
+    def start(self, timeout=15.0):
+        self.write_config()
+        env = {k: v for k, v in os.environ.items() if k != "SHOPD_ADMIN_TOKEN"}
+        env.update({k: v for k, v in self.env.items() if v is not None})
+        for k, v in self.env.items():
+            if v is None:
+                env.pop(k, None)
+        log = open(self.log_path, "ab")
+        self._log_offset = self.log_path.stat().st_size
+        self.proc = subprocess.Popen([str(SHOPD), "--config", str(self.config_path)], stdout=log,
+                                     stderr=subprocess.STDOUT, env=env, cwd=self.dir)
+        log.close()
+        started = wait_for(lambda: self._started_line() or self._exited(), timeout,
+                           message="shopd to start")
+        if started == "exited":
+            raise AssertionError(f"shopd exited with {self.proc.returncode}:\n{self.log_text()}")
+        self.port = started["port"]
+        wait_for(lambda: self.get("/healthz").status == 200, timeout, message="/healthz")
+        return self
+
+    def _exited(self):
+        return "exited" if self.proc.poll() is not None else None
+
+    def _started_line(self):
+        with open(self.log_path, "rb") as f:
+            f.seek(self._log_offset)
+            text = f.read().decode(errors="replace")
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("msg") == "shopd started":
+                return entry
+        return None
+
+    def stop(self, expect_code=0, timeout=30.0):
+        """SIGTERM, wait, and check the exit code."""
+        if not self.proc or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout * SLOW)
+        if expect_code is not None:
+            assert code == expect_code, f"shopd exited {code}:\n{self.log_text()[-4000:]}"
+        return code
+
+    def kill(self):
+        """SIGKILL: the crash a power cut or the OOM killer causes."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def restart(self, **kwargs):
+        self.stop()
+        return self.start(**kwargs)
+
+    # --- HTTP ------------------------------------------------------------
+
+    def request(self, method, path, body=None, headers=None, raw: bytes | None = None, timeout=30.0) -> Response:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout * SLOW)
+        try:
+            hdrs = dict(headers or {})
+            data = raw
+            if body is not None:
+                data = json.dumps(body).encode()
+                hdrs.setdefault("Content-Type", "application/json")
+            conn.request(method, path, body=data, headers=hdrs)
+            resp = conn.getresponse()
+            return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+        finally:
+            conn.close()
+
+    def get(self, path, headers=None) -> Response:
+        return self.request("GET", path, headers=headers)
+
+    def get_json(self, path, headers=None):
+        r = self.get(path, headers)
+        assert r.status == 200, r
+        return r.json()
+
+    def post_order(self, body, headers=None) -> Response:
+        return self.request("POST", "/orders", body=body, headers=headers)
+
+    def admin(self, method, path, body=None, token=ADMIN_TOKEN) -> Response:
+        return self.request(method, path, body=body, headers={"Authorization": f"Bearer {token}"})
+
+    def order_status(self, order_id) -> dict:
+        return self.get_json(f"/orders/{order_id}")
+
+    def wait_for_status(self, order_id, *statuses, timeout=15.0) -> dict:
+        def check():
+            o = self.order_status(order_id)
+            return o if o["status"] in statuses else None
+        return wait_for(check, timeout, message=f"order {order_id} to reach {statuses}")
+
+    # --- files and database ----------------------------------------------
+
+    @property
+    def db_path(self) -> Path:
+        return self.dir / self.config["database"]["path"]
+
+    def db(self) -> sqlite3.Connection:
+        """A read-only connection, like an owner's sqlite3 shell."""
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def query(self, sql, *params):
+        with self.db() as conn:
+            return [dict(r) for r in conn.execute(sql, params).fetchall()]
+
+    def mail_dir(self) -> Path:
+        return self.dir / self.config["email"]["dir"]
+
+    def invoice_dir(self) -> Path:
+        return self.dir / self.config["invoice"]["dir"]
+
+    def mails(self) -> list[Path]:
+        d = self.mail_dir()
+        return sorted(d.glob("*.eml")) if d.exists() else []
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_entries(self) -> list[dict]:
+        out = []
+        for line in self.log_text().splitlines():
+            out.append(json.loads(line))
+        return out
+
+    def cli(self, *args, timeout=30.0) -> subprocess.CompletedProcess:
+        """Runs `shopd <args> --config <this shop's config>`."""
+        env = {**os.environ, **{k: v for k, v in self.env.items() if v is not None}}
+        return subprocess.run([str(SHOPD), *args, "--config", str(self.config_path)], capture_output=True,
+                              text=True, timeout=timeout * SLOW, env=env, cwd=self.dir)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
