@@ -23,7 +23,7 @@ OPT_asan    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-
 OPT_tsan    := -O1 -g -fsanitize=thread
 PKG_CFLAGS   = $(shell pkg-config --cflags cpp-httplib tomlplusplus libcurl 2>/dev/null)
 PKG_LIBS     = $(shell pkg-config --libs cpp-httplib tomlplusplus libcurl 2>/dev/null)
-CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -pthread -MMD -MP -Isrc -I$(BUILD)/gen $(OPT_$(VARIANT)) $(PKG_CFLAGS)
+CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -pthread -MMD -MP -Isrc -I. -I$(BUILD)/gen $(OPT_$(VARIANT)) $(PKG_CFLAGS)
 LDFLAGS  := -pthread $(filter -fsanitize=%,$(OPT_$(VARIANT)))
 LDLIBS    = -lSQLiteCpp -lsqlite3 $(PKG_LIBS) -lhpdf -lcrypto
 
