@@ -8,7 +8,7 @@
 
 #include "core/job_kind.h"
 #include "outbox/failure_hook.h"
-#include "../store/temp_store.h"
+#include "tests/store/temp_store.h"
 
 using namespace shopd;
 using shopd::testing::at;

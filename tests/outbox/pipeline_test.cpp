@@ -9,7 +9,7 @@
 #include "core/job_kind.h"
 #include "outbox/job_executor.h"
 #include "outbox/pipeline.h"
-#include "../store/temp_store.h"
+#include "tests/store/temp_store.h"
 
 using namespace shopd;
 using shopd::testing::at;

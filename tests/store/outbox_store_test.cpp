@@ -5,7 +5,7 @@
 
 #include "core/job_kind.h"
 #include "store/outbox_store.h"
-#include "temp_store.h"
+#include "tests/store/temp_store.h"
 
 using namespace shopd;
 using shopd::testing::at;
