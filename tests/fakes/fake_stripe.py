@@ -111,6 +111,11 @@ class FakeStripe:
         with self._lock:
             return [r for r in self.requests if r["method"] == "POST"]
 
+    def in_flight(self, key: str) -> bool:
+        """Whether a request with Idempotency-Key `key` is being processed right now."""
+        with self._lock:
+            return key in self._in_flight
+
     def charge_count(self) -> int:
         with self._lock:
             return len(self.charges)

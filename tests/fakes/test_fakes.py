@@ -19,7 +19,17 @@ from fake_stripe import FakeStripe
 from smtp_sink import SmtpSink
 from webhook_receiver import WebhookReceiver
 
+pytestmark = pytest.mark.timeout(60)
+
 KEY = "sk_test_fake"
+
+
+def eventually(predicate, timeout=5.0):
+    """Polls `predicate` until it is true; fails the test at the deadline."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached before the deadline"
+        time.sleep(0.01)
 
 
 def charge_params(**overrides):
@@ -179,12 +189,12 @@ def test_stripe_drop_after_charge_charges_once_across_the_retry(stripe):
 
 
 def test_stripe_answers_409_while_the_same_key_is_in_flight(stripe):
-    stripe.set_mode("slow", delay=0.5)
+    stripe.set_mode("slow", delay=1.0)
     results = {}
     first = threading.Thread(target=lambda: results.setdefault("first", post(stripe.url, charge_params(),
                                                                               idempotency_key="same")))
     first.start()
-    time.sleep(0.15)
+    eventually(lambda: stripe.in_flight("same"))
     stripe.set_mode("ok")
     status, _, body = post(stripe.url, charge_params(), idempotency_key="same")
     first.join()
@@ -277,12 +287,12 @@ def test_webhook_receiver_records_json_bodies(hook):
 
 
 def test_webhook_receiver_fails_for_a_while_then_recovers(hook):
-    hook.fail_for(0.3)
+    hook.fail_for(0.3, retry_after=2)
     assert post_json(hook.url, {"text": "a"}) == 500
-    time.sleep(0.35)
-    assert post_json(hook.url, {"text": "b"}) == 200
+    assert hook.requests[0]["status"] == 500
+    eventually(lambda: post_json(hook.url, {"text": "b"}) == 200)
     assert hook.bodies == [{"text": "b"}]
-    assert [r["status"] for r in hook.requests] == [500, 200]
+    assert hook.requests[-1]["status"] == 200
 
 
 def test_webhook_receiver_fails_the_next_n(hook):
