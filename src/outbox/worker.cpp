@@ -127,7 +127,9 @@ void Worker::claim(TimePoint now, size_t free_slots) {
   const auto due = store_.read([](store::Connection& db) { return store::next_due_at(db); });
   if (!due || *due > now) {
     std::lock_guard lock(mu_);
-    next_due_ = due ? *due : now + std::chrono::hours(24);
+    // Look again within a tick even when nothing is due: another process
+    // (`shopd jobs retry`) can make a job due without waking this one.
+    next_due_ = due ? std::min(*due, now + tick()) : now + tick();
     return;
   }
   const int want = static_cast<int>(std::min(free_slots, kClaimBatch));
