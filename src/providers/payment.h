@@ -63,9 +63,11 @@ std::string test_payment_intent_id(const std::string& idempotency_key);
 // server, with nobody there to follow a return_url.
 std::vector<std::pair<std::string, std::string>> stripe_charge_fields(const ChargeRequest& request);
 
-// What a Stripe answer to POST /v1/payment_intents means (pure):
+// What a Stripe answer to POST /v1/payment_intents (or GET of one) means (pure):
 // - 2xx "succeeded": the Charge. "processing": Transient. "requires_action",
 //   "requires_payment_method", "canceled" (and any other status): Permanent.
+//   (charge() follows a "processing" answer with a GET of the intent, since
+//   a retry with the same Idempotency-Key would only replay "processing".)
 // - An error answer: {"error": {"type", "code", "decline_code", "message"}}.
 //   408, 409, 425, 429 and 5xx are Transient with the Retry-After; other 4xx
 //   are Permanent. The code is Stripe's code (else decline_code, else

@@ -94,24 +94,48 @@ class StripePayment final : public PaymentProvider {
   }
 
   Result<Charge> charge(const ChargeRequest& request, const Cancel& cancel) override {
-    HttpRequest http;
-    http.method = "POST";
-    http.url = config_.api_base + "/v1/payment_intents";
-    http.headers = {{"Authorization", "Bearer " + config_.secret_key},
-                    {"Idempotency-Key", request.idempotency_key},
-                    {"Content-Type", "application/x-www-form-urlencoded"},
-                    {"Accept", "application/json"}};
-    http.body = form_encode(stripe_charge_fields(request));
-    http.timeout_seconds = config_.timeout_seconds;
-    http.connect_timeout_seconds = std::min(10, config_.timeout_seconds);
+    HttpRequest create = base_request("POST", "/v1/payment_intents");
+    create.headers.emplace_back("Idempotency-Key", request.idempotency_key);
+    create.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    create.body = form_encode(stripe_charge_fields(request));
 
-    auto sent = http_send(http, cancel);
+    auto sent = http_send(create, cancel);
     if (!sent.ok()) return sent.error();
-    return interpret_stripe_response(sent.value());
+    auto charged = interpret_stripe_response(sent.value());
+    // A repeated Idempotency-Key replays the first answer for a day, so a
+    // "processing" intent would look unfinished on every retry: ask for its
+    // current state instead.
+    if (!charged.ok() && charged.error().code == "payment_processing") {
+      const std::string id = intent_id(sent.value());
+      if (id.empty()) return charged;
+      auto current = http_send(base_request("GET", "/v1/payment_intents/" + id), cancel);
+      if (!current.ok()) return current.error();
+      return interpret_stripe_response(current.value());
+    }
+    return charged;
   }
 
  private:
   Config::Payment config_;
+
+  HttpRequest base_request(const char* method, const std::string& path) const {
+    HttpRequest http;
+    http.method = method;
+    http.url = config_.api_base + path;
+    http.headers = {{"Authorization", "Bearer " + config_.secret_key}, {"Accept", "application/json"}};
+    http.timeout_seconds = config_.timeout_seconds;
+    http.connect_timeout_seconds = std::min(10, config_.timeout_seconds);
+    return http;
+  }
+
+  // The id of the PaymentIntent in a 2xx answer; ids are [A-Za-z0-9_], anything else is not used in a URL.
+  static std::string intent_id(const HttpResponse& r) {
+    const std::string id = string_at(json::parse(r.body, nullptr, false), "id");
+    const bool safe = !id.empty() && std::all_of(id.begin(), id.end(), [](unsigned char c) {
+      return std::isalnum(c) || c == '_';
+    });
+    return safe ? id : "";
+  }
 };
 
 }  // namespace

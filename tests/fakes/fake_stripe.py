@@ -32,6 +32,9 @@ with an outage in front of Stripe:
   "drop_after_charge"   processes the request (the charge happens and is
                         remembered for its key), then closes the connection
                         without answering: the client must retry with the same key
+  "processing"          the created PaymentIntent answers status "processing"
+                        (a replay of its key too); the first GET of it finds it
+                        "succeeded", and only then is it counted in `.charges`
 
 Everything recorded is readable from the test thread: `.requests` (every
 request, in order), `.charges` (distinct succeeded PaymentIntents), `.intents`
@@ -40,6 +43,7 @@ request, in order), `.charges` (distinct succeeded PaymentIntents), `.intents`
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import threading
@@ -47,7 +51,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODES = ("ok", "slow", "500", "429", "402", "hang", "drop_after_charge")
+MODES = ("ok", "slow", "500", "429", "402", "hang", "drop_after_charge", "processing")
 
 
 class FakeStripe:
@@ -165,7 +169,7 @@ class FakeStripe:
     def _authorized(self, handler: "_Handler") -> bool:
         return handler.headers.get("Authorization", "") == f"Bearer {self.api_key}"
 
-    def _create(self, params: dict, key: str | None, delay: float) -> tuple[int, dict, bool]:
+    def _create(self, params: dict, key: str | None, delay: float, settle_later: bool) -> tuple[int, dict, bool]:
         """Returns (status, body, replayed). `delay` is how long processing takes."""
         with self._lock:
             if key is not None and key in self._by_key:
@@ -174,7 +178,7 @@ class FakeStripe:
                     return 400, _error("idempotency_error", None,
                                        "Keys for idempotent requests can only be used with the same parameters "
                                        "they were first used with."), False
-                return status, body, True
+                return status, copy.deepcopy(body), True
             if key is not None and key in self._in_flight:
                 return 409, _error("idempotency_error", "idempotency_key_in_use",
                                    "There is currently another in-progress request using this Idempotent Key."), False
@@ -183,17 +187,17 @@ class FakeStripe:
         try:
             if delay:
                 self._stopping.wait(delay)
-            status, body = self._process(params)
+            status, body = self._process(params, settle_later)
         finally:
             with self._lock:
                 self._in_flight.discard(key)
         with self._lock:
             # Like Stripe, only requests that got past validation are remembered for their key.
             if key is not None and status in (200, 402):
-                self._by_key[key] = (params, status, body)
-        return status, body, False
+                self._by_key[key] = (params, status, copy.deepcopy(body))
+        return status, copy.deepcopy(body), False
 
-    def _process(self, params: dict) -> tuple[int, dict]:
+    def _process(self, params: dict, settle_later: bool = False) -> tuple[int, dict]:
         for name in ("amount", "currency", "payment_method"):
             if not params.get(name):
                 return 400, _error("invalid_request_error", "parameter_missing", f"Missing required param: {name}.",
@@ -219,7 +223,8 @@ class FakeStripe:
             return 400, _error("invalid_request_error", "resource_missing", "No such PaymentMethod.",
                                param="payment_method")
         declined = token == "pm_card_chargeDeclined"
-        intent = self._new_intent(params, "requires_payment_method" if declined else "succeeded")
+        intent = self._new_intent(params, "requires_payment_method" if declined
+                                  else "processing" if settle_later else "succeeded")
         if declined:
             return 402, _decline(intent)
         return 200, intent
@@ -308,7 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(*fake._forced_decline(params))
 
         key = self.headers.get("Idempotency-Key")
-        status, body, replayed = fake._create(params, key, delay if mode == "slow" else 0.0)
+        status, body, replayed = fake._create(params, key, delay if mode == "slow" else 0.0, mode == "processing")
         if mode == "drop_after_charge":
             self.close_connection = True
             return None
@@ -324,6 +329,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith(prefix):
             with fake._lock:
                 intent = fake.intents.get(path[len(prefix):])
+                if intent is not None and intent["status"] == "processing":
+                    intent["status"] = "succeeded"
+                    fake.charges.append(intent)
+                intent = copy.deepcopy(intent)
             if intent is not None:
                 return self._send_json(200, intent)
             return self._send_json(404, _error("invalid_request_error", "resource_missing",

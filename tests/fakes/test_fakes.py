@@ -217,6 +217,19 @@ def test_stripe_gets_a_created_payment_intent(stripe):
     assert err.value.code == 404
 
 
+def test_stripe_processing_mode_settles_on_the_first_get(stripe):
+    stripe.set_mode("processing")
+    status, _, created = post(stripe.url, charge_params(), idempotency_key="p")
+    assert status == 200 and created["status"] == "processing"
+    assert stripe.charges == []
+    assert post(stripe.url, charge_params(), idempotency_key="p")[2]["status"] == "processing"
+    req = urllib.request.Request(f"{stripe.url}/v1/payment_intents/{created['id']}")
+    req.add_header("Authorization", f"Bearer {KEY}")
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert json.load(r)["status"] == "succeeded"
+    assert [c["id"] for c in stripe.charges] == [created["id"]]
+
+
 def http_client_errors():
     import http.client
     return http.client.HTTPException
