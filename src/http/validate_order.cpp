@@ -84,8 +84,10 @@ std::variant<OrderLine, FieldError> read_line(const nlohmann::json& item, const 
   const std::string qty_path = path + ".qty";
   if (qty == item.end() || qty->is_null()) return invalid(qty_path, "is required");
   if (!qty->is_number_integer()) return invalid(qty_path, "must be an integer");
-  const bool in_range = qty->is_number_unsigned() ? qty->get<uint64_t>() <= kMaxQty
-                                                  : qty->get<int64_t>() >= 1 && qty->get<int64_t>() <= kMaxQty;
+  // A literal without a sign parses as unsigned, so 0 must be refused on both branches.
+  const bool in_range = qty->is_number_unsigned()
+                            ? qty->get<uint64_t>() >= 1 && qty->get<uint64_t>() <= kMaxQty
+                            : qty->get<int64_t>() >= 1 && qty->get<int64_t>() <= kMaxQty;
   if (!in_range) return invalid(qty_path, "must be between 1 and 1000");
   return OrderLine{std::move(sku), static_cast<int>(qty->get<int64_t>())};
 }
