@@ -52,7 +52,7 @@ run: shopd
 # sanitizer builds over the tests that exercise memory and threads.
 test: shopd
 	build/release/unit_tests
-	$(PYTHON) -m pytest tests/e2e
+	$(PYTHON) -m pytest tests/e2e tests/fakes
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-tsan
 
@@ -60,7 +60,7 @@ unit: shopd
 	build/release/unit_tests
 
 e2e: shopd
-	$(PYTHON) -m pytest tests/e2e
+	$(PYTHON) -m pytest tests/e2e tests/fakes
 
 asan: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory VARIANT=asan all
