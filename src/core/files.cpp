@@ -24,7 +24,8 @@ namespace {
 void write_file_atomically(const std::filesystem::path& path, const std::string& bytes) {
   std::filesystem::create_directories(path.parent_path());
   const auto tmp = path.parent_path() / ("." + path.filename().string() + "." + new_uuid7() + ".tmp");
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // 0640: invoices and emails carry customer names and addresses.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) fail("cannot create", tmp);
   size_t done = 0;
   while (done < bytes.size()) {
@@ -44,6 +45,12 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     ::unlink(tmp.c_str());
     fail("cannot rename onto", path);
+  }
+  // The rename itself lives in the folder: sync it too, or a power cut can undo it.
+  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
   }
 }
 

@@ -7,9 +7,10 @@
 
 namespace shopd {
 
-// Writes to a temporary file in the same folder, fsyncs it and renames it
-// over `path`: readers see the old file or the whole new one. Creates the
-// folder if needed. Throws std::runtime_error with the path on failure.
+// Writes to a temporary file in the same folder, fsyncs it, renames it over
+// `path` and fsyncs the folder: readers see the old file or the whole new
+// one. Creates the folder if needed; files are 0640 (they hold customer
+// data). Throws std::runtime_error with the path on failure.
 void write_file_atomically(const std::filesystem::path& path, const std::string& bytes);
 
 // The whole file, or nullopt if it cannot be read.
