@@ -26,6 +26,10 @@ std::optional<FieldError> retry_dead_job(store::Tx& tx, const std::string& job_i
       log::warn("dead payment not retried: stock is gone", {{"job_id", job_id}, {"order_id", job->order_id}});
       return no_stock;
     }
+    // The release that ran when it died is spent (one job per kind and
+    // order): forget it, so that should the payment die again, the stock just
+    // taken back is released again instead of staying reserved for good.
+    store::forget_job(tx, job->order_id, kind::kInventoryRelease);
   }
   store::retry_dead(tx, job_id, config.retry.for_kind(job->kind).max_attempts, now);
   refresh_order_status(tx, job->order_id, now);

@@ -77,6 +77,8 @@ constexpr const char* kRetryDead =
     "UPDATE outbox SET state = 'pending', attempts = 0, max_attempts = ?2, run_at = ?3, updated_at = ?3 "
     "WHERE id = ?1 AND state = 'dead'";
 
+constexpr const char* kForgetJob = "DELETE FROM outbox WHERE order_id = ?1 AND kind = ?2";
+
 constexpr const char* kFindJob = "SELECT " JOB_COLUMNS " FROM outbox WHERE id = ?1";
 constexpr const char* kJobsForOrder = "SELECT " JOB_COLUMNS " FROM outbox WHERE order_id = ?1 ORDER BY id";
 constexpr const char* kAttemptsForJob =
@@ -222,6 +224,10 @@ bool retry_dead(Tx& tx, const std::string& job_id, int max_attempts, TimePoint n
   if (tx.db.query(kRetryDead).bind(job_id, max_attempts, format_iso(now)).exec() != 1) return false;
   tx.note_jobs_enqueued();
   return true;
+}
+
+int forget_job(Tx& tx, const std::string& order_id, std::string_view kind) {
+  return tx.db.query(kForgetJob).bind(order_id, kind).exec();
 }
 
 std::optional<Job> find_job(Connection& db, const std::string& job_id) {

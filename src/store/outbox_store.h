@@ -106,6 +106,11 @@ int release_owned(Tx& tx, const std::string& owner, TimePoint now);
 // Returns false when the job does not exist or is not dead.
 bool retry_dead(Tx& tx, const std::string& job_id, int max_attempts, TimePoint now);
 
+// Deletes the order's job of `kind` and its attempts, whatever its state: the
+// step is waiting again, and the kind can be enqueued anew. Not for alerts.
+// Returns the number of jobs deleted (0 or 1).
+int forget_job(Tx& tx, const std::string& order_id, std::string_view kind);
+
 std::optional<Job> find_job(Connection& db, const std::string& job_id);
 std::vector<Job> jobs_for_order(Connection& db, const std::string& order_id);
 std::vector<Attempt> attempts_for_job(Connection& db, const std::string& job_id);
