@@ -1,5 +1,9 @@
 #include "http/server.h"
 
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <thread>
 
@@ -21,6 +25,28 @@ bool origin_allowed(const Config& config, const std::string& origin) {
   const auto& allowed = config.server.cors_origins;
   return !origin.empty() && (std::find(allowed.begin(), allowed.end(), origin) != allowed.end() ||
                              std::find(allowed.begin(), allowed.end(), "*") != allowed.end());
+}
+
+// cpp-httplib 0.11 (Debian 12's) listens with a backlog of 5, compiled into
+// the library: a burst of more simultaneous connections, which is what a flash
+// sale is, gets connections reset. Calling listen() again on the bound socket
+// raises the backlog; the socket is found as the one accepting on our port.
+void raise_listen_backlog(int port) {
+  rlimit files{};
+  const int max_fd = ::getrlimit(RLIMIT_NOFILE, &files) == 0 ? static_cast<int>(std::min<rlim_t>(files.rlim_cur, 65536))
+                                                            : 1024;
+  for (int fd = 0; fd < max_fd; ++fd) {
+    int accepting = 0;
+    socklen_t len = sizeof accepting;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
+    int bound = -1;
+    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    if (bound == port) ::listen(fd, SOMAXCONN);
+  }
 }
 
 }  // namespace
@@ -64,6 +90,9 @@ HttpServer::HttpServer(Services& services) : services_(services) {
   const size_t threads = static_cast<size_t>(server.threads);
   svr_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr_.set_payload_max_length(server.max_body_bytes);
+  // Headers and body leave in separate writes; without NODELAY, Nagle and the
+  // client's delayed ACK add ~40 ms to every keep-alive answer.
+  svr_.set_tcp_nodelay(true);
   svr_.set_keep_alive_timeout(5);
   svr_.set_read_timeout(10);
   svr_.set_write_timeout(10);
@@ -114,6 +143,14 @@ httplib::Server::HandlerResponse HttpServer::before_routing(const httplib::Reque
   const std::string client_id = req.get_header_value("X-Request-Id");
   ctx.request_id = is_sane_request_id(client_id) ? client_id : new_uuid7();
 
+  // cpp-httplib (0.11) checks payload_max_length only against Content-Length
+  // and reads a chunked body whole, however long: refuse chunked bodies before
+  // they are read, so max_body_bytes holds for every request.
+  if (req.has_header("Transfer-Encoding")) {
+    send_error(res, 411, "length_required", "send the body with a Content-Length header, not chunked");
+    res.set_header("Connection", "close");  // the unread body must not be taken for the next request
+    return httplib::Server::HandlerResponse::Handled;
+  }
   if (req.method != "OPTIONS") return httplib::Server::HandlerResponse::Unhandled;
   // CORS preflight, for any path.
   ctx.route = "preflight";
@@ -173,6 +210,7 @@ void HttpServer::bind() {
                                " (address in use or not available)");
     port_ = s.port;
   }
+  raise_listen_backlog(port_);
 }
 
 void HttpServer::run() { svr_.listen_after_bind(); }

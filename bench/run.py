@@ -1,0 +1,246 @@
+#!/usr/bin/python3
+"""shopd throughput and memory figures. Run with `make bench` (or /usr/bin/python3 bench/run.py).
+
+Every figure is reported next to a baseline measured in the same invocation,
+on the same machine, so that the ratios mean something on any machine:
+
+  intake      POST /orders answered per second (202), and the server-side
+              time per intake from shopd's own histogram. Baseline: the same
+              rows (order, item, ledger, job) inserted by a bare SQLite client
+              with one transaction per order on the same disk.
+  pipeline    orders fully completed per second (payment, inventory, invoice
+              PDF, email file) with zero-latency test providers. Same baseline.
+  slow        test_latency_ms = 5000 and worker.concurrency = 500: orders
+              completed per second, against the ideal concurrency / latency
+              = 100 orders/s; peak RSS against the same shop's RSS when idle
+              with concurrency 16.
+
+Load comes from several client processes with keep-alive connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+from shop import BASE_CONFIG, merge, to_toml  # noqa: E402
+
+SHOPD = Path(os.environ.get("SHOPD_BIN", REPO / "shopd")).resolve()
+
+ORDER = {
+    "customer": {"email": "bench@example.com", "name": "Bench Customer"},
+    "items": [{"sku": "MUG-01", "qty": 1}],
+    "payment": {"token": "pm_card_visa"},
+    "shipping_address": {"line1": "Hauptstrasse 5", "city": "Berlin", "postal_code": "10115", "country": "DE"},
+}
+
+
+class Server:
+    def __init__(self, workdir: Path, overrides: dict):
+        self.dir = workdir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        config = merge(BASE_CONFIG, {
+            "server": {"threads": 8},
+            "retry": {"max_attempts": 8, "base_seconds": 1, "max_seconds": 60},
+            "products": [{"sku": "MUG-01", "name": "Coffee mug", "price_cents": 1200, "stock": 10_000_000}],
+        })
+        config = merge(config, overrides)
+        (self.dir / "shop.toml").write_text(to_toml(config))
+        self.log = open(self.dir / "shopd.log", "wb")
+        self.proc = subprocess.Popen([str(SHOPD), "--config", str(self.dir / "shop.toml")], stdout=self.log,
+                                     stderr=subprocess.STDOUT, cwd=self.dir)
+        self.port = self._wait_port()
+        self.db = self.dir / "var" / "shop.db"
+
+    def _wait_port(self) -> int:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            for line in (self.dir / "shopd.log").read_text(errors="replace").splitlines():
+                if '"shopd started"' in line:
+                    return json.loads(line)["port"]
+            if self.proc.poll() is not None:
+                raise SystemExit(f"shopd exited: {(self.dir / 'shopd.log').read_text()}")
+            time.sleep(0.05)
+        raise SystemExit("shopd did not start")
+
+    def completed(self) -> int:
+        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30) as c:
+            return c.execute("select count(*) from orders where status = 'completed'").fetchone()[0]
+
+    def rss_kib(self, field="VmRSS") -> int:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        return 0
+
+    def metrics(self) -> str:
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request("GET", "/metrics")
+        return c.getresponse().read().decode()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(120)
+        self.log.close()
+
+
+def _client(port: int, count: int, out):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    body = json.dumps(ORDER)
+    ok = 0
+    for _ in range(count):
+        conn.request("POST", "/orders", body=body, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        if r.status == 202:
+            ok += 1
+        if r.getheader("Connection", "").lower() == "close":
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    out.put(ok)
+
+
+def post_orders(port: int, total: int, clients: int) -> tuple[int, float]:
+    """Posts `total` orders from `clients` processes; returns (accepted, seconds)."""
+    q: mp.Queue = mp.Queue()
+    per = total // clients
+    procs = [mp.Process(target=_client, args=(port, per, q)) for _ in range(clients)]
+    start = time.perf_counter()
+    for p in procs:
+        p.start()
+    accepted = sum(q.get() for _ in procs)
+    for p in procs:
+        p.join()
+    return accepted, time.perf_counter() - start
+
+
+def wait_completed(server: Server, n: int, timeout: float) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.completed() >= n:
+            return time.perf_counter()
+        time.sleep(0.05)
+    raise SystemExit(f"only {server.completed()} of {n} orders completed in {timeout} s")
+
+
+def intake_histogram(metrics: str) -> tuple[int, float]:
+    """(count, share answered within 1 ms) of POST /orders from shopd's own histogram."""
+    count = under_1ms = 0
+    for line in metrics.splitlines():
+        m = re.match(r'shopd_http_request_duration_seconds_bucket\{route="/orders",le="([^"]+)"\} (\d+)', line)
+        if m and m.group(1) == "0.001":
+            under_1ms = int(m.group(2))
+        m = re.match(r'shopd_http_request_duration_seconds_count\{route="/orders"\} (\d+)', line)
+        if m:
+            count = int(m.group(1))
+    return count, (under_1ms / count if count else 0.0)
+
+
+def sqlite_baseline(workdir: Path, n: int) -> float:
+    """Transactions per second for the intake's rows, written by a bare SQLite client."""
+    schema = (REPO / "schema.sql").read_text()
+    db = workdir / "baseline.db"
+    c = sqlite3.connect(db, isolation_level=None)
+    c.execute("PRAGMA journal_mode=WAL")
+    c.execute("PRAGMA synchronous=NORMAL")
+    c.executescript(schema.split("-- migration: 1", 1)[1])
+    now = "2026-11-28T00:00:00.000Z"
+    c.execute("INSERT INTO products VALUES ('MUG-01','Mug',1200,100000000,?,?)", (now, now))
+    start = time.perf_counter()
+    for _ in range(n):
+        oid = str(uuid.uuid4())
+        c.execute("BEGIN IMMEDIATE")
+        c.execute("INSERT INTO orders (id,total_cents,currency,customer_email,customer_name,ship_line1,ship_city,"
+                  "ship_country,payment_method,created_at,updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                  (oid, 1200, "EUR", "b@example.com", "B", "l1", "c", "DE", "pm_card_visa", now, now))
+        c.execute("INSERT INTO order_items VALUES (?,0,'MUG-01','Mug',1,1200)", (oid,))
+        c.execute("UPDATE products SET stock = stock - 1 WHERE sku = 'MUG-01' AND stock >= 1")
+        c.execute("INSERT INTO stock_ledger VALUES (?, 'MUG-01', ?, 'reserve', -1, ?)", (str(uuid.uuid4()), oid, now))
+        c.execute("INSERT INTO outbox (id,order_id,kind,max_attempts,run_at,created_at,updated_at) "
+                  "VALUES (?,?,'payment.charge',8,?,?,?)", (str(uuid.uuid4()), oid, now, now, now))
+        c.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    c.close()
+    return n / elapsed
+
+
+def bench_pipeline(root: Path, orders: int, clients: int) -> dict:
+    server = Server(root / "pipeline", {"worker": {"concurrency": 16}})
+    try:
+        start = time.perf_counter()
+        accepted, intake_seconds = post_orders(server.port, orders, clients)
+        done_at = wait_completed(server, accepted, timeout=600)
+        count, share_fast = intake_histogram(server.metrics())
+        return {"accepted": accepted, "intake_per_s": accepted / intake_seconds,
+                "completed_per_s": accepted / (done_at - start), "intake_requests": count,
+                "intake_share_under_1ms": share_fast}
+    finally:
+        server.stop()
+
+
+def bench_slow(root: Path, orders: int, clients: int) -> dict:
+    idle = Server(root / "idle", {"worker": {"concurrency": 16}})
+    time.sleep(1.0)
+    idle_rss = idle.rss_kib()
+    idle.stop()
+
+    server = Server(root / "slow", {"worker": {"concurrency": 500}, "payment": {"test_latency_ms": 5000}})
+    try:
+        start = time.perf_counter()
+        accepted, _ = post_orders(server.port, orders, clients)
+        peak = 0
+        deadline = time.monotonic() + 600
+        while server.completed() < accepted and time.monotonic() < deadline:
+            peak = max(peak, server.rss_kib())
+            time.sleep(0.1)
+        done_at = time.perf_counter()
+        peak = max(peak, server.rss_kib("VmHWM"))
+        return {"accepted": accepted, "completed_per_s": accepted / (done_at - start), "ideal_per_s": 500 / 5.0,
+                "peak_rss_mib": peak / 1024, "idle_rss_mib": idle_rss / 1024}
+    finally:
+        server.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--orders", type=int, default=4000, help="orders for the pipeline run")
+    ap.add_argument("--slow-orders", type=int, default=3000, help="orders for the slow-provider run")
+    ap.add_argument("--clients", type=int, default=8, help="client processes posting orders")
+    args = ap.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="shopd-bench-"))
+    try:
+        baseline = sqlite_baseline(root, args.orders)
+        pipe = bench_pipeline(root, args.orders, args.clients)
+        slow = bench_slow(root, args.slow_orders, args.clients)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"machine: {os.cpu_count()} cores; shopd {SHOPD}")
+    print(f"baseline: bare SQLite, one transaction per order's intake rows: {baseline:,.0f} orders/s")
+    print(f"intake:   {pipe['intake_per_s']:,.0f} orders/s accepted (202) over HTTP "
+          f"= {pipe['intake_per_s'] / baseline:.2f} x baseline; "
+          f"{pipe['intake_share_under_1ms'] * 100:.1f} % of {pipe['intake_requests']} answered in < 1 ms server time")
+    print(f"pipeline: {pipe['completed_per_s']:,.0f} orders/s fully completed (charge, stock, invoice PDF, email) "
+          f"= {pipe['completed_per_s'] / baseline:.2f} x baseline")
+    print(f"slow:     {slow['completed_per_s']:.1f} orders/s completed with 5 s payments and 500 in flight "
+          f"= {slow['completed_per_s'] / slow['ideal_per_s']:.2f} x the ideal {slow['ideal_per_s']:.0f}/s; "
+          f"peak RSS {slow['peak_rss_mib']:.1f} MiB = {slow['peak_rss_mib'] / slow['idle_rss_mib']:.1f} x "
+          f"idle RSS {slow['idle_rss_mib']:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
