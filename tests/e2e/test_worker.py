@@ -163,10 +163,11 @@ def test_an_alert_that_cannot_be_delivered_is_logged_critical_and_raises_no_furt
         hook.stop()
 
 
-def test_orders_posted_to_an_idle_worker_are_picked_up_without_a_polling_interval(shop):
-    # By the time the shop answers /healthz its worker has looked for due jobs,
-    # found none and gone to sleep until the next due job (none: a day away).
-    # Only the writer's signal after the intake commit can wake it for this order.
+def test_an_idle_worker_picks_up_each_new_order(shop):
+    # Each order arrives while the worker has nothing to do. The writer's
+    # signal after the intake commit wakes it; a test cannot tell that signal
+    # from the worker's fallback look every tick without timing it, so this
+    # only checks that idle never means stuck.
     first = shop.post_order(order(qty=1)).json()["id"]
     shop.wait_for_status(first, "completed")
     second = shop.post_order(order(qty=1)).json()["id"]
