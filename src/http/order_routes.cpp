@@ -44,9 +44,10 @@ nlohmann::json accepted_body(const store::CreatedOrder& created, const std::stri
 }
 
 // The one intake transaction: idempotency check, order, items, reservation,
-// first job, idempotency record. Runs on the writer thread.
-IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order,
-                     const std::optional<std::string>& key, const std::string& fingerprint) {
+// first job, idempotency record. Runs on the writer thread, where
+// current_request() is not this request's: the request id is passed in.
+IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, const std::optional<std::string>& key,
+                     const std::string& fingerprint, const std::string& request_id) {
   const TimePoint now = SystemClock().now();
   if (key) {
     if (auto prior = store::find_idempotency_key(tx.db, *key, now - store::kIdempotencyKeyLifetime)) {
@@ -58,7 +59,7 @@ IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order,
   }
   const store::CreateOrder options{s.config.shop.currency,
                                    s.config.retry.for_kind(std::string(kind::kPaymentCharge)).max_attempts,
-                                   current_request().request_id, now};
+                                   request_id, now};
   auto created = store::create_order(tx, order, options);
   if (auto* error = std::get_if<FieldError>(&created)) return *error;
   const auto& order_created = std::get<store::CreatedOrder>(created);
@@ -91,7 +92,9 @@ void post_order(Services& s, const httplib::Request& req, httplib::Response& res
                       "a request with this Idempotency-Key is still being processed; retry shortly",
                       "Idempotency-Key");
   const std::string fingerprint = key ? request_fingerprint(body) : "";
-  const IntakeOutcome outcome = s.store.writer().run([&](store::Tx& tx) { return intake(tx, s, order, key, fingerprint); });
+  const std::string request_id = current_request().request_id;
+  const IntakeOutcome outcome =
+      s.store.writer().run([&](store::Tx& tx) { return intake(tx, s, order, key, fingerprint, request_id); });
 
   if (const auto* error = std::get_if<FieldError>(&outcome)) return send_error(res, *error);
   if (const auto* replay = std::get_if<Replayed>(&outcome)) {
