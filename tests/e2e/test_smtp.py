@@ -1,0 +1,98 @@
+"""Real email: shopd hands its messages to an SMTP relay (a sink on loopback).
+Customers' names survive the trip whatever their alphabet, and a relay that is
+down or deferring delays the mail without losing it or the order."""
+
+import re
+import shutil
+import subprocess
+import zlib
+
+from shop import order, wait_for
+from side_effect_helpers import CUSTOMER, charges_for, hook, live, mails_to, sink, stripe, text_of  # noqa: F401
+
+ZOE = "Zoë Ærøskøbing-Ñúñez"
+
+# Enough quick email retries to outlast a relay outage of a few tenths of a second.
+PATIENT_EMAIL = {"retry": {"email": {"max_attempts": 40, "base_seconds": 0.05, "max_seconds": 0.2}}}
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The strings a PDF's (Flate-compressed) pages draw, as a reader shows them:
+    libharu's standard fonts are WinAnsi (Windows-1252) encoded."""
+    shown = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        content = zlib.decompress(stream)
+        for literal in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", content, re.S):
+            raw = re.sub(rb"\\([0-7]{1,3}|.)",
+                         lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit() else m.group(1), literal)
+            shown.append(raw.decode("cp1252"))
+    return "\n".join(shown)
+
+
+def test_a_customer_named_in_any_alphabet_reads_their_name_intact_in_the_mail_and_the_invoice(shop_factory, stripe,
+                                                                                            sink):
+    shop = shop_factory(**live(stripe, sink, config={"shop": {"name": "Café Ærø"}}))
+    order_id = shop.post_order(order(name=ZOE)).json()["id"]
+    number = shop.wait_for_status(order_id, "completed")["steps"]["invoice"]["number"]
+
+    [mail] = sink.wait_for(1)
+    # 7-bit on the wire: any relay takes it, with or without SMTPUTF8.
+    assert mail.raw.isascii()
+    msg = mail.message
+    [to] = msg["To"].addresses
+    assert (to.display_name, to.addr_spec) == (ZOE, CUSTOMER)
+    assert "Café Ærø" in msg["Subject"] and number in msg["Subject"]
+    assert ZOE in text_of(msg)
+    assert ZOE in msg.get_body(preferencelist=("html",)).get_content()
+
+    [attachment] = list(msg.iter_attachments())
+    pdf = attachment.get_payload(decode=True)
+    shown = pdf_text(pdf)
+    assert ZOE in shown and "Café Ærø" in shown and number in shown
+    if shutil.which("pdftotext"):  # poppler-utils: a real PDF reader, where installed
+        reader = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, timeout=10)
+        assert reader.returncode == 0 and reader.stderr == b"", reader.stderr
+        assert ZOE in reader.stdout.decode()
+
+
+def test_while_the_mail_relay_is_down_the_order_stays_paid_and_the_mail_arrives_once_it_returns(shop_factory, stripe,
+                                                                                              sink):
+    shop = shop_factory(**live(stripe, sink, config=PATIENT_EMAIL))
+    sink.stop()
+    order_id = shop.post_order(order()).json()["id"]
+
+    def email_retrying():
+        o = shop.order_status(order_id)
+        step = o["steps"]["email"]
+        return o if step["state"] == "retrying" and step["attempts"] >= 2 else None
+
+    during = wait_for(email_retrying, message="the confirmation email to be retrying")
+    assert during["status"] == "paid"
+    assert during["steps"]["payment"]["state"] == "done"
+    assert during["steps"]["invoice"]["state"] == "done"
+    [job] = [j for j in shop.admin("GET", "/admin/jobs?state=retrying").json()["data"]
+             if j["order_id"] == order_id]
+    assert job["kind"] == "email.confirmation"
+    assert job["last_error"]
+
+    sink.start()
+    [mail] = sink.wait_for(1)
+    assert mail.rcpt_tos == [CUSTOMER]
+    assert order_id in text_of(mail.message)
+    done = shop.wait_for_status(order_id, "completed")
+    assert done["steps"]["email"]["state"] == "done"
+    assert len(charges_for(stripe, order_id)) == 1
+
+
+def test_a_relay_that_defers_the_message_gets_it_again_later_and_delivers_it_once(shop_factory, stripe, sink):
+    shop = shop_factory(**live(stripe, sink, config=PATIENT_EMAIL))
+    sink.set_reply("451 4.3.0 Try again later", count=2)
+    order_id = shop.post_order(order()).json()["id"]
+
+    done = shop.wait_for_status(order_id, "completed")
+    assert done["steps"]["email"]["attempts"] == 3
+    assert len(mails_to(sink, CUSTOMER)) == 1
+    [job] = shop.query("SELECT id FROM outbox WHERE order_id = ? AND kind = 'email.confirmation'", order_id)
+    attempts = shop.admin("GET", f"/admin/jobs/{job['id']}").json()["attempts"]
+    assert [a["outcome"] for a in attempts] == ["transient", "transient", "ok"]
+    assert [a["error"]["provider_status"] for a in attempts[:2]] == [451, 451]
