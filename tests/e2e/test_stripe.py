@@ -80,7 +80,7 @@ CRASH_CONFIG = {"worker": {"lease_seconds": 600},
 @pytest.mark.sanitize
 def test_sigkill_during_charges_then_restart_charges_each_order_exactly_once(shop_factory, stripe, sink):
     shop = shop_factory(**live(stripe, sink, config=CRASH_CONFIG))
-    stripe.set_mode("slow", delay=1.5)
+    stripe.set_mode("slow", delay=2.0)
     order_ids = []
     for _ in range(3):
         r = shop.post_order(order(qty=1))
