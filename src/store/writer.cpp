@@ -9,6 +9,9 @@ namespace {
 // Large enough to amortise a commit, small enough that no caller waits long
 // behind others' work.
 constexpr size_t kMaxBatch = 256;
+// Background writes per batch: few while requests wait, more when none do.
+constexpr size_t kBackgroundBesideRequests = 8;
+constexpr size_t kBackgroundAlone = 32;
 
 }  // namespace
 
@@ -24,7 +27,7 @@ void Writer::set_on_jobs_enqueued(std::function<void()> hook) {
 
 size_t Writer::queued() const {
   std::lock_guard lock(mu_);
-  return queue_.size();
+  return requests_.size() + background_.size();
 }
 
 uint64_t Writer::commits() const {
@@ -32,15 +35,15 @@ uint64_t Writer::commits() const {
   return commits_;
 }
 
-void Writer::submit_and_wait(std::function<void(Tx&)> body, bool may_shed) {
+void Writer::submit_and_wait(std::function<void(Tx&)> body, bool is_request) {
   auto task = std::make_shared<Task>();
   task->body = std::move(body);
   auto done = task->done.get_future();
   {
     std::lock_guard lock(mu_);
     if (stopping_) throw WriterStopped();
-    if (may_shed && queue_.size() >= max_queued_) throw WriterOverloaded();
-    queue_.push_back(task);
+    if (is_request && requests_.size() >= max_queued_) throw WriterOverloaded();
+    (is_request ? requests_ : background_).push_back(task);
   }
   cv_.notify_one();
   done.get();  // rethrows the task's or the commit's exception
@@ -61,11 +64,16 @@ void Writer::loop() {
     std::deque<std::shared_ptr<Task>> batch;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued is done
-      while (!queue_.empty() && batch.size() < kMaxBatch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      cv_.wait(lock, [&] { return stopping_ || !requests_.empty() || !background_.empty(); });
+      if (requests_.empty() && background_.empty()) return;  // stopping, and everything queued is done
+      while (!requests_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(requests_.front()));
+        requests_.pop_front();
+      }
+      const size_t background = batch.empty() ? kBackgroundAlone : kBackgroundBesideRequests;
+      for (size_t i = 0; i < background && !background_.empty(); ++i) {
+        batch.push_back(std::move(background_.front()));
+        background_.pop_front();
       }
     }
     const bool jobs_enqueued = commit_batch(batch);

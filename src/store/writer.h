@@ -10,6 +10,11 @@
 // never sees "done" before its data is durable, and one caller's failure rolls
 // back only its own savepoint.
 //
+// Request-path writes (run()) go first: each batch takes every waiting
+// request and at most a few background writes (run_always(): the worker,
+// owner actions, maintenance), so a busy worker never makes a storefront wait
+// behind a long batch of job bookkeeping.
+//
 // Threads: run() may be called from any thread except the writer itself.
 // The function passed to run() executes on the writer thread.
 #pragma once
@@ -62,13 +67,15 @@ class Writer {
   Writer(std::unique_ptr<Connection> conn, size_t max_queued);
   ~Writer();
 
-  // Runs fn(Tx&) in the next batch and blocks until that batch committed.
-  // Returns fn's result, or rethrows fn's exception or the commit's.
+  // For the request path. Runs fn(Tx&) in the next batch and blocks until
+  // that batch committed. Returns fn's result, or rethrows fn's exception or
+  // the commit's. Throws WriterOverloaded when max_queued requests wait.
   template <class F>
   auto run(F&& fn) -> std::invoke_result_t<F&, Tx&>;
 
-  // Like run(), but never refused for a long queue: for the worker and admin
-  // paths, which must make progress while intake is being shed.
+  // For background work (the worker, owner actions, maintenance): like run(),
+  // but yields to waiting requests and is never refused for a long queue, so
+  // jobs make progress while intake is being shed.
   template <class F>
   auto run_always(F&& fn) -> std::invoke_result_t<F&, Tx&>;
 
@@ -89,7 +96,7 @@ class Writer {
     std::exception_ptr error;
   };
 
-  void submit_and_wait(std::function<void(Tx&)> body, bool may_shed);
+  void submit_and_wait(std::function<void(Tx&)> body, bool is_request);
   void loop();
   // Returns true when the committed batch enqueued jobs.
   bool commit_batch(std::deque<std::shared_ptr<Task>>& batch);
@@ -98,7 +105,8 @@ class Writer {
   const size_t max_queued_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::shared_ptr<Task>> queue_;
+  std::deque<std::shared_ptr<Task>> requests_;
+  std::deque<std::shared_ptr<Task>> background_;
   bool stopping_ = false;
   uint64_t commits_ = 0;
   std::function<void()> on_jobs_enqueued_;
