@@ -14,6 +14,8 @@ bool kill_job(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end
                                  {"order_id", job.order_id},
                                  {"kind", job.kind},
                                  {"attempt", job.attempts},
+                                 {"outcome", "dead"},
+                                 {"duration_ms", end.duration_ms},
                                  {"error", end.error ? end.error->code + ": " + end.error->message : ""},
                                  {"where", end.error ? end.error->where : ""}};
   if (job.kind == kind::kAlertTeam) {
