@@ -150,11 +150,14 @@ class Shop:
         self.config_path = self.dir / "shop.toml"
         self._log_offset = 0
         self._logs_seen: list[str] = []
+        self.config_text: str | None = None  # written as is instead of `config` (e.g. the shipped shop.toml)
+        self.command: list[str] = []          # e.g. ["serve"]
+        self.cwd: Path = self.dir             # where shopd runs; relative config paths must not depend on it
 
     # --- lifecycle -------------------------------------------------------
 
     def write_config(self):
-        self.config_path.write_text(to_toml(self.config))
+        self.config_path.write_text(self.config_text if self.config_text is not None else to_toml(self.config))
 
     def start(self, timeout=15.0):
         self.write_config()
@@ -165,8 +168,8 @@ class Shop:
                 env.pop(k, None)
         log = open(self.log_path, "ab")
         self._log_offset = self.log_path.stat().st_size
-        self.proc = subprocess.Popen([str(SHOPD), "--config", str(self.config_path)], stdout=log,
-                                     stderr=subprocess.STDOUT, env=env, cwd=self.dir)
+        self.proc = subprocess.Popen([str(SHOPD), *self.command, "--config", str(self.config_path)], stdout=log,
+                                     stderr=subprocess.STDOUT, env=env, cwd=self.cwd)
         log.close()
         started = wait_for(lambda: self._started_line() or self._exited(), timeout,
                            message="shopd to start")
