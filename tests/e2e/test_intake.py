@@ -569,3 +569,57 @@ def test_order_overview_shows_an_accepted_order(shop):
     assert row["total"] == "49.00 EUR"
     assert row["items"] == "2 x MUG-01, 1 x TEE-01"
     assert "payment.charge=" in row["jobs"]
+
+
+def test_sigterm_during_a_burst_keeps_every_order_that_got_a_202(shop):
+    accepted, answered = [], []
+    stop = threading.Event()
+
+    def client(i):
+        while not stop.is_set():
+            try:
+                r = shop.post_order(order(qty=1, email=f"c{i}@example.com"))
+            except OSError:
+                return  # the server has stopped listening
+            answered.append(r.status)
+            if r.status == 202:
+                accepted.append(r.json()["id"])
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    try:
+        from shop import wait_for
+        wait_for(lambda: len(accepted) >= 10, message="some orders to be accepted")
+        code = shop.stop()
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    assert code == 0
+    assert set(answered) <= {202, 503}, sorted(set(answered))
+    shop.start()
+    stored = {row["id"] for row in shop.query("SELECT id FROM orders")}
+    assert set(accepted) <= stored
+    assert shop.query("SELECT stock FROM products WHERE sku = 'MUG-01'") == [{"stock": 50 - len(stored)}]
+
+
+def test_with_a_full_write_queue_an_order_is_429_with_retry_after_or_202_and_only_202s_are_stored(shop_factory):
+    shop = shop_factory({"server": {"max_queued_writes": 1, "threads": 16},
+                         "products": [{"sku": "MUG-01", "name": "Coffee mug", "price_cents": 1200, "stock": 1000}]})
+    start = threading.Barrier(40)
+
+    def buy(_):
+        start.wait(timeout=30)
+        return shop.post_order(order(qty=1))
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        results = list(pool.map(buy, range(40)))
+    accepted = [r for r in results if r.status == 202]
+    for r in results:
+        if r.status != 202:
+            assert_error(r, 429, "rate_limited")
+            assert int(r.headers["retry-after"]) >= 1
+    assert accepted, "no order got through"
+    assert {row["id"] for row in shop.query("SELECT id FROM orders")} == {r.json()["id"] for r in accepted}
+    assert shop.query("SELECT stock FROM products WHERE sku = 'MUG-01'") == [{"stock": 1000 - len(accepted)}]
