@@ -1,7 +1,5 @@
 #include "http/server.h"
 
-#include <netinet/in.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -25,28 +23,6 @@ bool origin_allowed(const Config& config, const std::string& origin) {
   const auto& allowed = config.server.cors_origins;
   return !origin.empty() && (std::find(allowed.begin(), allowed.end(), origin) != allowed.end() ||
                              std::find(allowed.begin(), allowed.end(), "*") != allowed.end());
-}
-
-// cpp-httplib 0.11 (Debian 12's) listens with a backlog of 5, compiled into
-// the library: a burst of more simultaneous connections, which is what a flash
-// sale is, gets connections reset. Calling listen() again on the bound socket
-// raises the backlog; the socket is found as the one accepting on our port.
-void raise_listen_backlog(int port) {
-  rlimit files{};
-  const int max_fd = ::getrlimit(RLIMIT_NOFILE, &files) == 0 ? static_cast<int>(std::min<rlim_t>(files.rlim_cur, 65536))
-                                                            : 1024;
-  for (int fd = 0; fd < max_fd; ++fd) {
-    int accepting = 0;
-    socklen_t len = sizeof accepting;
-    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
-    sockaddr_storage addr{};
-    socklen_t addr_len = sizeof addr;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
-    int bound = -1;
-    if (addr.ss_family == AF_INET) bound = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-    if (addr.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-    if (bound == port) ::listen(fd, SOMAXCONN);
-  }
 }
 
 }  // namespace
@@ -210,7 +186,10 @@ void HttpServer::bind() {
                                " (address in use or not available)");
     port_ = s.port;
   }
-  raise_listen_backlog(port_);
+  // cpp-httplib 0.11 (Debian 12's) listens with a backlog of 5: a burst of
+  // more simultaneous connections, which is what a flash sale is, would get
+  // connections reset. listen() again on the bound socket raises it.
+  svr_.raise_backlog(SOMAXCONN);
 }
 
 void HttpServer::run() { svr_.listen_after_bind(); }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <functional>
 #include <string>
@@ -14,6 +15,12 @@
 #include "http/services.h"
 
 namespace shopd {
+
+// cpp-httplib's server with access to its listening socket.
+class ListeningServer : public httplib::Server {
+ public:
+  void raise_backlog(int backlog) { ::listen(svr_sock_, backlog); }
+};
 
 class HttpServer {
  public:
@@ -34,7 +41,7 @@ class HttpServer {
   void log_request(const httplib::Request& req, const httplib::Response& res);
 
   Services& services_;
-  httplib::Server svr_;
+  ListeningServer svr_;
   int port_ = 0;
 };
 
