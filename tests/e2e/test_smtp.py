@@ -20,8 +20,10 @@ def pdf_text(pdf: bytes) -> str:
     """The strings a PDF's (Flate-compressed) pages draw, as a reader shows them:
     libharu's standard fonts are WinAnsi (Windows-1252) encoded."""
     shown = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        content = zlib.decompress(stream)
+    for start in re.finditer(rb"(?<!end)stream\r?\n", pdf):
+        # zlib finds the end of the stream itself; a regex for "endstream" would cut
+        # compressed data that happens to end in a CR byte.
+        content = zlib.decompressobj().decompress(pdf[start.end():])
         for literal in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", content, re.S):
             raw = re.sub(rb"\\([0-7]{1,3}|.)",
                          lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit() else m.group(1), literal)
