@@ -71,13 +71,16 @@ TEST_SUITE("outbox_store") {
 
   TEST_CASE("claim takes only due jobs, oldest first") {
     TempStore t;
-    const auto first = t.order("MUG-01", 1, at(0));
-    const auto second = t.order("MUG-01", 1, at(1));
+    // Created newest-due first, so neither insertion order nor id order is run_at order.
     const auto later = t.order("MUG-01", 1, at(60));
-    const auto claimed = t.claim(at(5));
-    REQUIRE(claimed.size() == 2);
-    CHECK(claimed[0].order_id == first);
-    CHECK(claimed[1].order_id == second);
+    const auto second = t.order("MUG-01", 1, at(2));
+    const auto first = t.order("MUG-01", 1, at(1));
+    const auto one = t.claim(at(5), 1);
+    REQUIRE(one.size() == 1);
+    CHECK(one[0].order_id == first);
+    const auto rest = t.claim(at(5));
+    REQUIRE(rest.size() == 1);
+    CHECK(rest[0].order_id == second);
     CHECK(t.job(later, kind::kPaymentCharge).state == "pending");
     // Running jobs are not claimed again.
     CHECK(t.claim(at(5)).empty());
