@@ -12,6 +12,15 @@ namespace shopd {
 
 namespace {
 
+// Whether the provider's message speaks to the customer about their card:
+// Stripe's card errors come with 402, and a confirmed PaymentIntent that did
+// not succeed comes with 2xx and its last_payment_error. Any other answer (401
+// for a wrong secret key, 400 for a bad request) is the shop's problem, told
+// to the team by the alert and never to the customer.
+bool is_for_the_customer(const store::Attempt& a) {
+  return a.provider_status && (*a.provider_status == 402 || (*a.provider_status >= 200 && *a.provider_status <= 299));
+}
+
 // The provider's own words for the customer ("Your card was declined."),
 // from the payment job's last attempt; never internal details.
 std::string payment_reason(const JobContext& ctx) {
@@ -20,7 +29,7 @@ std::string payment_reason(const JobContext& ctx) {
       if (job.kind != kind::kPaymentCharge) continue;
       const auto attempts = store::attempts_for_job(db, job.id);
       for (auto it = attempts.rbegin(); it != attempts.rend(); ++it)
-        if (it->outcome == "permanent" && it->error_message) return *it->error_message;
+        if (it->outcome == "permanent" && it->error_message && is_for_the_customer(*it)) return *it->error_message;
     }
     return "The payment could not be completed.";
   });
