@@ -100,3 +100,25 @@ def test_a_relay_that_rejects_the_confirmation_marks_the_order_for_attention_and
     assert re.search(r"status\W+550\b", alert["text"]), alert["text"]
     wait_for(lambda: mails_to(sink, TEAM), message="the team's alert email")
     assert mails_to(sink, CUSTOMER) == []
+
+
+def test_a_wrong_stripe_key_alerts_the_team_but_never_shows_the_customer_stripes_internal_error(
+        shop_factory, stripe, sink, hook):
+    args = live(stripe, sink, hook)
+    args["env"]["STRIPE_SECRET_KEY"] = "sk_test_not_the_shops_key"
+    shop = shop_factory(**args)
+    order_id = shop.post_order(order()).json()["id"]
+
+    shop.wait_for_status(order_id, "payment_failed")
+    assert stripe.charges == []
+    [alert] = hook.wait_for(1)
+    assert "Invalid API Key provided." in alert["text"]
+    assert re.search(r"status\W+401\b", alert["text"]), alert["text"]
+
+    # The customer hears that the payment did not go through, not what is wrong inside the shop.
+    wait_for(lambda: mails_to(sink, CUSTOMER), message="the payment-failed email")
+    [failed] = mails_to(sink, CUSTOMER)
+    body = text_of(failed)
+    assert order_id in body
+    assert "API Key" not in body and "401" not in body, body
+    assert "API Key" not in failed.get_body(preferencelist=("html",)).get_content()
