@@ -2,6 +2,8 @@
 payment -> stock + invoice -> confirmation email in the background, failures
 retry, and a job that dies tells the customer and the team."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from shop import order, wait_for
@@ -173,3 +175,27 @@ def test_an_idle_worker_picks_up_each_new_order(shop):
     second = shop.post_order(order(qty=1)).json()["id"]
     done = shop.wait_for_status(second, "completed")
     assert done["steps"]["invoice"]["number"] == "INV-000002"
+
+
+def test_a_providers_retry_after_is_honoured_before_the_next_attempt(shop_factory):
+    hook = WebhookReceiver()
+    try:
+        # Rate limited for a moment, asking for 2 s; our own backoff alone would retry within 0.05 s.
+        hook.fail_for(0.5, status=429, retry_after=2)
+        shop = shop_factory(config={"retry": {"alert": {"base_seconds": 0.05, "max_seconds": 10}},
+                                    "alerts": {"webhook_url": hook.url, "email": ""}})
+        order_id = shop.post_order(order(token="pm_card_chargeDeclined")).json()["id"]
+        hook.wait_for(1, timeout=15)
+
+        alert = job(shop, order_id, "alert.team")
+        wait_for(lambda: job(shop, order_id, "alert.team")["state"] == "done", message="the alert to be done")
+        rows = attempts(shop, alert["id"])
+        assert [(a["outcome"], a["provider_status"]) for a in rows] == [("transient", 429), ("ok", None)]
+        waited = iso_time(rows[1]["started_at"]) - iso_time(rows[0]["finished_at"])
+        assert waited >= timedelta(seconds=2), waited
+    finally:
+        hook.stop()
+
+
+def iso_time(text):
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
