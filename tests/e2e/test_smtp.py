@@ -98,3 +98,18 @@ def test_a_relay_that_defers_the_message_gets_it_again_later_and_delivers_it_onc
     attempts = shop.admin("GET", f"/admin/jobs/{job['id']}").json()["attempts"]
     assert [a["outcome"] for a in attempts] == ["transient", "transient", "ok"]
     assert [a["error"]["provider_status"] for a in attempts[:2]] == [451, 451]
+
+
+def test_smtp_credentials_are_never_sent_to_a_relay_that_offers_no_tls(shop_factory, stripe, sink, hook):
+    args = live(stripe, sink, hook)
+    args["env"].update({"SMTP_USERNAME": "shop", "SMTP_PASSWORD": "relay-secret"})
+    shop = shop_factory(**args)  # the sink speaks plain SMTP only: no STARTTLS
+    order_id = shop.post_order(order()).json()["id"]
+
+    o = shop.wait_for_status(order_id, "needs_attention")
+    assert o["steps"]["payment"]["state"] == "done" and o["steps"]["email"]["state"] == "dead"
+    assert sink.messages == []
+    [alert] = hook.wait_for(1)
+    assert "email.confirmation" in alert["text"] and order_id in alert["text"]
+    assert "tls" in alert["text"].lower()
+    assert "relay-secret" not in alert["text"] and "relay-secret" not in shop.log_text()
