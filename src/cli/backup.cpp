@@ -14,7 +14,7 @@
 namespace shopd::cli {
 
 int backup(const std::filesystem::path& config_path, const std::filesystem::path& destination) {
-  const auto config = load_config_or_report(config_path);
+  const auto config = load_config_or_report(config_path, Secrets::NotNeeded);
   if (!config) return 2;
   if (!std::filesystem::exists(config->database.path)) {
     std::cerr << "shopd: no database at " << config->database.path.string() << "\n";

@@ -6,9 +6,9 @@
 
 namespace shopd::cli {
 
-std::optional<Config> load_config_or_report(const std::filesystem::path& path) {
+std::optional<Config> load_config_or_report(const std::filesystem::path& path, Secrets secrets) {
   try {
-    return load_config(path);
+    return load_config(path, process_env, secrets);
   } catch (const ConfigError& e) {
     std::cerr << "shopd: config error in " << path.string() << ": " << e.what() << "\n";
     return std::nullopt;

@@ -17,7 +17,7 @@ std::string clip(const std::string& s, size_t width) {
 }  // namespace
 
 int jobs_list(const std::filesystem::path& config_path, const std::optional<std::string>& state, int limit) {
-  const auto config = load_config_or_report(config_path);
+  const auto config = load_config_or_report(config_path, Secrets::NotNeeded);
   if (!config) return 2;
   try {
     store::Store store(store_options(*config));

@@ -10,7 +10,7 @@
 namespace shopd::cli {
 
 int jobs_retry(const std::filesystem::path& config_path, const std::string& job_id) {
-  const auto config = load_config_or_report(config_path);
+  const auto config = load_config_or_report(config_path, Secrets::NotNeeded);
   if (!config) return 2;
   try {
     store::Store store(store_options(*config));

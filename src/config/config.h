@@ -113,11 +113,17 @@ using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
 
 std::optional<std::string> process_env(const std::string& name);
 
+// Whether a missing provider secret (the Stripe key) is an error. Commands
+// that never talk to a provider (jobs list/retry, backup) must work from a
+// cron job or a shell that does not hold the shop's secrets.
+enum class Secrets { Required, NotNeeded };
+
 // Throws ConfigError.
 Config parse_config(const std::string& toml_text, const std::filesystem::path& config_dir,
-                    const GetEnv& env = process_env);
+                    const GetEnv& env = process_env, Secrets secrets = Secrets::Required);
 // Reads the file, then parse_config. Throws ConfigError (key "config" when the file can't be read).
-Config load_config(const std::filesystem::path& file, const GetEnv& env = process_env);
+Config load_config(const std::filesystem::path& file, const GetEnv& env = process_env,
+                   Secrets secrets = Secrets::Required);
 
 // The admin token, read from the environment at call time; empty means the admin API is off.
 std::string admin_token(const Config& config, const GetEnv& env = process_env);

@@ -228,7 +228,7 @@ void read_retry(TableReader t, Config::Retry& retry) {
   }
 }
 
-void read_payment(TableReader t, Config::Payment& p, const GetEnv& env) {
+void read_payment(TableReader t, Config::Payment& p, const GetEnv& env, Secrets secrets) {
   t.string("provider", p.provider);
   require_one_of("payment.provider", p.provider, {"test", "stripe"});
   t.integer("test_latency_ms", p.test_latency_ms, 0, 600000);
@@ -238,7 +238,7 @@ void read_payment(TableReader t, Config::Payment& p, const GetEnv& env) {
   t.reject_unknown_keys();
   if (!is_http_url(p.api_base)) throw ConfigError("payment.api_base", "must start with http:// or https://");
   while (!p.api_base.empty() && p.api_base.back() == '/') p.api_base.pop_back();
-  if (p.provider == "stripe")
+  if (p.provider == "stripe" && secrets == Secrets::Required)
     p.secret_key = require_env(env, "payment.secret_key_env", p.secret_key_env, "needed for provider = \"stripe\"");
 }
 
@@ -321,7 +321,8 @@ std::optional<std::string> process_env(const std::string& name) {
   return std::string(v);
 }
 
-Config parse_config(const std::string& toml_text, const std::filesystem::path& config_dir, const GetEnv& env) {
+Config parse_config(const std::string& toml_text, const std::filesystem::path& config_dir, const GetEnv& env,
+                    Secrets secrets) {
   toml::table doc;
   try {
     doc = toml::parse(toml_text);
@@ -339,7 +340,7 @@ Config parse_config(const std::string& toml_text, const std::filesystem::path& c
   read_database(root.table("database"), c.database, config_dir);
   read_worker(root.table("worker"), c.worker);
   read_retry(root.table("retry"), c.retry);
-  read_payment(root.table("payment"), c.payment, env);
+  read_payment(root.table("payment"), c.payment, env, secrets);
   read_email(root.table("email"), c.email, config_dir, env);
   read_invoice(root.table("invoice"), c.invoice, config_dir);
   read_alerts(root.table("alerts"), c.alerts);
@@ -349,13 +350,13 @@ Config parse_config(const std::string& toml_text, const std::filesystem::path& c
   return c;
 }
 
-Config load_config(const std::filesystem::path& file, const GetEnv& env) {
+Config load_config(const std::filesystem::path& file, const GetEnv& env, Secrets secrets) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ConfigError("config", "cannot read " + file.string());
   std::stringstream text;
   text << in.rdbuf();
   auto dir = std::filesystem::absolute(file).parent_path();
-  return parse_config(text.str(), dir, env);
+  return parse_config(text.str(), dir, env, secrets);
 }
 
 std::string admin_token(const Config& config, const GetEnv& env) {

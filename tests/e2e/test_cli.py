@@ -217,3 +217,19 @@ def test_backup_of_a_shop_without_a_database_fails_with_a_clear_message(shop_fac
     assert p.returncode != 0
     assert "no database" in p.stderr
     assert not (tmp_path / "copy.db").exists()
+
+
+def test_maintenance_commands_work_without_the_shops_payment_secret_but_check_names_it(shop_factory):
+    # A cron job taking backups, or an owner's shell, need not hold the Stripe key.
+    shop = shop_factory(config={"payment": {"provider": "stripe", "api_base": "http://127.0.0.1:9"}},
+                        env={"STRIPE_SECRET_KEY": "sk_test_fake"})
+    shop.stop()
+    shop.env["STRIPE_SECRET_KEY"] = None
+    listed = shop.cli("jobs", "list")
+    assert listed.returncode == 0, listed
+    backup = shop.cli("backup", str(shop.dir / "copy.db"))
+    assert backup.returncode == 0, backup
+    assert (shop.dir / "copy.db").exists()
+    checked = shop.cli("check")
+    assert checked.returncode != 0
+    assert "payment.secret_key_env" in one_line(checked) and "STRIPE_SECRET_KEY" in checked.stderr
