@@ -118,10 +118,10 @@ const store::Job* find_kind(const std::vector<store::Job>& jobs, std::string_vie
   return nullptr;
 }
 
-nlohmann::json step_json(const store::Job* job) {
-  if (!job) return {{"state", "waiting"}, {"attempts", 0}};
+nlohmann::json step_json(const store::Job* job, std::string_view order_status) {
+  if (!job) return {{"state", step_state(nullptr, order_status)}, {"attempts", 0}};
   const JobSummary summary{job->kind, job->state};
-  nlohmann::json step = {{"state", step_state(&summary)}, {"attempts", job->attempts}, {"kind", job->kind}};
+  nlohmann::json step = {{"state", step_state(&summary, order_status)}, {"attempts", job->attempts}, {"kind", job->kind}};
   // Only the error's code: messages can quote customer data (an SMTP reply naming the address).
   if ((job->state == "retrying" || job->state == "dead") && !job->last_error.empty())
     step["error"] = job->last_error.substr(0, job->last_error.find(':'));
@@ -137,7 +137,7 @@ nlohmann::json public_order_json(const Order& order, const std::vector<store::Jo
   for (const auto& step : order_steps()) {
     const store::Job* job = step.failure_kind.empty() ? nullptr : find_kind(jobs, step.failure_kind);
     if (!job) job = find_kind(jobs, step.kind);
-    steps[std::string(step.name)] = step_json(job);
+    steps[std::string(step.name)] = step_json(job, order.status);
   }
   if (invoice) steps["invoice"]["number"] = invoice->number;
   return {{"id", order.id},           {"status", order.status}, {"total_cents", order.total_cents},

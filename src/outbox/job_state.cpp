@@ -51,6 +51,9 @@ std::string_view derive_order_status(const std::vector<JobSummary>& jobs) {
   return order_status::kReceived;
 }
 
-std::string_view step_state(const JobSummary* job) { return job ? std::string_view(job->state) : "waiting"; }
+std::string_view step_state(const JobSummary* job, std::string_view order_status) {
+  if (job) return job->state;
+  return order_status == order_status::kCompleted ? "done" : "waiting";
+}
 
 }  // namespace shopd

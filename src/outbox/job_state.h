@@ -51,8 +51,9 @@ struct JobSummary {
 //   received         otherwise
 std::string_view derive_order_status(const std::vector<JobSummary>& jobs);
 
-// A step's public state: "waiting" while its job does not exist yet (its
-// prerequisite is not done), otherwise the job's state.
-std::string_view step_state(const JobSummary* job);
+// A step's public state: the job's state; "waiting" while its job does not
+// exist yet (its prerequisite is not done), or "done" when the order is
+// completed and retention has already pruned the job.
+std::string_view step_state(const JobSummary* job, std::string_view order_status);
 
 }  // namespace shopd
