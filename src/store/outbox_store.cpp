@@ -179,6 +179,7 @@ bool mark_retrying(Tx& tx, const Job& job, const AttemptEnd& end, TimePoint run_
   q.bind(job.id, job.lease_token, format_iso(run_at), summary(end.error), format_iso(end.finished));
   if (q.exec() != 1) return false;
   finish_attempt(tx, job, end);
+  tx.note_jobs_enqueued();  // the worker learns the new run_at and sleeps until then
   return true;
 }
 
