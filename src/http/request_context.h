@@ -15,6 +15,7 @@ struct RequestContext {
   std::string request_id;
   std::string route = "unmatched";  // the route pattern, e.g. "/orders/{id}": bounded metric labels
   std::chrono::steady_clock::time_point started;
+  double seconds = 0;               // server time, measured when the answer is ready to be written
   std::string order_id;             // set by routes that touch one order, for the access log
 };
 

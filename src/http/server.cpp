@@ -148,6 +148,12 @@ httplib::Server::HandlerResponse HttpServer::before_routing(const httplib::Reque
 void HttpServer::after_routing(const httplib::Request& req, httplib::Response& res) {
   RequestContext& ctx = current_request();
   if (ctx.request_id.empty()) ctx.request_id = new_uuid7();  // cpp-httplib rejected it before routing
+  // Counted before the answer is written, so a client that scrapes /metrics
+  // right after an answer always sees it counted.
+  if (ctx.started != std::chrono::steady_clock::time_point{})
+    ctx.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+  services_.metrics.http_requests.inc({ctx.route, std::to_string(res.status)});
+  services_.metrics.http_duration.observe({ctx.route}, ctx.seconds);
   res.set_header("X-Request-Id", ctx.request_id);
   const std::string origin = req.get_header_value("Origin");
   if (origin_allowed(services_.config, origin)) {
@@ -159,17 +165,11 @@ void HttpServer::after_routing(const httplib::Request& req, httplib::Response& r
 
 void HttpServer::log_request(const httplib::Request& req, const httplib::Response& res) {
   RequestContext& ctx = current_request();
-  const double seconds =
-      ctx.started == std::chrono::steady_clock::time_point{}
-          ? 0.0
-          : std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
-  services_.metrics.http_requests.inc({ctx.route, std::to_string(res.status)});
-  services_.metrics.http_duration.observe({ctx.route}, seconds);
   nlohmann::json fields = {{"request_id", ctx.request_id},
                            {"method", req.method},
                            {"route", ctx.route},
                            {"status", res.status},
-                           {"duration_ms", seconds * 1000.0}};
+                           {"duration_ms", ctx.seconds * 1000.0}};
   if (!ctx.order_id.empty()) fields["order_id"] = ctx.order_id;
   log::info("request", fields);
   ctx = RequestContext{};

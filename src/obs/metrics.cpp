@@ -1,5 +1,6 @@
 #include "obs/metrics.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -50,8 +51,9 @@ std::string format_metric_value(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   if (std::isnan(v)) return "NaN";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  // Shortest text that reads back as the same double: "5e-05", not "5.0000000000000002e-05".
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }
 
 CounterFamily::CounterFamily(std::string name, std::string help, std::vector<std::string> labels)
