@@ -1,8 +1,10 @@
 // alert.team: tell the team a job died, with its full failure record, through
 // the webhook and/or by email to alerts.email.
 //
-// Running twice can repeat the message (a webhook has no dedupe key); that is
-// the lesser evil next to an alert that never arrives. The email copy has a
+// Running twice is safe: once the webhook took the message, the job's payload
+// records it, so a retry for the email copy (the relay may be the very thing
+// that is down) does not post to the chat again. Only a crash between the
+// post and that record can repeat the chat message; the email copy has a
 // Message-ID fixed per job. A dead alert.team never raises another alert (see
 // outbox/failure_hook.cpp).
 #include <nlohmann/json.hpp>
@@ -44,8 +46,9 @@ std::string failure_record_text(const FailureRecord& r) {
 
 namespace {
 
-std::optional<FailureRecord> load_record(const JobContext& ctx) {
-  const auto payload = nlohmann::json::parse(ctx.job.payload, nullptr, false);
+constexpr const char* kWebhookDelivered = "webhook_delivered";
+
+std::optional<FailureRecord> load_record(const JobContext& ctx, const nlohmann::json& payload) {
   if (!payload.is_object() || !payload.contains("dead_job_id") || !payload["dead_job_id"].is_string())
     return std::nullopt;
   const auto dead_id = payload["dead_job_id"].get<std::string>();
@@ -59,12 +62,15 @@ std::optional<FailureRecord> load_record(const JobContext& ctx) {
 }  // namespace
 
 JobResult run_alert_team(const JobContext& ctx) {
-  const auto record = load_record(ctx);
+  nlohmann::json payload = nlohmann::json::parse(ctx.job.payload, nullptr, false);
+  const auto record = load_record(ctx, payload);
   if (!record) return JobResult::failure(JobError::permanent("bad_payload", "alert names no existing dead job"));
   const std::string text = failure_record_text(*record);
 
-  if (ctx.providers.webhook) {
+  if (ctx.providers.webhook && !payload.value(kWebhookDelivered, false)) {
     if (auto error = ctx.providers.webhook->post_text(text, ctx.cancel)) return JobResult::failure(*error);
+    payload[kWebhookDelivered] = true;
+    ctx.store.writer().run_always([&](store::Tx& tx) { store::set_payload(tx, ctx.job, payload.dump()); });
   }
   if (!ctx.config.alerts.email.empty()) {
     Email e = new_email(ctx.job, ctx.config, Mailbox{"", ctx.config.alerts.email},

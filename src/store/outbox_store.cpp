@@ -46,6 +46,9 @@ constexpr const char* kMarkDead =
     "updated_at = ?4 "
     "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
+constexpr const char* kSetPayload =
+    "UPDATE outbox SET payload = ?3 WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
+
 constexpr const char* kFindAbandoned =
     "SELECT " JOB_COLUMNS " FROM outbox WHERE state = 'running' "
     "AND ((?2 AND lease_owner IS NOT ?1) OR locked_until <= ?3)";
@@ -189,6 +192,10 @@ bool mark_dead(Tx& tx, const Job& job, const AttemptEnd& end) {
   if (q.exec() != 1) return false;
   finish_attempt(tx, job, end);
   return true;
+}
+
+bool set_payload(Tx& tx, const Job& job, const std::string& payload_json) {
+  return tx.db.query(kSetPayload).bind(job.id, job.lease_token, payload_json).exec() == 1;
 }
 
 std::vector<Job> find_abandoned(Connection& db, TimePoint now, const std::string& my_owner, bool any_other_owner) {

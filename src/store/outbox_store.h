@@ -87,6 +87,10 @@ bool mark_retrying(Tx& tx, const Job& job, const AttemptEnd& end, TimePoint run_
 // Only the failure hook calls this (outbox/failure_hook.cpp).
 bool mark_dead(Tx& tx, const Job& job, const AttemptEnd& end);
 
+// A running job records progress that its next attempt must see (which alert
+// channel already delivered). Lease-guarded like the transitions.
+bool set_payload(Tx& tx, const Job& job, const std::string& payload_json);
+
 // Running jobs nobody is working on: any expired lease, and at startup
 // (`any_other_owner`) every job another process left running.
 std::vector<Job> find_abandoned(Connection& db, TimePoint now, const std::string& my_owner, bool any_other_owner);
