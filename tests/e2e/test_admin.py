@@ -214,9 +214,10 @@ def test_job_detail_shows_every_attempt_with_time_duration_and_error(shop):
     r = shop.admin("GET", f"/admin/jobs/{payment['id']}")
     assert r.status == 200, r
     job = r.json()
-    assert set(job) >= JOB_KEYS | {"attempts"}
+    assert set(job) >= JOB_KEYS | {"job_attempts"}
+    assert job["attempts"] == 3  # the count of the job shape, as in the list
     assert job["id"] == payment["id"] and job["order_id"] == oid and job["state"] == "done"
-    attempts = job["attempts"]
+    attempts = job["job_attempts"]
     assert [a["attempt"] for a in attempts] == [1, 2, 3]
     assert [a["outcome"] for a in attempts] == ["transient", "transient", "ok"]
     for a in attempts:
@@ -252,7 +253,7 @@ def test_retrying_a_dead_payment_when_the_stock_is_gone_keeps_it_dead_with_out_o
     retry = shop.admin("POST", f"/admin/jobs/{payment['id']}/retry")
     assert_error(retry, 409, "out_of_stock")
     job = shop.admin("GET", f"/admin/jobs/{payment['id']}").json()
-    assert job["state"] == "dead" and len(job["attempts"]) == 1  # it did not run again
+    assert job["state"] == "dead" and len(job["job_attempts"]) == 1  # it did not run again
     assert "out_of_stock" in job["last_error"]
     assert shop.admin("GET", "/admin/jobs?state=dead").json()["data"][0]["last_error"] == job["last_error"]
     assert stock_of(shop, "MUG-01") == 0
@@ -271,9 +272,10 @@ def test_retrying_a_dead_payment_reserves_its_stock_again_and_gives_it_back_if_i
     # after one more attempt (not two), with both attempts in its history...
     def dead_again():
         j = shop.admin("GET", f"/admin/jobs/{payment['id']}").json()
-        return j if j["state"] == "dead" and len(j["attempts"]) == 2 else None
+        return j if j["state"] == "dead" and len(j["job_attempts"]) == 2 else None
     job = wait_for(dead_again, message="the retried payment to die again")
-    assert [a["outcome"] for a in job["attempts"]] == ["permanent", "permanent"]
+    assert [a["outcome"] for a in job["job_attempts"]] == ["permanent", "permanent"]
+    assert job["attempts"] == 1  # reset by the retry, then one more attempt
     assert jobs_of(shop, oid)["payment.charge"]["attempts"] == 1
     assert shop.wait_for_status(oid, "payment_failed")
     # ...and the stock it re-reserved goes back on sale.

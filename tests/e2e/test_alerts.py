@@ -78,7 +78,7 @@ def test_an_alert_the_webhook_refuses_for_a_while_is_retried_until_the_team_gets
     assert order_id in alert["text"] and "payment.charge" in alert["text"]
     assert [r["status"] for r in hook.requests] == [500, 500, 500, 200]
     wait_for(lambda: job_detail(shop, order_id, "alert.team")["state"] == "done", message="the alert job to be done")
-    attempts = job_detail(shop, order_id, "alert.team")["attempts"]
+    attempts = job_detail(shop, order_id, "alert.team")["job_attempts"]
     assert [a["outcome"] for a in attempts] == ["transient"] * 3 + ["ok"]
     assert [a["error"]["provider_status"] for a in attempts[:3]] == [500] * 3
     # The email copy goes out once, after the webhook took the alert.
@@ -94,7 +94,7 @@ def test_a_relay_that_rejects_the_confirmation_marks_the_order_for_attention_and
     o = shop.wait_for_status(order_id, "needs_attention")
     assert o["steps"]["payment"]["state"] == "done" and o["steps"]["email"]["state"] == "dead"
     confirmation = job_detail(shop, order_id, "email.confirmation")
-    assert [a["error"]["provider_status"] for a in confirmation["attempts"]] == [550]  # permanent: not retried
+    assert [a["error"]["provider_status"] for a in confirmation["job_attempts"]] == [550]  # permanent: not retried
 
     [alert] = hook.wait_for(1)
     for expected in (order_id, "email.confirmation", confirmation["id"]):

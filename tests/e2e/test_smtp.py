@@ -95,7 +95,7 @@ def test_a_relay_that_defers_the_message_gets_it_again_later_and_delivers_it_onc
     assert done["steps"]["email"]["attempts"] == 3
     assert len(mails_to(sink, CUSTOMER)) == 1
     [job] = shop.query("SELECT id FROM outbox WHERE order_id = ? AND kind = 'email.confirmation'", order_id)
-    attempts = shop.admin("GET", f"/admin/jobs/{job['id']}").json()["attempts"]
+    attempts = shop.admin("GET", f"/admin/jobs/{job['id']}").json()["job_attempts"]
     assert [a["outcome"] for a in attempts] == ["transient", "transient", "ok"]
     assert [a["error"]["provider_status"] for a in attempts[:2]] == [451, 451]
 

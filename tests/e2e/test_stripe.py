@@ -120,7 +120,7 @@ def test_a_charge_whose_answer_is_lost_is_retried_with_the_same_key_and_charged_
     posts = charge_posts(stripe, order_id)
     assert len(posts) == 2
     assert {p["idempotency_key"] for p in posts} == {f"shopd-order-{order_id}"}
-    attempts = payment_job(shop, order_id)["attempts"]
+    attempts = payment_job(shop, order_id)["job_attempts"]
     assert [a["outcome"] for a in attempts] == ["transient", "ok"]
     assert attempts[0]["error"]["code"] == "connection_lost"
 
@@ -133,7 +133,7 @@ def test_a_hanging_stripe_times_out_and_the_retry_charges_the_order(shop_factory
     done = shop.wait_for_status(order_id, "completed")
     assert done["steps"]["payment"]["attempts"] == 2
     assert len(charges_for(stripe, order_id)) == 1
-    attempts = payment_job(shop, order_id)["attempts"]
+    attempts = payment_job(shop, order_id)["job_attempts"]
     assert [a["outcome"] for a in attempts] == ["transient", "ok"]
     assert attempts[0]["error"]["code"] == "timeout"
     assert len(sink.wait_for(1)) == 1
@@ -153,7 +153,7 @@ def test_rate_limits_and_server_errors_are_retried_and_each_attempt_shows_stripe
     done = shop.wait_for_status(order_id, "completed")
     assert len(charges_for(stripe, order_id)) == 1
 
-    attempts = payment_job(shop, order_id)["attempts"]
+    attempts = payment_job(shop, order_id)["job_attempts"]
     assert done["steps"]["payment"]["attempts"] == len(attempts) >= 3
     assert [a["outcome"] for a in attempts] == ["transient"] * (len(attempts) - 1) + ["ok"]
     assert [a["error"]["provider_status"] for a in attempts[:2]] == [500, 429]

@@ -59,7 +59,7 @@ def test_transient_payment_failures_retry_until_the_order_completes(shop):
 
     detail = shop.admin("GET", f"/admin/jobs/{payment['id']}")
     assert detail.status == 200, detail
-    assert [a["error"]["code"] if a["error"] else None for a in detail.json()["attempts"]] == [
+    assert [a["error"]["code"] if a["error"] else None for a in detail.json()["job_attempts"]] == [
         "test_transient", "test_transient", None]
     assert len(mails_to(shop, "ann@example.com")) == 1
 
