@@ -92,6 +92,7 @@ CREATE TABLE outbox (
                   'email.confirmation', 'inventory.release', 'email.payment_failed', 'alert.team')),
   state         TEXT NOT NULL DEFAULT 'pending'
                 CHECK (state IN ('pending', 'running', 'retrying', 'done', 'dead')),
+  priority      INTEGER NOT NULL DEFAULT 0,   -- lower runs first; later pipeline steps come first
   attempts      INTEGER NOT NULL DEFAULT 0,   -- attempts started (a claim counts one)
   max_attempts  INTEGER NOT NULL,
   run_at        TEXT NOT NULL,                -- not claimed before this time
@@ -104,8 +105,13 @@ CREATE TABLE outbox (
   updated_at    TEXT NOT NULL
 ) STRICT;
 CREATE INDEX outbox_order_id ON outbox (order_id);
--- The claim query walks this index: due jobs, oldest first.
-CREATE INDEX outbox_due ON outbox (state, run_at);
+-- The claim query walks this index: waiting jobs by priority, then oldest
+-- first. Partial, so it only holds the jobs that still have to run.
+CREATE INDEX outbox_due ON outbox (priority, run_at) WHERE state IN ('pending', 'retrying');
+-- When is the next job due (the worker sleeps until then).
+CREATE INDEX outbox_next_due ON outbox (run_at) WHERE state IN ('pending', 'retrying');
+-- Jobs by state, newest first (admin lists, counts, rescue of running jobs).
+CREATE INDEX outbox_state ON outbox (state, id);
 -- One job of each kind per order (alerts: one per dead job, so they are exempt).
 CREATE UNIQUE INDEX outbox_one_kind_per_order ON outbox (order_id, kind) WHERE kind <> 'alert.team';
 

@@ -27,6 +27,18 @@ inline bool is_job_kind(std::string_view k) {
   return false;
 }
 
+// Which due job runs first when the worker has fewer free slots than due jobs:
+// steps later in the pipeline first, so that orders already paid get their
+// invoice and email while a backlog of slow payments waits (finish work in
+// progress before starting new work). Lower runs first.
+inline int job_priority(std::string_view k) {
+  if (k == kind::kAlertTeam) return 0;
+  if (k == kind::kInventoryCommit || k == kind::kInventoryRelease) return 1;
+  if (k == kind::kInvoiceGenerate) return 2;
+  if (k == kind::kEmailConfirmation || k == kind::kEmailPaymentFailed) return 3;
+  return 4;  // payment.charge: the start of an order's work
+}
+
 // "payment.charge" -> "payment"
 inline std::string_view kind_family(std::string_view k) { return k.substr(0, k.find('.')); }
 

@@ -1,5 +1,6 @@
 #include "store/outbox_store.h"
 
+#include "core/job_kind.h"
 #include "core/uuid7.h"
 
 namespace shopd::store {
@@ -11,17 +12,19 @@ namespace {
   "locked_until, last_error, created_at, updated_at"
 
 constexpr const char* kEnqueue =
-    "INSERT INTO outbox (id, order_id, kind, state, attempts, max_attempts, run_at, payload, created_at, updated_at) "
-    "VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?6, ?7, ?7) "
+    "INSERT INTO outbox (id, order_id, kind, state, priority, attempts, max_attempts, run_at, payload, created_at, "
+    "updated_at) VALUES (?1, ?2, ?3, 'pending', ?8, 0, ?4, ?5, ?6, ?7, ?7) "
     "ON CONFLICT (order_id, kind) WHERE kind <> 'alert.team' DO NOTHING";
 
 // One statement claims a batch: goqite's "update ... where id = (select ...)
-// returning". The lease token is unique per claim call and job.
+// returning". The lease token is unique per claim call and job. INDEXED BY
+// (here and below) pins the small partial indexes of waiting jobs: without
+// statistics the planner would rather sort every waiting job on each claim.
 constexpr const char* kClaimDue =
     "UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_owner = ?1, lease_token = ?2 || id, "
     "locked_until = ?3, updated_at = ?4 "
-    "WHERE id IN (SELECT id FROM outbox WHERE state IN ('pending', 'retrying') AND run_at <= ?4 "
-    "             ORDER BY run_at, id LIMIT ?5) "
+    "WHERE id IN (SELECT id FROM outbox INDEXED BY outbox_due WHERE state IN ('pending', 'retrying') AND run_at <= ?4 "
+    "             ORDER BY priority, run_at LIMIT ?5) "
     "RETURNING " JOB_COLUMNS;
 
 constexpr const char* kStartAttempt =
@@ -88,13 +91,13 @@ constexpr const char* kAttemptsForJob =
     "SELECT id, job_id, attempt, started_at, finished_at, duration_ms, outcome, error_code, error_message, "
     "provider_status, body_excerpt, error_where FROM job_attempts WHERE job_id = ?1 ORDER BY started_at, id";
 constexpr const char* kNextDueAt =
-    "SELECT min(run_at) FROM outbox WHERE state IN ('pending', 'retrying')";
+    "SELECT min(run_at) FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying')";
 constexpr const char* kListJobs =
     "SELECT " JOB_COLUMNS " FROM outbox WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR id < ?2) "
     "ORDER BY id DESC LIMIT ?3";
 constexpr const char* kCountByState = "SELECT state, count(*) FROM outbox GROUP BY state";
 constexpr const char* kOldestDue =
-    "SELECT min(run_at) FROM outbox WHERE state IN ('pending', 'retrying') AND run_at <= ?1";
+    "SELECT min(run_at) FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying') AND run_at <= ?1";
 constexpr const char* kPruneDone =
     "DELETE FROM outbox WHERE id IN (SELECT j.id FROM outbox j JOIN orders o ON o.id = j.order_id "
     "WHERE j.state = 'done' AND j.updated_at < ?1 AND o.status = 'completed' LIMIT ?2)";
@@ -153,7 +156,8 @@ void finish_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
 
 bool enqueue(Tx& tx, const NewJob& job, TimePoint now) {
   auto q = tx.db.query(kEnqueue);
-  q.bind(new_uuid7(), job.order_id, job.kind, job.max_attempts, format_iso(job.run_at), job.payload, format_iso(now));
+  q.bind(new_uuid7(), job.order_id, job.kind, job.max_attempts, format_iso(job.run_at), job.payload, format_iso(now),
+         job_priority(job.kind));
   const bool inserted = q.exec() == 1;
   if (inserted) tx.note_jobs_enqueued();
   return inserted;

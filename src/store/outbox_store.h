@@ -68,8 +68,8 @@ struct NewJob {
 // created by a transition that runs twice.
 bool enqueue(Tx& tx, const NewJob& job, TimePoint now);
 
-// Claims up to `limit` due jobs (pending or retrying, run_at <= now), oldest
-// first: state -> running, attempts + 1, a fresh lease token, locked_until =
+// Claims up to `limit` due jobs (pending or retrying, run_at <= now), by
+// job_priority() and then oldest first: state -> running, attempts + 1, a fresh lease token, locked_until =
 // now + lease, and a job_attempts row for the attempt.
 std::vector<Job> claim_due(Tx& tx, TimePoint now, int limit, const std::string& owner, int lease_seconds);
 

@@ -87,6 +87,23 @@ TEST_SUITE("outbox_store") {
     CHECK(t.claim(at(60)).size() == 1);
   }
 
+  TEST_CASE("a paid order's next steps are claimed before older waiting payments") {
+    TempStore t;
+    // A backlog: two payments waiting since t0, and a paid order whose
+    // invoice became due later. The invoice goes first, so slow payments
+    // never hold up orders that are already paid.
+    t.order("MUG-01", 1, at(0));
+    t.order("MUG-01", 1, at(0));
+    const auto paid = t.order("MUG-01", 1, at(0));
+    t.write([&](store::Tx& tx) {
+      store::enqueue(tx, store::NewJob{paid, kind::kInvoiceGenerate, 3, at(30)}, at(30));
+    });
+    const auto first = t.claim(at(31), 1);
+    REQUIRE(first.size() == 1);
+    CHECK(first[0].kind == kind::kInvoiceGenerate);
+    CHECK(t.claim(at(31), 1)[0].kind == kind::kPaymentCharge);
+  }
+
   TEST_CASE("claim takes at most the number of free slots") {
     TempStore t;
     for (int i = 0; i < 5; ++i) t.order("MUG-01", 1, at(i));
