@@ -4,10 +4,13 @@
 Every figure is reported next to a baseline measured in the same invocation,
 on the same machine, so that the ratios mean something on any machine:
 
-  intake      POST /orders answered per second (202), and the server-side
-              time per intake from shopd's own histogram. Baseline: the same
-              rows (order, item, ledger, job) inserted by a bare SQLite client
-              with one transaction per order on the same disk.
+  light       one client posting one order at a time while the worker runs:
+              server time per POST /orders (p50, p99) from shopd's access log.
+  intake      POST /orders answered per second (202) under a saturating load
+              of several clients, and the share answered within 1 ms from
+              shopd's own histogram. Baseline: the same rows (order, item,
+              ledger, job) inserted by a bare SQLite client with one
+              transaction per order on the same disk.
   pipeline    orders fully completed per second (payment, inventory, invoice
               PDF, email file) with zero-latency test providers. Same baseline.
   slow        test_latency_ms = 5000 and worker.concurrency = 500: orders
@@ -151,6 +154,32 @@ def intake_histogram(metrics: str) -> tuple[int, float]:
     return count, (under_1ms / count if count else 0.0)
 
 
+def intake_latencies_ms(server: Server) -> list[float]:
+    """Server time of every POST /orders, from shopd's access log."""
+    out = []
+    for line in (server.dir / "shopd.log").read_text(errors="replace").splitlines():
+        if '"route":"/orders"' in line and '"msg":"request"' in line:
+            out.append(json.loads(line)["duration_ms"])
+    return sorted(out)
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
+
+
+def bench_light(root: Path, orders: int) -> dict:
+    """One client, one order at a time, worker running: the steady-state intake latency."""
+    server = Server(root / "light", {"worker": {"concurrency": 16}})
+    try:
+        accepted, seconds = post_orders(server.port, orders, 1)
+        wait_completed(server, accepted, timeout=600)
+        ms = intake_latencies_ms(server)
+        return {"accepted": accepted, "p50_ms": percentile(ms, 50), "p99_ms": percentile(ms, 99),
+                "round_trip_ms": seconds / accepted * 1000}
+    finally:
+        server.stop()
+
+
 def sqlite_baseline(workdir: Path, n: int) -> float:
     """Transactions per second for the intake's rows, written by a bare SQLite client."""
     schema = (REPO / "schema.sql").read_text()
@@ -221,16 +250,22 @@ def main():
     ap.add_argument("--orders", type=int, default=4000, help="orders for the pipeline run")
     ap.add_argument("--slow-orders", type=int, default=3000, help="orders for the slow-provider run")
     ap.add_argument("--clients", type=int, default=8, help="client processes posting orders")
+    ap.add_argument("--light-orders", type=int, default=1000, help="orders posted one at a time")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="shopd-bench-"))
     try:
         baseline = sqlite_baseline(root, args.orders)
+        light = bench_light(root, args.light_orders)
         pipe = bench_pipeline(root, args.orders, args.clients)
         slow = bench_slow(root, args.slow_orders, args.clients)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"machine: {os.cpu_count()} cores; shopd {SHOPD}")
     print(f"baseline: bare SQLite, one transaction per order's intake rows: {baseline:,.0f} orders/s")
+    print(f"light:    one client, one order at a time, worker running: server time per POST /orders "
+          f"p50 {light['p50_ms']:.3f} ms, p99 {light['p99_ms']:.3f} ms "
+          f"(round trip seen by the client {light['round_trip_ms']:.2f} ms; the baseline's whole transaction "
+          f"{1000 / baseline:.3f} ms)")
     print(f"intake:   {pipe['intake_per_s']:,.0f} orders/s accepted (202) over HTTP "
           f"= {pipe['intake_per_s'] / baseline:.2f} x baseline; "
           f"{pipe['intake_share_under_1ms'] * 100:.1f} % of {pipe['intake_requests']} answered in < 1 ms server time")

@@ -1,18 +1,51 @@
 #include "store/store.h"
 
+#include "obs/log.h"
 #include "store/database.h"
 
 namespace shopd::store {
+
+namespace {
+
+constexpr auto kCheckpointInterval = std::chrono::milliseconds(500);
+
+}  // namespace
 
 Store::Store(const StoreOptions& options) : options_(options) {
   if (options_.path.has_parent_path()) std::filesystem::create_directories(options_.path.parent_path());
   auto conn = std::make_unique<Connection>(options_.path, Connection::Mode::ReadWrite,
                                            options_.busy_timeout_ms, options_.synchronous);
   migrate(*conn);
+  conn->exec("PRAGMA wal_autocheckpoint = 0");  // checkpoint_loop does it
   writer_ = std::make_unique<Writer>(std::move(conn), options_.max_queued_writes);
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
-Store::~Store() { writer_->stop(); }
+Store::~Store() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  checkpointer_.join();
+  writer_->stop();
+}
+
+void Store::checkpoint_loop() {
+  // PASSIVE: copies what no reader still needs, without waiting for or
+  // blocking anyone; the writer keeps committing meanwhile.
+  Connection conn(options_.path, Connection::Mode::ReadWrite, options_.busy_timeout_ms, options_.synchronous);
+  std::unique_lock lock(mu_);
+  while (!stop_cv_.wait_for(lock, kCheckpointInterval, [&] { return stopping_; })) {
+    lock.unlock();
+    try {
+      conn.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (const std::exception& e) {
+      log::warn("database checkpoint failed; will try again", {{"error", e.what()}});
+    }
+    lock.lock();
+  }
+}
 
 std::unique_ptr<Connection> Store::take_reader() {
   std::unique_lock lock(mu_);

@@ -1,14 +1,20 @@
 // The database as the rest of shopd sees it: one Writer for every write, and a
 // pool of read-only connections for reads, all on one SQLite file in WAL mode.
 //
-// Store::open creates the file and its folder on first start and migrates the
-// schema before anything else touches it.
+// The constructor creates the file and its folder on first start and
+// migrates the schema before anything else touches it.
+//
+// Checkpoints (copying the WAL back into the database file, with its fsyncs)
+// run on a thread of their own, never inside the writer's commit: SQLite's
+// automatic checkpoint would stall whichever order happens to commit when the
+// WAL reaches its limit.
 #pragma once
 
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "store/connection.h"
@@ -39,6 +45,8 @@ class Store {
   const std::filesystem::path& path() const { return options_.path; }
 
  private:
+  void checkpoint_loop();
+
   std::unique_ptr<Connection> take_reader();
   void give_back(std::unique_ptr<Connection> conn);
 
@@ -48,6 +56,9 @@ class Store {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
   size_t readers_open_ = 0;
+  bool stopping_ = false;
+  std::condition_variable stop_cv_;
+  std::thread checkpointer_;
 };
 
 template <class F>

@@ -9,9 +9,9 @@ namespace {
 // Large enough to amortise a commit, small enough that no caller waits long
 // behind others' work.
 constexpr size_t kMaxBatch = 256;
-// Background writes per batch: few while requests wait, more when none do.
-constexpr size_t kBackgroundBesideRequests = 8;
-constexpr size_t kBackgroundAlone = 32;
+// Background writes per batch. A request that arrives while a background
+// batch runs waits for at most this many of them (~0.1 ms each).
+constexpr size_t kBackgroundBatch = 4;
 
 }  // namespace
 
@@ -60,21 +60,24 @@ void Writer::stop() {
 }
 
 void Writer::loop() {
+  bool background_turn = false;
   for (;;) {
     std::deque<std::shared_ptr<Task>> batch;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !requests_.empty() || !background_.empty(); });
       if (requests_.empty() && background_.empty()) return;  // stopping, and everything queued is done
-      while (!requests_.empty() && batch.size() < kMaxBatch) {
-        batch.push_back(std::move(requests_.front()));
-        requests_.pop_front();
+      // Requests and background work take turns in separate batches, so a
+      // request never commits together with job bookkeeping, and a stream of
+      // requests cannot starve the worker.
+      const bool requests_turn = !requests_.empty() && (background_.empty() || !background_turn);
+      auto& queue = requests_turn ? requests_ : background_;
+      const size_t limit = requests_turn ? kMaxBatch : kBackgroundBatch;
+      while (!queue.empty() && batch.size() < limit) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
       }
-      const size_t background = batch.empty() ? kBackgroundAlone : kBackgroundBesideRequests;
-      for (size_t i = 0; i < background && !background_.empty(); ++i) {
-        batch.push_back(std::move(background_.front()));
-        background_.pop_front();
-      }
+      background_turn = requests_turn;
     }
     const bool jobs_enqueued = commit_batch(batch);
     std::function<void()> hook;

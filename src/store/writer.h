@@ -10,10 +10,12 @@
 // never sees "done" before its data is durable, and one caller's failure rolls
 // back only its own savepoint.
 //
-// Request-path writes (run()) go first: each batch takes every waiting
-// request and at most a few background writes (run_always(): the worker,
-// owner actions, maintenance), so a busy worker never makes a storefront wait
-// behind a long batch of job bookkeeping.
+// Request-path writes (run()) and background writes (run_always(): the
+// worker, owner actions, maintenance) take turns in separate batches: all
+// waiting requests, then at most a few background writes, and so on. A
+// storefront's order never commits together with job bookkeeping and waits
+// behind at most a few background writes, while a flood of orders cannot
+// starve the worker.
 //
 // Threads: run() may be called from any thread except the writer itself.
 // The function passed to run() executes on the writer thread.

@@ -1,6 +1,7 @@
 // The single writer: group commit with per-caller savepoints.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -138,6 +139,38 @@ TEST_SUITE("writer") {
     for (auto& b : background) b.join();
     REQUIRE(order_of_execution.size() == 41);
     CHECK(order_of_execution.front() == "request");
+  }
+
+  TEST_CASE("background work gets its turn between batches of requests") {
+    TempStore t;
+    store::Writer& w = t.store().writer();
+    std::atomic<bool> release{false}, started{false};
+    std::mutex mu;
+    std::vector<std::string> order_of_execution;
+    auto record = [&](std::string what) {
+      std::lock_guard lock(mu);
+      order_of_execution.push_back(std::move(what));
+    };
+    std::thread blocker([&] {
+      w.run([&](store::Tx&) {
+        started = true;
+        while (!release) std::this_thread::yield();
+      });
+    });
+    while (!started) std::this_thread::yield();
+    // More requests than one batch takes, and one background write.
+    std::vector<std::thread> callers;
+    for (int i = 0; i < 300; ++i) callers.emplace_back([&] { w.run([&](store::Tx&) { record("request"); }); });
+    while (w.queued() < 300) std::this_thread::yield();
+    callers.emplace_back([&] { w.run_always([&](store::Tx&) { record("job"); }); });
+    while (w.queued() < 301) std::this_thread::yield();
+    release = true;
+    blocker.join();
+    for (auto& c : callers) c.join();
+    REQUIRE(order_of_execution.size() == 301);
+    const auto job = std::find(order_of_execution.begin(), order_of_execution.end(), "job");
+    // The job ran before the last requests: it did not wait for the queue of requests to drain.
+    CHECK(job - order_of_execution.begin() < 300);
   }
 
   TEST_CASE("stop() finishes queued work, then refuses new work") {
