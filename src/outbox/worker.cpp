@@ -1,5 +1,8 @@
 #include "outbox/worker.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -23,6 +26,7 @@ constexpr size_t kExecutorStackBytes = 256 << 10;
 #endif
 
 constexpr size_t kClaimBatch = 64;
+constexpr int kExecutorNice = 5;
 constexpr auto kPruneInterval = std::chrono::minutes(1);
 constexpr int kPruneBatch = 500;
 
@@ -150,6 +154,9 @@ void Worker::claim(TimePoint now, size_t free_slots) {
 }
 
 void Worker::executor_loop() {
+  // Background work yields the CPU to the receptionist: on a 2-core VPS a
+  // burst of PDF rendering must not slow down the answers to storefronts.
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kExecutorNice);
   std::mt19937_64 rng(std::random_device{}());
   std::unique_lock lock(mu_);
   for (;;) {

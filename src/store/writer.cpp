@@ -97,22 +97,25 @@ void Writer::loop() {
 
 bool Writer::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
   Connection& db = *conn_;
+  // Prepared once like every other statement: re-parsing the transaction
+  // control for each task was a tenth of the writer's time.
+  auto run = [&db](const char* sql) { db.query(sql).exec(); };
   bool jobs_enqueued = false;
   try {
-    db.exec("BEGIN IMMEDIATE");
+    run("BEGIN IMMEDIATE");
     for (auto& task : batch) {
       Tx tx(db);
-      db.exec("SAVEPOINT task");
+      run("SAVEPOINT task");
       try {
         task->body(tx);
       } catch (...) {
         task->error = std::current_exception();
       }
-      if (task->error || tx.rolled_back()) db.exec("ROLLBACK TO task");
+      if (task->error || tx.rolled_back()) run("ROLLBACK TO task");
       else jobs_enqueued = jobs_enqueued || tx.jobs_enqueued();
-      db.exec("RELEASE task");
+      run("RELEASE task");
     }
-    db.exec("COMMIT");
+    run("COMMIT");
     return jobs_enqueued;
   } catch (const std::exception& e) {
     // BEGIN, a savepoint or COMMIT failed (busy past the timeout, disk full,
