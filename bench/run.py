@@ -11,6 +11,7 @@ on the same machine, so that the ratios mean something on any machine:
               shopd's own histogram. Baseline: the same rows (order, item,
               ledger, job) inserted by a bare SQLite client with one
               transaction per order on the same disk.
+  full        the same intake with synchronous = "full", against "normal".
   pipeline    orders fully completed per second (payment, inventory, invoice
               PDF, email file) with zero-latency test providers. Same baseline.
   slow        test_latency_ms = 5000 and worker.concurrency = 500: orders
@@ -222,6 +223,16 @@ def bench_pipeline(root: Path, orders: int, clients: int) -> dict:
         server.stop()
 
 
+def bench_intake_full(root: Path, orders: int, clients: int) -> float:
+    """Intake rate with synchronous = "full": every commit is fsynced; group commit shares one fsync."""
+    server = Server(root / "full", {"database": {"synchronous": "full"}, "worker": {"concurrency": 16}})
+    try:
+        accepted, seconds = post_orders(server.port, orders, clients)
+        return accepted / seconds
+    finally:
+        server.stop()
+
+
 def bench_slow(root: Path, orders: int, clients: int) -> dict:
     idle = Server(root / "idle", {"worker": {"concurrency": 16}})
     time.sleep(1.0)
@@ -257,6 +268,7 @@ def main():
         baseline = sqlite_baseline(root, args.orders)
         light = bench_light(root, args.light_orders)
         pipe = bench_pipeline(root, args.orders, args.clients)
+        full = bench_intake_full(root, args.orders, args.clients)
         slow = bench_slow(root, args.slow_orders, args.clients)
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -269,6 +281,8 @@ def main():
     print(f"intake:   {pipe['intake_per_s']:,.0f} orders/s accepted (202) over HTTP "
           f"= {pipe['intake_per_s'] / baseline:.2f} x baseline; "
           f"{pipe['intake_share_under_1ms'] * 100:.1f} % of {pipe['intake_requests']} answered in < 1 ms server time")
+    print(f"full:     {full:,.0f} orders/s accepted with synchronous = \"full\" (an fsync per commit) "
+          f"= {full / pipe['intake_per_s']:.2f} x the \"normal\" intake")
     print(f"pipeline: {pipe['completed_per_s']:,.0f} orders/s fully completed (charge, stock, invoice PDF, email) "
           f"= {pipe['completed_per_s'] / baseline:.2f} x baseline")
     print(f"slow:     {slow['completed_per_s']:.1f} orders/s completed with 5 s payments and 500 in flight "

@@ -1,5 +1,7 @@
 #include "store/writer.h"
 
+#include <algorithm>
+
 #include "obs/log.h"
 
 namespace shopd::store {
@@ -9,9 +11,12 @@ namespace {
 // Large enough to amortise a commit, small enough that no caller waits long
 // behind others' work.
 constexpr size_t kMaxBatch = 256;
-// Background writes per batch. A request that arrives while a background
-// batch runs waits for at most this many of them (~0.1 ms each).
-constexpr size_t kBackgroundBatch = 4;
+// Background writes per batch: one when few wait, so that a request arriving
+// meanwhile waits for little; up to kMaxBackgroundBatch under a backlog,
+// where sharing a commit (and under synchronous = full, its fsync) matters more.
+constexpr size_t kMaxBackgroundBatch = 16;
+
+size_t background_batch(size_t waiting) { return std::clamp<size_t>(waiting / 4, 1, kMaxBackgroundBatch); }
 
 }  // namespace
 
@@ -72,7 +77,7 @@ void Writer::loop() {
       // requests cannot starve the worker.
       const bool requests_turn = !requests_.empty() && (background_.empty() || !background_turn);
       auto& queue = requests_turn ? requests_ : background_;
-      const size_t limit = requests_turn ? kMaxBatch : kBackgroundBatch;
+      const size_t limit = requests_turn ? kMaxBatch : background_batch(background_.size());
       while (!queue.empty() && batch.size() < limit) {
         batch.push_back(std::move(queue.front()));
         queue.pop_front();
