@@ -1,4 +1,6 @@
 // Catalog and operations routes: GET /products, /healthz, /readyz, /metrics.
+#include <sqlite3.h>
+
 #include "http/error_response.h"
 #include "http/server.h"
 #include "outbox/worker.h"
@@ -56,6 +58,8 @@ std::string outbox_gauges(Services& s) {
                {{{}, static_cast<double>(s.store.writer().queued())}});
   render_gauge(out, "shopd_worker_jobs_in_flight", "Jobs claimed by this process and not finished.",
                {{{}, static_cast<double>(s.worker.in_flight())}});
+  render_gauge(out, "shopd_sqlite_memory_bytes", "Memory SQLite holds (page caches, statements).",
+               {{{}, static_cast<double>(sqlite3_memory_used())}});
   return out;
 }
 
