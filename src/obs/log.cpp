@@ -19,6 +19,7 @@ const char* level_name(Level level) {
     case Level::warn: return "warn";
     case Level::error: return "error";
     case Level::critical: return "critical";
+    case Level::off: return "off";
   }
   return "info";
 }
