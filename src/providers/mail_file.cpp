@@ -16,10 +16,7 @@ class FileMailer final : public Mailer {
 
   std::optional<JobError> send(const Email& email, const Cancel& cancel) override {
     if (cancel.requested()) return JobError::transient("cancelled", "cancelled by shutdown");
-    if (!is_sendable_address(email.to.address))
-      return JobError::permanent("invalid_recipient", "the recipient address cannot be used for email");
-    if (!is_sendable_address(email.from.address))
-      return JobError::permanent("invalid_sender", "email.from does not hold a usable address");
+    if (auto bad = check_addresses(email)) return bad;
     try {
       write_file_atomically(dir_ / eml_file_name(email.message_id), render_mime(email));
     } catch (const std::runtime_error& e) {

@@ -37,6 +37,7 @@ Mailbox parse_mailbox(const std::string& text);
 // no whitespace, control characters, quotes or angle brackets.
 bool is_sendable_address(std::string_view address);
 
+
 struct Attachment {
   std::string filename;
   std::string content_type;  // "application/pdf"
@@ -53,6 +54,10 @@ struct Email {
   std::string message_id;  // "<...@...>", stable per job
   TimePoint date;
 };
+
+// Permanent invalid_recipient / invalid_sender when an address of the email
+// cannot be used; checked by every transport before it sends.
+std::optional<JobError> check_addresses(const Email& email);
 
 // The whole message, CRLF line endings, ready for SMTP DATA or an .eml file.
 // Pure and deterministic: MIME boundaries derive from message_id, so the same

@@ -356,6 +356,14 @@ bool is_sendable_address(std::string_view address) {
   return true;
 }
 
+std::optional<JobError> check_addresses(const Email& email) {
+  if (!is_sendable_address(email.to.address))
+    return JobError::permanent("invalid_recipient", "the recipient address cannot be used for email");
+  if (!is_sendable_address(email.from.address))
+    return JobError::permanent("invalid_sender", "email.from does not hold a usable address");
+  return std::nullopt;
+}
+
 std::string render_mime(const Email& email) {
   const std::string message_id = normalized_message_id(email.message_id);
   const std::string tag = sha256_hex(message_id).substr(0, 32);

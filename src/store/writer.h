@@ -98,6 +98,9 @@ class Writer {
     std::exception_ptr error;
   };
 
+  // Runs fn on the writer thread and hands back its result (run, run_always).
+  template <class F>
+  auto call(F& fn, bool is_request) -> std::invoke_result_t<F&, Tx&>;
   void submit_and_wait(std::function<void(Tx&)> body, bool is_request);
   void loop();
   // Returns true when the committed batch enqueued jobs.
@@ -117,24 +120,22 @@ class Writer {
 
 template <class F>
 auto Writer::run(F&& fn) -> std::invoke_result_t<F&, Tx&> {
-  using R = std::invoke_result_t<F&, Tx&>;
-  if constexpr (std::is_void_v<R>) {
-    submit_and_wait([&](Tx& tx) { fn(tx); }, true);
-  } else {
-    std::optional<R> result;
-    submit_and_wait([&](Tx& tx) { result.emplace(fn(tx)); }, true);
-    return std::move(*result);
-  }
+  return call(fn, /*is_request=*/true);
 }
 
 template <class F>
 auto Writer::run_always(F&& fn) -> std::invoke_result_t<F&, Tx&> {
+  return call(fn, /*is_request=*/false);
+}
+
+template <class F>
+auto Writer::call(F& fn, bool is_request) -> std::invoke_result_t<F&, Tx&> {
   using R = std::invoke_result_t<F&, Tx&>;
   if constexpr (std::is_void_v<R>) {
-    submit_and_wait([&](Tx& tx) { fn(tx); }, false);
+    submit_and_wait([&](Tx& tx) { fn(tx); }, is_request);
   } else {
     std::optional<R> result;
-    submit_and_wait([&](Tx& tx) { result.emplace(fn(tx)); }, false);
+    submit_and_wait([&](Tx& tx) { result.emplace(fn(tx)); }, is_request);
     return std::move(*result);
   }
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import http.client
+import threading
 import json
 import os
 import signal
@@ -21,7 +22,6 @@ import socket
 import sqlite3
 import subprocess
 import time
-import urllib.parse
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -293,6 +293,46 @@ class Shop:
         env = {**os.environ, **{k: v for k, v in self.env.items() if v is not None}}
         return subprocess.run([str(SHOPD), *args, "--config", str(self.config_path)], capture_output=True,
                               text=True, timeout=timeout * SLOW, env=env, cwd=self.dir)
+
+
+def post_orders(shop: "Shop", n: int, **order_fields) -> list[str]:
+    """Posts n orders one after another, each must be accepted; returns their ids in order."""
+    ids = []
+    for _ in range(n):
+        r = shop.post_order(order(qty=1, **order_fields))
+        assert r.status == 202, r
+        ids.append(r.json()["id"])
+    return ids
+
+
+class OrderStream:
+    """Orders keep arriving from a background thread while the test does something else.
+
+        with OrderStream(shop) as stream:
+            wait_for(lambda: len(stream.accepted) >= 100)
+            ...
+        assert not stream.failures
+    """
+
+    def __init__(self, shop: "Shop"):
+        self.shop = shop
+        self.accepted: list[str] = []   # ids of 202s, in arrival order
+        self.failures: list[Response] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            r = self.shop.post_order(order(qty=1))
+            (self.accepted.append(r.json()["id"]) if r.status == 202 else self.failures.append(r))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(30)
 
 
 def free_port() -> int:

@@ -2,11 +2,10 @@
 with cursor pagination, a job's full history, retrying a dead job, and
 changing the catalog."""
 import re
-import threading
 
 import pytest
 
-from shop import ADMIN_TOKEN, order, wait_for
+from shop import ADMIN_TOKEN, OrderStream, order, post_orders, wait_for
 
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 JOB_KEYS = {"id", "order_id", "kind", "state", "attempts", "max_attempts", "run_at", "last_error",
@@ -101,15 +100,6 @@ def test_admin_api_is_disabled_with_403_while_the_token_variable_is_unset_or_emp
 
 # --- orders, newest first, with a cursor ---------------------------------
 
-def post_orders(shop, n):
-    ids = []
-    for _ in range(n):
-        r = shop.post_order(order(qty=1))
-        assert r.status == 202, r
-        ids.append(r.json()["id"])
-    return ids
-
-
 def test_walking_120_orders_50_at_a_time_lists_each_once_newest_first_and_ends_with_a_null_cursor(shop_factory):
     shop = shop_factory(config=BIG_STOCK)
     created = post_orders(shop, 120)
@@ -128,16 +118,9 @@ def test_walking_120_orders_50_at_a_time_lists_each_once_newest_first_and_ends_w
 def test_orders_arriving_during_the_walk_do_not_shift_pages(shop_factory):
     shop = shop_factory(config=BIG_STOCK)
     before = post_orders(shop, 120)
-    arrived, stop, failures = [], threading.Event(), []
+    with OrderStream(shop) as stream:
+        arrived = stream.accepted
 
-    def keep_ordering():
-        while not stop.is_set():
-            r = shop.post_order(order(qty=1))
-            (arrived.append(r.json()["id"]) if r.status == 202 else failures.append(r))
-
-    t = threading.Thread(target=keep_ordering, daemon=True)
-    t.start()
-    try:
         # Between pages, wait until new orders really came in.
         def more_arrived():
             seen = len(arrived)
@@ -145,10 +128,7 @@ def test_orders_arriving_during_the_walk_do_not_shift_pages(shop_factory):
 
         more_arrived()
         pages = walk(shop, "/admin/orders", 50, between_pages=more_arrived)
-    finally:
-        stop.set()
-        t.join(10)
-    assert not failures, failures[:3]
+    assert not stream.failures, stream.failures[:3]
     listed = [o["id"] for page in pages for o in page]
     assert len(listed) == len(set(listed)), "an order was listed twice"
     assert listed == sorted(listed, reverse=True)

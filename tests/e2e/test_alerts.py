@@ -4,7 +4,6 @@ the provider's own words, so the owner can act without opening a shell."""
 
 import re
 
-import pytest
 
 from shop import order, wait_for
 from side_effect_helpers import CUSTOMER, TEAM, charge_posts, hook, live, mails_to, sink, stripe, text_of  # noqa: F401

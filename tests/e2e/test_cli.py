@@ -4,12 +4,11 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import threading
 import time
 
 import pytest
 
-from shop import SHOPD, SLOW, Shop, order, wait_for
+from shop import SHOPD, SLOW, OrderStream, Shop, order, wait_for
 
 # An email that cannot be written dies at once, and so does the team alert
 # (it is mailed to the same folder), so a test need not wait for backoff.
@@ -157,27 +156,16 @@ def test_backup_during_a_write_load_passes_integrity_check_and_holds_every_order
                                                                                                 tmp_path):
     shop = shop_factory(config={"products": [
         {"sku": "MUG-01", "name": "Coffee mug", "price_cents": 1200, "stock": 100000}]})
-    accepted, failures, stop = [], [], threading.Event()
-
-    def keep_ordering():
-        while not stop.is_set():
-            r = shop.post_order(order(qty=1))
-            (accepted.append(r.json()["id"]) if r.status == 202 else failures.append(r))
-
-    load = threading.Thread(target=keep_ordering, daemon=True)
-    load.start()
-    try:
+    with OrderStream(shop) as stream:
+        accepted = stream.accepted
         wait_for(lambda: len(accepted) >= 100, timeout=30, message="orders before the backup")
         before = list(accepted)  # every 202 that arrived before the backup started
         copy = tmp_path / "backup.db"
         p = shop.cli("backup", str(copy))
         n = len(accepted)
         wait_for(lambda: len(accepted) > n + 5, message="orders to keep coming after the backup")
-    finally:
-        stop.set()
-        load.join(30)
     assert p.returncode == 0, p
-    assert not failures, failures[:3]  # intake never stopped for the backup
+    assert not stream.failures, stream.failures[:3]  # intake never stopped for the backup
 
     # The copy is one self-contained file: move it away from any -wal or -shm and open it.
     alone = tmp_path / "alone" / "restored.db"

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from shop import REPO, SHOPD, Shop, order, wait_for
+from shop import REPO, SHOPD, Shop, order
 
 KEY_LINE = re.compile(r"^shopd: config error in .*: (?P<key>[\w.\[\]]+): .+$")
 

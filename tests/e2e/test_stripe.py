@@ -8,7 +8,7 @@ import pytest
 
 from shop import order, wait_for
 from side_effect_helpers import (CUSTOMER, STRIPE_KEY, charge_posts, charges_for, hook, html_of, live,  # noqa: F401
-                                 mails_to, sink, stripe, text_of)
+                                 sink, stripe, text_of)
 
 
 @pytest.mark.sanitize

@@ -10,21 +10,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shop import order, wait_for
+from shop import order, post_orders, wait_for
 from worker_helpers import attempts, job, mails_to, stock, text_of
 
 # A lease far longer than any test: only the restart itself can bring back a
 # job the previous process held, so a test cannot pass by waiting the lease out.
 SLOW_PAYMENTS = {"payment": {"test_latency_ms": 1000}, "worker": {"concurrency": 4, "lease_seconds": 600}}
-
-
-def post_orders(shop, n):
-    ids = []
-    for _ in range(n):
-        r = shop.post_order(order(qty=1))
-        assert r.status == 202, r
-        ids.append(r.json()["id"])
-    return ids
 
 
 def running_jobs(shop):

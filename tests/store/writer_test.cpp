@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -25,6 +26,61 @@ int64_t count_products(TempStore& t) {
 void add_product(store::Tx& tx, const std::string& sku) {
   store::upsert_product(tx.db, store::Product{sku, "Thing", 100, 1}, t0());
 }
+
+// Holds the writer thread inside one task (a request or background write),
+// so that whatever the test queues next waits behind it until release().
+class BlockedWriter {
+ public:
+  BlockedWriter(store::Writer& w, bool as_request) : writer_(w) {
+    thread_ = std::thread([this, as_request] {
+      auto hold = [this](store::Tx&) {
+        started_ = true;
+        while (!released_) std::this_thread::yield();
+      };
+      as_request ? writer_.run(hold) : writer_.run_always(hold);
+    });
+    while (!started_) std::this_thread::yield();
+  }
+  ~BlockedWriter() { release(); }
+
+  // Starts a caller thread and returns once its write is queued.
+  void queue(std::function<void()> call) {
+    const size_t before = writer_.queued();
+    callers_.emplace_back(std::move(call));
+    while (writer_.queued() <= before) std::this_thread::yield();
+  }
+
+  // Lets the writer go and waits for every queued caller.
+  void release() {
+    released_ = true;
+    if (thread_.joinable()) thread_.join();
+    for (auto& c : callers_) c.join();
+    callers_.clear();
+  }
+
+ private:
+  store::Writer& writer_;
+  std::atomic<bool> started_{false}, released_{false};
+  std::thread thread_;
+  std::vector<std::thread> callers_;
+};
+
+// The order in which queued writes ran.
+class ExecutionLog {
+ public:
+  void record(std::string what) {
+    std::lock_guard lock(mu_);
+    entries_.push_back(std::move(what));
+  }
+  std::vector<std::string> entries() {
+    std::lock_guard lock(mu_);
+    return entries_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> entries_;
+};
 
 }  // namespace
 
@@ -87,26 +143,12 @@ TEST_SUITE("writer") {
     options.max_queued_writes = 4;
     store::Store small(options);
     store::Writer& w = small.writer();
-    std::atomic<bool> release{false};
-    std::atomic<bool> started{false};
-    // Hold the writer thread inside one task so that later work queues up behind it.
-    std::thread blocker([&] {
-      w.run([&](store::Tx&) {
-        started = true;
-        while (!release) std::this_thread::yield();
-      });
-    });
-    while (!started) std::this_thread::yield();
-    std::vector<std::thread> queued;
-    for (int i = 0; i < 4; ++i) queued.emplace_back([&] { w.run([](store::Tx&) {}); });
-    while (w.queued() < 4) std::this_thread::yield();
-    CHECK_THROWS_AS(w.run([](store::Tx&) {}), store::WriterOverloaded);
-    std::thread always([&] { w.run_always([](store::Tx& tx) { add_product(tx, "ALWAYS"); }); });
-    while (w.queued() < 5) std::this_thread::yield();
-    release = true;
-    blocker.join();
-    always.join();
-    for (auto& q : queued) q.join();
+    {
+      BlockedWriter blocked(w, /*as_request=*/true);
+      for (int i = 0; i < 4; ++i) blocked.queue([&] { w.run([](store::Tx&) {}); });
+      CHECK_THROWS_AS(w.run([](store::Tx&) {}), store::WriterOverloaded);
+      blocked.queue([&] { w.run_always([](store::Tx& tx) { add_product(tx, "ALWAYS"); }); });
+    }
     const auto found = small.read([](store::Connection& db) { return store::find_product(db, "ALWAYS"); });
     CHECK(found.has_value());
   }
@@ -114,63 +156,32 @@ TEST_SUITE("writer") {
   TEST_CASE("a waiting request is written before queued background work") {
     TempStore t;
     store::Writer& w = t.store().writer();
-    std::atomic<bool> release{false}, started{false};
-    std::mutex mu;
-    std::vector<std::string> order_of_execution;
-    auto record = [&](std::string what) {
-      std::lock_guard lock(mu);
-      order_of_execution.push_back(std::move(what));
-    };
-    std::thread blocker([&] {
-      w.run_always([&](store::Tx&) {
-        started = true;
-        while (!release) std::this_thread::yield();
-      });
-    });
-    while (!started) std::this_thread::yield();
-    std::vector<std::thread> background;
-    for (int i = 0; i < 40; ++i) background.emplace_back([&] { w.run_always([&](store::Tx&) { record("job"); }); });
-    while (w.queued() < 40) std::this_thread::yield();
-    std::thread request([&] { w.run([&](store::Tx&) { record("request"); }); });
-    while (w.queued() < 41) std::this_thread::yield();
-    release = true;
-    blocker.join();
-    request.join();
-    for (auto& b : background) b.join();
-    REQUIRE(order_of_execution.size() == 41);
-    CHECK(order_of_execution.front() == "request");
+    ExecutionLog log;
+    {
+      BlockedWriter blocked(w, /*as_request=*/false);
+      for (int i = 0; i < 40; ++i) blocked.queue([&] { w.run_always([&](store::Tx&) { log.record("job"); }); });
+      blocked.queue([&] { w.run([&](store::Tx&) { log.record("request"); }); });
+    }
+    const auto ran = log.entries();
+    REQUIRE(ran.size() == 41);
+    CHECK(ran.front() == "request");
   }
 
   TEST_CASE("background work gets its turn between batches of requests") {
     TempStore t;
     store::Writer& w = t.store().writer();
-    std::atomic<bool> release{false}, started{false};
-    std::mutex mu;
-    std::vector<std::string> order_of_execution;
-    auto record = [&](std::string what) {
-      std::lock_guard lock(mu);
-      order_of_execution.push_back(std::move(what));
-    };
-    std::thread blocker([&] {
-      w.run([&](store::Tx&) {
-        started = true;
-        while (!release) std::this_thread::yield();
-      });
-    });
-    while (!started) std::this_thread::yield();
-    // More requests than one batch takes, and one background write.
-    std::vector<std::thread> callers;
-    for (int i = 0; i < 300; ++i) callers.emplace_back([&] { w.run([&](store::Tx&) { record("request"); }); });
-    while (w.queued() < 300) std::this_thread::yield();
-    callers.emplace_back([&] { w.run_always([&](store::Tx&) { record("job"); }); });
-    while (w.queued() < 301) std::this_thread::yield();
-    release = true;
-    blocker.join();
-    for (auto& c : callers) c.join();
-    REQUIRE(order_of_execution.size() == 301);
-    const auto job = std::find(order_of_execution.begin(), order_of_execution.end(), "job");
+    ExecutionLog log;
+    {
+      BlockedWriter blocked(w, /*as_request=*/true);
+      // More requests than one batch takes, and one background write.
+      for (int i = 0; i < 300; ++i) blocked.queue([&] { w.run([&](store::Tx&) { log.record("request"); }); });
+      blocked.queue([&] { w.run_always([&](store::Tx&) { log.record("job"); }); });
+    }
+    const auto ran = log.entries();
+    REQUIRE(ran.size() == 301);
+    const auto job = std::find(ran.begin(), ran.end(), "job");
     // The job ran before the last requests: it did not wait for the queue of requests to drain.
-    CHECK(job - order_of_execution.begin() < 300);
+    CHECK(job - ran.begin() < 300);
   }
 
   TEST_CASE("stop() finishes queued work, then refuses new work") {
