@@ -253,6 +253,13 @@ class Shop:
             return o if o["status"] in statuses else None
         return wait_for(check, timeout, message=f"order {order_id} to reach {statuses}")
 
+    def jobs_unfinished(self) -> int:
+        return self.query("SELECT count(*) AS n FROM outbox WHERE state NOT IN ('done', 'dead')")[0]["n"]
+
+    def wait_until_idle(self, timeout=15.0, message="every job to finish"):
+        """Waits until no job is pending, running or retrying."""
+        wait_for(lambda: self.jobs_unfinished() == 0, timeout, message=message)
+
     # --- files and database ----------------------------------------------
 
     @property

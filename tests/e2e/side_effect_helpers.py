@@ -10,37 +10,15 @@ from __future__ import annotations
 
 import email.message
 
-import pytest
 
 from fake_stripe import FakeStripe
+from fixtures import STRIPE_KEY
 from shop import merge
 from smtp_sink import SmtpSink
 from webhook_receiver import WebhookReceiver
 
-STRIPE_KEY = "sk_test_fake"
 TEAM = "team@shop.test"
 CUSTOMER = "ann@example.com"
-
-
-@pytest.fixture
-def stripe():
-    fake = FakeStripe(api_key=STRIPE_KEY)
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def sink():
-    s = SmtpSink()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def hook():
-    h = WebhookReceiver()
-    yield h
-    h.stop()
 
 
 def live(stripe: FakeStripe, sink: SmtpSink, hook: WebhookReceiver | None = None, config: dict | None = None) -> dict:

@@ -154,8 +154,7 @@ def test_jobs_list_filters_by_state_and_shows_each_job_in_the_spec_shape(shop):
     declined = shop.post_order(order(token="pm_card_chargeDeclined")).json()["id"]
     shop.wait_for_status(ok, "completed")
     shop.wait_for_status(declined, "payment_failed")
-    wait_for(lambda: shop.query("SELECT count(*) AS n FROM outbox WHERE state NOT IN ('done', 'dead')")[0]["n"] == 0,
-             message="every job to finish")
+    shop.wait_until_idle()
 
     dead = shop.admin("GET", "/admin/jobs?state=dead")
     assert dead.status == 200, dead

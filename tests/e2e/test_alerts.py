@@ -6,7 +6,7 @@ import re
 
 
 from shop import order, wait_for
-from side_effect_helpers import CUSTOMER, TEAM, charge_posts, hook, live, mails_to, sink, stripe, text_of  # noqa: F401
+from side_effect_helpers import CUSTOMER, TEAM, charge_posts, live, mails_to, text_of
 from worker_helpers import stock
 
 # Quick alert retries, enough of them to outlast a webhook outage.

@@ -35,8 +35,7 @@ def test_check_on_a_good_config_prints_a_summary_of_the_live_shop_and_exits_0(sh
     declined = shop.post_order(order(token="pm_card_chargeDeclined")).json()["id"]
     shop.wait_for_status(ok, "completed")
     shop.wait_for_status(declined, "payment_failed")
-    wait_for(lambda: shop.query("SELECT count(*) AS n FROM outbox WHERE state NOT IN ('done', 'dead')")[0]["n"] == 0,
-             message="every job to finish")
+    shop.wait_until_idle()
 
     p = shop.cli("check")  # while the server runs
     assert p.returncode == 0, p
@@ -117,8 +116,7 @@ def test_jobs_retry_on_a_dead_email_while_the_server_runs_completes_the_order(sh
     assert status["steps"]["email"]["state"] == "dead"
     email_job = shop.query("SELECT id FROM outbox WHERE order_id = ? AND kind = 'email.confirmation'", oid)[0]["id"]
 
-    wait_for(lambda: shop.query("SELECT count(*) AS n FROM outbox WHERE state NOT IN ('done', 'dead')")[0]["n"] == 0,
-             message="the alert about it to end")
+    shop.wait_until_idle(message="the alert about it to end")
 
     # The owner fixes the folder and retries from the shell, some time later:
     # by then the worker has gone idle (its maintenance tick is 1 s). Idleness

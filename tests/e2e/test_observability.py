@@ -36,9 +36,6 @@ class Scrape:
         return [s for s in self.samples if s.name == name]
 
 
-def all_jobs_finished(shop):
-    return shop.query("SELECT count(*) AS n FROM outbox WHERE state NOT IN ('done', 'dead')")[0]["n"] == 0
-
 
 # --- metrics -------------------------------------------------------------
 
@@ -69,7 +66,7 @@ def test_counters_move_with_orders_and_jobs(shop):
     for oid in ok:
         shop.wait_for_status(oid, "completed")
     shop.wait_for_status(declined, "payment_failed")
-    wait_for(lambda: all_jobs_finished(shop), message="every job to finish")
+    shop.wait_until_idle()
     for oid in ok:  # twice each, to see the route label stay one series
         shop.get(f"/orders/{oid}")
     after = Scrape(shop)
@@ -130,7 +127,7 @@ def test_oldest_due_gauge_shows_a_backlog_and_returns_to_zero_when_it_drains(sho
     assert m.value("shopd_outbox_jobs", state="pending") >= 1
     for oid in ids:
         shop.wait_for_status(oid, "completed", timeout=30)
-    wait_for(lambda: all_jobs_finished(shop), message="every job to finish")
+    shop.wait_until_idle()
     drained = Scrape(shop)
     assert drained.value("shopd_outbox_oldest_due_seconds") == 0
     assert drained.value("shopd_outbox_jobs", state="pending") == 0
@@ -158,7 +155,7 @@ def test_every_log_line_is_json_and_traces_requests_and_jobs_without_customer_da
     shop.wait_for_status(traced_id, "completed")
     shop.wait_for_status(declined, "payment_failed")
     shop.wait_for_status(transient, "completed", timeout=30)
-    wait_for(lambda: all_jobs_finished(shop), message="every job to finish")
+    shop.wait_until_idle()
     shop.stop()
 
     text = shop.log_text()

@@ -8,7 +8,7 @@ import subprocess
 import zlib
 
 from shop import order, wait_for
-from side_effect_helpers import CUSTOMER, charges_for, hook, live, mails_to, sink, stripe, text_of  # noqa: F401
+from side_effect_helpers import CUSTOMER, charges_for, live, mails_to, text_of
 
 ZOE = "Zoë Ærøskøbing-Ñúñez"
 

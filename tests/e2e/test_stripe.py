@@ -7,8 +7,7 @@ import email.utils
 import pytest
 
 from shop import order, wait_for
-from side_effect_helpers import (CUSTOMER, STRIPE_KEY, charge_posts, charges_for, hook, html_of, live,  # noqa: F401
-                                 sink, stripe, text_of)
+from side_effect_helpers import CUSTOMER, STRIPE_KEY, charge_posts, charges_for, html_of, live, text_of
 
 
 @pytest.mark.sanitize

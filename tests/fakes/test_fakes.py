@@ -15,13 +15,11 @@ from email.message import EmailMessage
 
 import pytest
 
-from fake_stripe import FakeStripe
-from smtp_sink import SmtpSink
-from webhook_receiver import WebhookReceiver
+from fixtures import STRIPE_KEY
 
 pytestmark = pytest.mark.timeout(60)
 
-KEY = "sk_test_fake"
+KEY = STRIPE_KEY
 
 
 def eventually(predicate, timeout=5.0):
@@ -61,25 +59,6 @@ def post(url, params, key=KEY, idempotency_key=None, timeout=5):
         return e.code, dict(e.headers), json.load(e)
 
 
-@pytest.fixture
-def stripe():
-    fake = FakeStripe(api_key=KEY)
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def sink():
-    s = SmtpSink()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def hook():
-    h = WebhookReceiver()
-    yield h
-    h.stop()
 
 
 # -- FakeStripe ---------------------------------------------------------------

@@ -1,0 +1,31 @@
+"""pytest fixtures for the fakes: each test gets its own, stopped afterwards.
+Imported by the conftest.py of tests/fakes and tests/e2e."""
+
+import pytest
+
+from fake_stripe import FakeStripe
+from smtp_sink import SmtpSink
+from webhook_receiver import WebhookReceiver
+
+STRIPE_KEY = "sk_test_fake"
+
+
+@pytest.fixture
+def stripe():
+    fake = FakeStripe(api_key=STRIPE_KEY)
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def sink():
+    s = SmtpSink()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def hook():
+    h = WebhookReceiver()
+    yield h
+    h.stop()
