@@ -302,6 +302,16 @@ class Shop:
                               text=True, timeout=timeout * SLOW, env=env, cwd=self.dir)
 
 
+def one_completed_and_one_declined(shop: "Shop") -> tuple[str, str]:
+    """A completed order and a declined one (a dead payment), every job finished; returns their ids."""
+    ok = shop.post_order(order()).json()["id"]
+    declined = shop.post_order(order(token="pm_card_chargeDeclined")).json()["id"]
+    shop.wait_for_status(ok, "completed")
+    shop.wait_for_status(declined, "payment_failed")
+    shop.wait_until_idle()
+    return ok, declined
+
+
 def post_orders(shop: "Shop", n: int, **order_fields) -> list[str]:
     """Posts n orders one after another, each must be accepted; returns their ids in order."""
     ids = []

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from shop import ADMIN_TOKEN, OrderStream, order, post_orders, wait_for
+from shop import ADMIN_TOKEN, OrderStream, one_completed_and_one_declined, order, post_orders, wait_for
 
 ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 JOB_KEYS = {"id", "order_id", "kind", "state", "attempts", "max_attempts", "run_at", "last_error",
@@ -150,11 +150,7 @@ def test_a_bad_limit_or_cursor_is_a_400_naming_the_parameter(shop):
 # --- jobs ----------------------------------------------------------------
 
 def test_jobs_list_filters_by_state_and_shows_each_job_in_the_spec_shape(shop):
-    ok = shop.post_order(order()).json()["id"]
-    declined = shop.post_order(order(token="pm_card_chargeDeclined")).json()["id"]
-    shop.wait_for_status(ok, "completed")
-    shop.wait_for_status(declined, "payment_failed")
-    shop.wait_until_idle()
+    ok, declined = one_completed_and_one_declined(shop)
 
     dead = shop.admin("GET", "/admin/jobs?state=dead")
     assert dead.status == 200, dead

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from shop import SHOPD, SLOW, OrderStream, Shop, order, wait_for
+from shop import SHOPD, SLOW, OrderStream, Shop, one_completed_and_one_declined, order, wait_for
 
 # An email that cannot be written dies at once, and so does the team alert
 # (it is mailed to the same folder), so a test need not wait for backoff.
@@ -31,11 +31,7 @@ def test_version_prints_the_version_the_server_reports(shop):
 
 
 def test_check_on_a_good_config_prints_a_summary_of_the_live_shop_and_exits_0(shop):
-    ok = shop.post_order(order()).json()["id"]
-    declined = shop.post_order(order(token="pm_card_chargeDeclined")).json()["id"]
-    shop.wait_for_status(ok, "completed")
-    shop.wait_for_status(declined, "payment_failed")
-    shop.wait_until_idle()
+    ok, declined = one_completed_and_one_declined(shop)
 
     p = shop.cli("check")  # while the server runs
     assert p.returncode == 0, p
