@@ -56,10 +56,10 @@ def wait_all_completed(db: Path, n: int, timeout: float) -> float:
 def bench_drain(root: Path, orders: int, clients: int) -> dict:
     workdir = root / "drain"
     stalled = Server(workdir, {"worker": {"concurrency": 1, "shutdown_grace_seconds": 0},
-                               "payment": {"test_latency_ms": 600_000}})
+                               "payment": {"test_latency_ms": 600_000}, "invoice": {"dir": ""}})
     accepted, _ = post_orders(stalled.port, orders, clients)
     stalled.stop()
-    server = Server(workdir, {"worker": {"concurrency": 16}})
+    server = Server(workdir, {"worker": {"concurrency": 16}, "invoice": {"dir": ""}})
     start = time.perf_counter()
     try:
         done = wait_all_completed(server.db, accepted, timeout=900)
@@ -113,7 +113,8 @@ def drain_baseline(root: Path, n: int, pdf_bytes: int = 15_000) -> float:
 
 
 def bench_flash(root: Path, orders: int, clients: int) -> dict:
-    server = Server(root / "flash", {"worker": {"concurrency": 500}, "payment": {"test_latency_ms": 5000}})
+    server = Server(root / "flash", {"worker": {"concurrency": 500}, "payment": {"test_latency_ms": 5000},
+                                     "invoice": {"dir": ""}})
     try:
         start = time.perf_counter()
         accepted, intake_seconds = post_orders(server.port, orders, clients)
