@@ -25,7 +25,8 @@ import io
 import sys
 
 from fontTools import subset
-from fontTools.ttLib import TTFont
+from fontTools.ttLib import TTFont, newTable
+from fontTools.ttLib.tables import ttProgram
 
 # libharu's spelling; Python's codec of the same name is "cp1252", "iso8859_16".
 ENCODINGS = [
@@ -65,6 +66,15 @@ def subset_font(path, code_points):
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=code_points)
     subsetter.subset(font)
+    # libharu 2.3 writes 'prep' last, and seeks to the start of each table it
+    # wrote; a seek to the very end of its buffer fails when that end falls on
+    # a 4 KiB boundary (HPDF_INVALID_OBJECT, for some documents, depending on
+    # the glyphs they use). A 'prep' table of one harmless instruction pair (PUSHB 0, POP)
+    # keeps the last table from being empty.
+    prep = newTable("prep")
+    prep.program = ttProgram.Program()
+    prep.program.fromBytecode(b"\xb0\x00\x21")
+    font["prep"] = prep
     out = io.BytesIO()
     font.save(out)
     return out.getvalue(), set(font.getBestCmap())

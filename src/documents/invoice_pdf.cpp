@@ -117,6 +117,15 @@ class EncodingTable {
     std::array<unsigned char, kEncodingCount> byte_in;
   };
 
+ private:
+  template <class Entries>  // const or not; defined first, for its deduced type
+  static auto* lookup(Entries& entries, char32_t cp) {
+    auto it = std::lower_bound(entries.begin(), entries.end(), cp,
+                               [](const Entry& e, char32_t c) { return e.code_point < c; });
+    return it != entries.end() && it->code_point == cp ? &*it : nullptr;
+  }
+
+ public:
   EncodingTable() {
     const std::unique_ptr<std::remove_pointer_t<HPDF_Doc>, void (*)(HPDF_Doc)> pdf(HPDF_New(nullptr, nullptr),
                                                                                   HPDF_Free);
@@ -126,7 +135,7 @@ class EncodingTable {
       HPDF_Encoder encoder = HPDF_GetEncoder(pdf.get(), kEncodings[k]);
       if (!encoder) throw std::runtime_error(std::string("libharu has no encoding ") + kEncodings[k]);
       for (unsigned byte = 0x20; byte <= 0xFF; ++byte) {
-        if (Entry* e = find_mutable(HPDF_Encoder_GetUnicode(encoder, static_cast<HPDF_UINT16>(byte))))
+        if (Entry* e = lookup(entries_, HPDF_Encoder_GetUnicode(encoder, static_cast<HPDF_UINT16>(byte))))
           if (e->byte_in[k] == 0) e->byte_in[k] = static_cast<unsigned char>(byte);
       }
     }
@@ -136,14 +145,9 @@ class EncodingTable {
     });
   }
 
-  const Entry* find(char32_t cp) const { return const_cast<EncodingTable*>(this)->find_mutable(cp); }
+  const Entry* find(char32_t cp) const { return lookup(entries_, cp); }
 
  private:
-  Entry* find_mutable(char32_t cp) {
-    auto it = std::lower_bound(entries_.begin(), entries_.end(), cp,
-                               [](const Entry& e, char32_t c) { return e.code_point < c; });
-    return it != entries_.end() && it->code_point == cp ? &*it : nullptr;
-  }
 
   std::vector<Entry> entries_;
 };
