@@ -1,5 +1,5 @@
 // `shopd check`: is this shop able to run? Validates the config, opens the
-// database read-only, runs PRAGMA integrity_check, and prints what an owner
+// database read-only, runs SQLite's PRAGMA integrity_check, and prints what an owner
 // wants to see first (orders by status, jobs by state, dead jobs). Exits 1
 // on a problem, 2 on a bad config; it never changes the database.
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "core/version.h"
-#include "store/connection.h"
+#include "store/store.h"
 #include "store/database.h"
 #include "store/alert_store.h"
 #include "store/order_store.h"
@@ -52,23 +52,26 @@ int report_undelivered_alerts(store::Connection& db) {
 
 // Returns the number of problems found.
 int check_database(const Config& config) {
-  const auto& path = config.database.path;
-  if (!std::filesystem::exists(path)) {
+  const auto options = store_options(config);
+  const auto conn = store::open_for_inspection(options);
+  if (!conn) {
+    const auto& path = config.database.path;
     std::cout << "database: " << path.string() << " does not exist yet; `shopd serve` creates it\n";
     return writable_folder(path.parent_path()) ? 0 : (std::cout << "PROBLEM: cannot create it there\n", 1);
   }
-  store::Connection db(path, store::Connection::Mode::ReadOnly, config.database.busy_timeout_ms);
+  store::Connection& db = *conn;
   int problems = 0;
   const int version = store::schema_version(db);
-  std::cout << "database: " << path.string() << " (schema " << version << ", this shopd knows "
+  std::cout << "database: " << store::database_label(options) << " (schema " << version << ", this shopd knows "
             << store::latest_schema_version() << ")\n";
   if (version > store::latest_schema_version()) {
     std::cout << "PROBLEM: the database is newer than this shopd; upgrade shopd\n";
     return 1;
   }
-  const std::string integrity = store::integrity_check(db);
-  std::cout << "integrity: " << integrity << "\n";
-  if (integrity != "ok") ++problems;
+  if (const auto integrity = store::integrity_check(db)) {
+    std::cout << "integrity: " << *integrity << "\n";
+    if (*integrity != "ok") ++problems;
+  }
   if (version < 1) {
     std::cout << "schema: empty; `shopd serve` will create it\n";
     return problems;

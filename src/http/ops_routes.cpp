@@ -1,6 +1,4 @@
 // Catalog and operations routes: GET /products, /healthz, /readyz, /metrics.
-#include <sqlite3.h>
-
 #include "http/error_response.h"
 #include "http/server.h"
 #include "outbox/worker.h"
@@ -9,6 +7,7 @@
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
+#include "store/sqlite_connection.h"
 
 namespace shopd {
 
@@ -68,7 +67,7 @@ std::string outbox_gauges(Services& s) {
   render_gauge(out, "shopd_worker_jobs_in_flight", "Jobs claimed by this process and not finished.",
                {{{}, static_cast<double>(s.worker.in_flight())}});
   render_gauge(out, "shopd_sqlite_memory_bytes", "Memory SQLite holds (page caches, statements).",
-               {{{}, static_cast<double>(sqlite3_memory_used())}});
+               {{{}, static_cast<double>(store::sqlite_memory_used())}});
   return out;
 }
 

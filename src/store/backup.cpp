@@ -5,7 +5,7 @@
 
 #include <stdexcept>
 
-#include "store/connection.h"
+#include "store/sqlite_connection.h"
 #include "store/database.h"
 
 namespace shopd::store {
@@ -13,7 +13,7 @@ namespace shopd::store {
 namespace {
 
 void copy_pages(const std::filesystem::path& source, const std::string& target_path, int busy_timeout_ms) {
-  Connection from(source, Connection::Mode::ReadOnly, busy_timeout_ms);
+  SqliteConnection from(source, SqliteConnection::Mode::ReadOnly, busy_timeout_ms);
   SQLite::Database target(target_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   SQLite::Backup copy(target, from.raw());
   copy.executeStep(-1);  // all pages in one step: one snapshot
@@ -21,9 +21,9 @@ void copy_pages(const std::filesystem::path& source, const std::string& target_p
 
 // Makes the copy one self-contained file and returns its order count.
 int64_t verify_copy(const std::string& path, int busy_timeout_ms) {
-  Connection check(path, Connection::Mode::ReadWrite, busy_timeout_ms);
+  SqliteConnection check(path, SqliteConnection::Mode::ReadWrite, busy_timeout_ms);
   check.exec("PRAGMA journal_mode = DELETE");
-  const std::string verdict = integrity_check(check);
+  const std::string verdict = integrity_check(check).value_or("not checked");
   if (verdict != "ok") throw std::runtime_error("the copy failed its integrity check: " + verdict);
   auto count = check.query("SELECT count(*) FROM orders");
   count.step();

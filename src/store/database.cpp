@@ -2,15 +2,34 @@
 
 #include <stdexcept>
 
+#include "store/sqlite_connection.h"
+
 namespace shopd::store {
 
 namespace {
 
-constexpr const char* kSchemaSql =
+constexpr const char* kSqliteSchema =
 #include "schema_sql.inc"
     ;
 
 constexpr std::string_view kMarker = "-- migration: ";
+
+constexpr Sql kSchemaVersion{
+    .sqlite = "PRAGMA user_version",
+    .postgres = "SELECT coalesce(max(version), 0) FROM schema_migrations",
+};
+// Whether the version table exists yet (an empty PostgreSQL database has none).
+constexpr Sql kHasVersionTable{
+    .sqlite = "SELECT 1",
+    .postgres = "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations' "
+                "AND schemaname = current_schema()",
+};
+
+int read_user_version(SqliteConnection& conn) {
+  auto q = conn.query("PRAGMA user_version");
+  q.step();
+  return static_cast<int>(q.int64(0));
+}
 
 }  // namespace
 
@@ -29,7 +48,7 @@ std::vector<Migration> split_migrations(const std::string& schema_sql) {
     if (is_marker) {
       const int version = std::stoi(std::string(digits));
       if (version != static_cast<int>(out.size()) + 1)
-        throw std::logic_error("schema.sql: migrations must be numbered 1, 2, 3 ...");
+        throw std::logic_error("schema: migrations must be numbered 1, 2, 3 ...");
       out.push_back({version, ""});
     } else if (!out.empty()) {
       out.back().sql.append(line).push_back('\n');
@@ -39,20 +58,18 @@ std::vector<Migration> split_migrations(const std::string& schema_sql) {
   return out;
 }
 
-const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = split_migrations(kSchemaSql);
-  return all;
+const std::vector<Migration>& migrations(Dialect) {
+  static const std::vector<Migration> sqlite = split_migrations(kSqliteSchema);
+  return sqlite;
 }
 
-int latest_schema_version() { return migrations().empty() ? 0 : migrations().back().version; }
+int latest_schema_version() {
+  const auto& all = migrations(Dialect::Sqlite);
+  return all.empty() ? 0 : all.back().version;
+}
 
-void migrate(Connection& conn) {
-  auto current = [&] {
-    auto q = conn.query("PRAGMA user_version");
-    q.step();
-    return static_cast<int>(q.int64(0));
-  };
-  const int have = current();
+void migrate(SqliteConnection& conn) {
+  const int have = read_user_version(conn);
   if (have > latest_schema_version())
     throw std::runtime_error("database schema version " + std::to_string(have) +
                              " is newer than this shopd understands (" +
@@ -62,12 +79,12 @@ void migrate(Connection& conn) {
   // change a table's constraints); checked before each migration commits.
   // The pragma is a no-op inside a transaction, hence out here.
   conn.exec("PRAGMA foreign_keys = OFF");
-  for (const auto& m : migrations()) {
+  for (const auto& m : migrations(Dialect::Sqlite)) {
     if (m.version <= have) continue;
     conn.exec("BEGIN IMMEDIATE");
     try {
       // Another process may have migrated while we waited for the lock.
-      if (current() >= m.version) {
+      if (read_user_version(conn) >= m.version) {
         conn.exec("COMMIT");
         continue;
       }
@@ -87,14 +104,19 @@ void migrate(Connection& conn) {
 }
 
 int schema_version(Connection& conn) {
-  auto q = conn.query("PRAGMA user_version");
+  {
+    auto has = conn.query(kHasVersionTable);
+    if (!has.step() || has.int64(0) == 0) return 0;
+  }
+  auto q = conn.query(kSchemaVersion);
   q.step();
   return static_cast<int>(q.int64(0));
 }
 
 void ping(Connection& conn) { conn.query("SELECT 1").step(); }
 
-std::string integrity_check(Connection& conn) {
+std::optional<std::string> integrity_check(Connection& conn) {
+  if (conn.dialect() != Dialect::Sqlite) return std::nullopt;
   auto q = conn.query("PRAGMA integrity_check");
   q.step();
   return q.text(0);

@@ -1,12 +1,15 @@
-// Opening the database file and bringing its schema up to date.
+// Bringing a database's schema up to date, and what `shopd check` asks of it.
 //
-// The schema lives in schema.sql (compiled in): a list of "-- migration: N"
-// sections. migrate() runs the sections newer than PRAGMA user_version, each
-// in its own transaction, so a crash mid-upgrade leaves the file at the last
-// complete version.
+// Each engine's schema lives in its own file, compiled in: schema.sql
+// (SQLite) and schema_postgres.sql (PostgreSQL), each a list of
+// "-- migration: N" sections numbered the same way, so that version N means
+// the same tables on both. migrate() runs the sections newer than the
+// database's version, each in its own transaction, so a crash mid-upgrade
+// leaves the database at the last complete version. SQLite keeps its
+// version in PRAGMA user_version, PostgreSQL in the table schema_migrations.
 #pragma once
 
-#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,24 +17,32 @@
 
 namespace shopd::store {
 
+class SqliteConnection;
+
 struct Migration {
   int version;
   std::string sql;
 };
 
-// The sections of the compiled-in schema.sql, in order.
-const std::vector<Migration>& migrations();
+// The sections of the compiled-in schema file of one engine, in order.
+const std::vector<Migration>& migrations(Dialect dialect);
+// The newest schema version this binary knows (the same for both engines).
 int latest_schema_version();
 
-// Creates the parent folder if needed, opens read-write, runs migrations.
-// Throws std::runtime_error when the file is newer than this binary.
-void migrate(Connection& conn);
-// PRAGMA user_version: the schema version of the file.
+// Runs the migrations the database has not seen. Throws std::runtime_error
+// when the database is newer than this binary. Safe when another process
+// migrates at the same time (it waits for the other's lock).
+void migrate(SqliteConnection& conn);
+
+// The database's schema version (0: empty).
 int schema_version(Connection& conn);
-// A trivial statement: on the writer's connection it proves the database is writable.
+// A trivial statement: in a write transaction it proves the database is writable.
 void ping(Connection& conn);
-// PRAGMA integrity_check's first line: "ok" when the file is sound.
-std::string integrity_check(Connection& conn);
+// The engine's own check of its files: "ok" when sound (SQLite's PRAGMA
+// integrity_check), nullopt when the engine has none to offer here
+// (PostgreSQL checks its pages itself; pg_amcheck goes deeper).
+std::optional<std::string> integrity_check(Connection& conn);
+
 std::vector<Migration> split_migrations(const std::string& schema_sql);
 
 }  // namespace shopd::store

@@ -1,78 +1,27 @@
 #include "store/store.h"
 
-#include "obs/log.h"
-#include "store/database.h"
+#include "store/sqlite_backend.h"
+#include "store/sqlite_connection.h"
 
 namespace shopd::store {
 
 namespace {
 
-constexpr auto kCheckpointInterval = std::chrono::milliseconds(500);
+std::unique_ptr<Backend> open_backend(const StoreOptions& options) {
+  return std::make_unique<SqliteBackend>(options);
+}
 
 }  // namespace
 
-Store::Store(const StoreOptions& options) : options_(options) {
-  if (options_.path.has_parent_path()) std::filesystem::create_directories(options_.path.parent_path());
-  auto conn = std::make_unique<Connection>(options_.path, Connection::Mode::ReadWrite,
-                                           options_.busy_timeout_ms, options_.synchronous);
-  migrate(*conn);
-  conn->exec("PRAGMA wal_autocheckpoint = 0");  // checkpoint_loop does it
-  writer_ = std::make_unique<Writer>(std::move(conn), options_.max_queued_writes);
-  checkpointer_ = std::thread([this] { checkpoint_loop(); });
+Store::Store(const StoreOptions& options) : options_(options), backend_(open_backend(options_)) {}
+
+Store::~Store() = default;
+
+std::unique_ptr<Connection> open_for_inspection(const StoreOptions& options) {
+  if (!std::filesystem::exists(options.path)) return nullptr;
+  return std::make_unique<SqliteConnection>(options.path, SqliteConnection::Mode::ReadOnly, options.busy_timeout_ms);
 }
 
-Store::~Store() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  checkpointer_.join();
-  writer_->stop();
-}
-
-void Store::checkpoint_loop() {
-  // PASSIVE: copies what no reader still needs, without waiting for or
-  // blocking anyone; the writer keeps committing meanwhile.
-  Connection conn(options_.path, Connection::Mode::ReadWrite, options_.busy_timeout_ms, options_.synchronous);
-  std::unique_lock lock(mu_);
-  while (!stop_cv_.wait_for(lock, kCheckpointInterval, [&] { return stopping_; })) {
-    lock.unlock();
-    try {
-      conn.exec("PRAGMA wal_checkpoint(PASSIVE)");
-    } catch (const std::exception& e) {
-      log::warn("database checkpoint failed; will try again", {{"error", e.what()}});
-    }
-    lock.lock();
-  }
-}
-
-std::unique_ptr<Connection> Store::take_reader() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return !idle_readers_.empty() || readers_open_ < options_.readers; });
-  if (!idle_readers_.empty()) {
-    auto conn = std::move(idle_readers_.back());
-    idle_readers_.pop_back();
-    return conn;
-  }
-  ++readers_open_;
-  lock.unlock();
-  try {
-    return std::make_unique<Connection>(options_.path, Connection::Mode::ReadOnly, options_.busy_timeout_ms);
-  } catch (...) {
-    std::lock_guard relock(mu_);
-    --readers_open_;
-    cv_.notify_one();
-    throw;
-  }
-}
-
-void Store::give_back(std::unique_ptr<Connection> conn) {
-  {
-    std::lock_guard lock(mu_);
-    idle_readers_.push_back(std::move(conn));
-  }
-  cv_.notify_one();
-}
+std::string database_label(const StoreOptions& options) { return options.path.string(); }
 
 }  // namespace shopd::store

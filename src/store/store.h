@@ -1,21 +1,20 @@
-// The database as the rest of shopd sees it: one Writer for every write, and a
-// pool of read-only connections for reads, all on one SQLite file in WAL mode.
+// The database as the rest of shopd sees it: one Writer for every write and
+// a pool of connections for reads, on whichever engine the config names:
+//   - SQLite (`[database] path`, sqlite_backend.h): one file in WAL mode, a
+//     single writer thread, read-only connections for reads;
+//   - PostgreSQL (`[database] url`, pg_backend.h): a pool of connections
+//     shared by reads and writes, several shopd processes on one database.
 //
-// The constructor creates the file and its folder on first start and
-// migrates the schema before anything else touches it.
-//
-// Checkpoints (copying the WAL back into the database file, with its fsyncs)
-// run on a thread of their own, never inside the writer's commit: SQLite's
-// automatic checkpoint would stall whichever order happens to commit when the
-// WAL reaches its limit.
+// The constructor creates the database (SQLite: the file and its folder)
+// and migrates its schema before anything else touches it. Throws
+// std::runtime_error when the database cannot be opened or is newer than
+// this binary.
 #pragma once
 
-#include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
-#include <thread>
-#include <vector>
+#include <string>
 
 #include "store/connection.h"
 #include "store/writer.h"
@@ -23,11 +22,24 @@
 namespace shopd::store {
 
 struct StoreOptions {
-  std::filesystem::path path;
+  std::filesystem::path path;  // the SQLite file, when url is empty
+  std::string url = {};        // a libpq connection URI: PostgreSQL instead of the file
   std::string synchronous = "normal";
   int busy_timeout_ms = 5000;
   size_t max_queued_writes = 5000;
-  size_t readers = 8;
+  size_t readers = 8;          // PostgreSQL: the pool holds readers + writers connections
+  size_t writers = 8;          // PostgreSQL only: writes in flight at once (SQLite has one writer)
+};
+
+// What an engine provides to Store.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Dialect dialect() const = 0;
+  virtual Writer& writer() = 0;
+  // A connection for one read transaction; blocks while every one is busy.
+  virtual std::unique_ptr<Connection> take_reader() = 0;
+  virtual void give_back(std::unique_ptr<Connection> conn) = 0;
 };
 
 class Store {
@@ -35,39 +47,37 @@ class Store {
   explicit Store(const StoreOptions& options);
   ~Store();
 
-  Writer& writer() { return *writer_; }
+  Writer& writer() { return backend_->writer(); }
+  Dialect dialect() const { return backend_->dialect(); }
 
-  // Runs fn(Connection&) on a pooled read-only connection inside one read
-  // transaction (a consistent snapshot). Blocks while every reader is busy.
+  // Runs fn(Connection&) on a pooled connection inside one read transaction
+  // (a consistent snapshot). Blocks while every reader is busy.
   template <class F>
   auto read(F&& fn) -> decltype(fn(std::declval<Connection&>()));
 
-  const std::filesystem::path& path() const { return options_.path; }
+  const StoreOptions& options() const { return options_; }
 
  private:
-  void checkpoint_loop();
-
-  std::unique_ptr<Connection> take_reader();
-  void give_back(std::unique_ptr<Connection> conn);
-
   StoreOptions options_;
-  std::unique_ptr<Writer> writer_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Connection>> idle_readers_;
-  size_t readers_open_ = 0;
-  bool stopping_ = false;
-  std::condition_variable stop_cv_;
-  std::thread checkpointer_;
+  std::unique_ptr<Backend> backend_;
 };
+
+// One connection for a one-off look (`shopd check`), without migrating or
+// creating anything: read-only on SQLite, and nullptr when the SQLite file
+// does not exist yet. Throws when the database cannot be reached.
+std::unique_ptr<Connection> open_for_inspection(const StoreOptions& options);
+
+// Where the shop's data is, for messages: the file's path, or the URL
+// without any password it may carry.
+std::string database_label(const StoreOptions& options);
 
 template <class F>
 auto Store::read(F&& fn) -> decltype(fn(std::declval<Connection&>())) {
   struct Lease {
-    Store& store;
+    Backend& backend;
     std::unique_ptr<Connection> conn;
-    ~Lease() { store.give_back(std::move(conn)); }
-  } lease{*this, take_reader()};
+    ~Lease() { backend.give_back(std::move(conn)); }
+  } lease{*backend_, backend_->take_reader()};
   return lease.conn->read(fn);
 }
 

@@ -1,35 +1,35 @@
-// The single writer: every write to the database goes through one thread that
-// owns the only read-write connection of the process.
+// Every write to the database goes through the store's Writer: callers hand
+// it a function that takes a Tx, and get back the function's result once
+// the transaction holding it committed (or its exception, or the commit's).
+// A caller therefore never sees "done" before its data is durable.
 //
-// Why: SQLite has one write lock per file. Many threads writing at once means
-// SQLITE_BUSY, retries and convoys exactly when a flash sale needs throughput.
-// Instead, callers hand the writer a function; the writer takes every function
-// queued at that moment, runs each inside its own SAVEPOINT of one shared
-// transaction, commits once (group commit: one fsync for the whole batch under
-// synchronous = full), and only then wakes the callers. A caller therefore
-// never sees "done" before its data is durable, and one caller's failure rolls
-// back only its own savepoint.
+// Two engines, one contract (the caller cannot tell which runs):
+//   - SQLite (sqlite_writer.h): one writer thread owns the only read-write
+//     connection; it runs every function queued at that moment inside its
+//     own SAVEPOINT of one shared transaction (group commit).
+//   - PostgreSQL (pg_writer.h): each call is its own transaction on a pooled
+//     connection, run on the caller's thread; several processes write at once.
 //
-// Request-path writes (run()) and background writes (run_always(): the
-// worker, owner actions, maintenance) take turns in separate batches: all
-// waiting requests, then at most a few background writes, and so on. A
-// storefront's order never commits together with job bookkeeping and waits
-// behind at most a few background writes, while a flood of orders cannot
-// starve the worker.
+// Request-path writes (run()) come before background writes (run_always():
+// the worker, owner actions, maintenance): a storefront's order never waits
+// behind a backlog of job bookkeeping, while a flood of orders cannot starve
+// the worker either.
 //
-// Threads: run() may be called from any thread except the writer itself.
-// The function passed to run() executes on the writer thread.
+// The function may run MORE THAN ONCE: on PostgreSQL a serialization failure
+// or a deadlock (SQLSTATE 40001, 40P01) rolls the transaction back and runs
+// the function again on a fresh one, so a caller never sees those errors.
+// Everything the function does outside its Tx must be safe to redo (assign
+// results, do not accumulate them).
+//
+// Threads: run() may be called from any thread except from inside another
+// write function. The function runs on the writer thread (SQLite) or the
+// caller's thread (PostgreSQL).
 #pragma once
 
-#include <condition_variable>
-#include <deque>
-#include <exception>
+#include <cstdint>
 #include <functional>
-#include <future>
-#include <memory>
-#include <mutex>
 #include <optional>
-#include <thread>
+#include <stdexcept>
 #include <type_traits>
 
 #include "store/connection.h"
@@ -45,7 +45,8 @@ class Tx {
   void rollback() { rollback_ = true; }
   bool rolled_back() const { return rollback_; }
   // Set by the outbox when this transaction made a job due; after the commit
-  // the writer wakes the worker, so new work starts within milliseconds.
+  // the workers are woken (this process's directly, other processes' through
+  // the database), so new work starts within milliseconds.
   void note_jobs_enqueued() { jobs_enqueued_ = true; }
   bool jobs_enqueued() const { return jobs_enqueued_ && !rollback_; }
 
@@ -54,7 +55,7 @@ class Tx {
   bool jobs_enqueued_ = false;
 };
 
-// Thrown by run() when the queue is longer than max_queued (load shedding).
+// Thrown by run() when max_queued requests already wait (load shedding).
 struct WriterOverloaded : std::runtime_error {
   WriterOverloaded() : std::runtime_error("write queue full") {}
 };
@@ -66,78 +67,53 @@ struct WriterStopped : std::runtime_error {
 
 class Writer {
  public:
-  Writer(std::unique_ptr<Connection> conn, size_t max_queued);
-  ~Writer();
+  virtual ~Writer() = default;
 
-  // For the request path. Runs fn(Tx&) in the next batch and blocks until
-  // that batch committed. Returns fn's result, or rethrows fn's exception or
-  // the commit's. Throws WriterOverloaded when max_queued requests wait.
+  // For the request path. Runs fn(Tx&) in a transaction and blocks until it
+  // committed. Returns fn's result, or rethrows fn's exception or the
+  // commit's. Throws WriterOverloaded when max_queued requests wait.
   template <class F>
-  auto run(F&& fn) -> std::invoke_result_t<F&, Tx&>;
+  auto run(F&& fn) -> std::invoke_result_t<F&, Tx&> {
+    return call(fn, /*is_request=*/true);
+  }
 
   // For background work (the worker, owner actions, maintenance): like run(),
   // but yields to waiting requests and is never refused for a long queue, so
   // jobs make progress while intake is being shed.
   template <class F>
-  auto run_always(F&& fn) -> std::invoke_result_t<F&, Tx&>;
+  auto run_always(F&& fn) -> std::invoke_result_t<F&, Tx&> {
+    return call(fn, /*is_request=*/false);
+  }
 
-  // Called on the writer thread after a commit that enqueued jobs (wakes the worker).
-  void set_on_jobs_enqueued(std::function<void()> hook);
+  // Called after a commit that enqueued jobs (wakes the worker).
+  virtual void set_on_jobs_enqueued(std::function<void()> hook) = 0;
 
-  // Finishes everything queued, then stops the thread. Later run() calls throw WriterStopped.
-  void stop();
+  // Finishes everything queued or running, then refuses new work: later
+  // run() calls throw WriterStopped.
+  virtual void stop() = 0;
 
-  size_t queued() const;
-  // Batches committed so far; /readyz checks that it moves.
-  uint64_t commits() const;
+  // Writes waiting for their turn.
+  virtual size_t queued() const = 0;
+  // Transactions committed so far; /readyz checks that it moves.
+  virtual uint64_t commits() const = 0;
+
+ protected:
+  // Runs body in a transaction (possibly several times, see above) and
+  // returns once it committed; rethrows body's or the commit's exception.
+  virtual void submit_and_wait(const std::function<void(Tx&)>& body, bool is_request) = 0;
 
  private:
-  struct Task {
-    std::function<void(Tx&)> body;
-    std::promise<void> done;
-    std::exception_ptr error;
-  };
-
-  // Runs fn on the writer thread and hands back its result (run, run_always).
   template <class F>
-  auto call(F& fn, bool is_request) -> std::invoke_result_t<F&, Tx&>;
-  void submit_and_wait(std::function<void(Tx&)> body, bool is_request);
-  void loop();
-  // Returns true when the committed batch enqueued jobs.
-  bool commit_batch(std::deque<std::shared_ptr<Task>>& batch);
-
-  std::unique_ptr<Connection> conn_;
-  const size_t max_queued_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::shared_ptr<Task>> requests_;
-  std::deque<std::shared_ptr<Task>> background_;
-  bool stopping_ = false;
-  uint64_t commits_ = 0;
-  std::function<void()> on_jobs_enqueued_;
-  std::thread thread_;
-};
-
-template <class F>
-auto Writer::run(F&& fn) -> std::invoke_result_t<F&, Tx&> {
-  return call(fn, /*is_request=*/true);
-}
-
-template <class F>
-auto Writer::run_always(F&& fn) -> std::invoke_result_t<F&, Tx&> {
-  return call(fn, /*is_request=*/false);
-}
-
-template <class F>
-auto Writer::call(F& fn, bool is_request) -> std::invoke_result_t<F&, Tx&> {
-  using R = std::invoke_result_t<F&, Tx&>;
-  if constexpr (std::is_void_v<R>) {
-    submit_and_wait([&](Tx& tx) { fn(tx); }, is_request);
-  } else {
-    std::optional<R> result;
-    submit_and_wait([&](Tx& tx) { result.emplace(fn(tx)); }, is_request);
-    return std::move(*result);
+  auto call(F& fn, bool is_request) -> std::invoke_result_t<F&, Tx&> {
+    using R = std::invoke_result_t<F&, Tx&>;
+    if constexpr (std::is_void_v<R>) {
+      submit_and_wait([&](Tx& tx) { fn(tx); }, is_request);
+    } else {
+      std::optional<R> result;
+      submit_and_wait([&](Tx& tx) { result.emplace(fn(tx)); }, is_request);
+      return std::move(*result);
+    }
   }
-}
+};
 
 }  // namespace shopd::store

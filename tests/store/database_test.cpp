@@ -3,7 +3,7 @@
 
 #include <unistd.h>
 
-#include "store/connection.h"
+#include "store/sqlite_connection.h"
 #include "store/database.h"
 
 namespace shopd {
@@ -56,7 +56,7 @@ TEST_SUITE("database") {
 
   TEST_CASE("a new database gets every table and view and the latest user_version") {
     TempFile f;
-    store::Connection db(f.path, store::Connection::Mode::ReadWrite, 1000);
+    store::SqliteConnection db(f.path, store::SqliteConnection::Mode::ReadWrite, 1000);
     store::migrate(db);
     CHECK(user_version(db) == store::latest_schema_version());
     for (const char* name : {"products", "orders", "order_items", "outbox", "job_attempts", "invoices",
@@ -66,7 +66,7 @@ TEST_SUITE("database") {
 
   TEST_CASE("migrating twice changes nothing") {
     TempFile f;
-    store::Connection db(f.path, store::Connection::Mode::ReadWrite, 1000);
+    store::SqliteConnection db(f.path, store::SqliteConnection::Mode::ReadWrite, 1000);
     store::migrate(db);
     store::migrate(db);
     CHECK(user_version(db) == store::latest_schema_version());
@@ -74,14 +74,14 @@ TEST_SUITE("database") {
 
   TEST_CASE("a database newer than this binary is refused") {
     TempFile f;
-    store::Connection db(f.path, store::Connection::Mode::ReadWrite, 1000);
+    store::SqliteConnection db(f.path, store::SqliteConnection::Mode::ReadWrite, 1000);
     db.raw().exec("PRAGMA user_version = " + std::to_string(store::latest_schema_version() + 1));
     CHECK_THROWS_WITH_AS(store::migrate(db), doctest::Contains("newer"), std::runtime_error);
   }
 
   TEST_CASE("the database is in WAL mode with foreign keys on") {
     TempFile f;
-    store::Connection db(f.path, store::Connection::Mode::ReadWrite, 1000);
+    store::SqliteConnection db(f.path, store::SqliteConnection::Mode::ReadWrite, 1000);
     auto mode = db.query("PRAGMA journal_mode");
     mode.step();
     CHECK(mode.text(0) == "wal");

@@ -139,7 +139,7 @@ TEST_SUITE("writer") {
 
   TEST_CASE("a full queue sheds run() but not run_always()") {
     TempStore dir;  // only for its folder
-    store::StoreOptions options{dir.store().path().parent_path() / "small-queue.db"};
+    store::StoreOptions options{dir.store().options().path.parent_path() / "small-queue.db"};
     options.max_queued_writes = 4;
     store::Store small(options);
     store::Writer& w = small.writer();

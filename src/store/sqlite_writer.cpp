@@ -1,4 +1,4 @@
-#include "store/writer.h"
+#include "store/sqlite_writer.h"
 
 #include <algorithm>
 
@@ -20,29 +20,29 @@ size_t background_batch(size_t waiting) { return std::clamp<size_t>(waiting / 4,
 
 }  // namespace
 
-Writer::Writer(std::unique_ptr<Connection> conn, size_t max_queued)
+SqliteWriter::SqliteWriter(std::unique_ptr<Connection> conn, size_t max_queued)
     : conn_(std::move(conn)), max_queued_(max_queued), thread_([this] { loop(); }) {}
 
-Writer::~Writer() { stop(); }
+SqliteWriter::~SqliteWriter() { stop(); }
 
-void Writer::set_on_jobs_enqueued(std::function<void()> hook) {
+void SqliteWriter::set_on_jobs_enqueued(std::function<void()> hook) {
   std::lock_guard lock(mu_);
   on_jobs_enqueued_ = std::move(hook);
 }
 
-size_t Writer::queued() const {
+size_t SqliteWriter::queued() const {
   std::lock_guard lock(mu_);
   return requests_.size() + background_.size();
 }
 
-uint64_t Writer::commits() const {
+uint64_t SqliteWriter::commits() const {
   std::lock_guard lock(mu_);
   return commits_;
 }
 
-void Writer::submit_and_wait(std::function<void(Tx&)> body, bool is_request) {
+void SqliteWriter::submit_and_wait(const std::function<void(Tx&)>& body, bool is_request) {
   auto task = std::make_shared<Task>();
-  task->body = std::move(body);
+  task->body = &body;
   auto done = task->done.get_future();
   {
     std::lock_guard lock(mu_);
@@ -54,7 +54,7 @@ void Writer::submit_and_wait(std::function<void(Tx&)> body, bool is_request) {
   done.get();  // rethrows the task's or the commit's exception
 }
 
-void Writer::stop() {
+void SqliteWriter::stop() {
   {
     std::lock_guard lock(mu_);
     if (stopping_ && !thread_.joinable()) return;
@@ -64,7 +64,7 @@ void Writer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Writer::loop() {
+void SqliteWriter::loop() {
   bool background_turn = false;
   for (;;) {
     std::deque<std::shared_ptr<Task>> batch;
@@ -100,7 +100,7 @@ void Writer::loop() {
   }
 }
 
-bool Writer::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
+bool SqliteWriter::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
   Connection& db = *conn_;
   // Prepared once like every other statement: re-parsing the transaction
   // control for each task was a tenth of the writer's time.
@@ -112,7 +112,7 @@ bool Writer::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
       Tx tx(db);
       run("SAVEPOINT task");
       try {
-        task->body(tx);
+        (*task->body)(tx);
       } catch (...) {
         task->error = std::current_exception();
       }

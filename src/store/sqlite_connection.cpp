@@ -1,0 +1,87 @@
+#include "store/sqlite_connection.h"
+
+#include <sqlite3.h>
+
+namespace shopd::store {
+
+namespace {
+
+int open_flags(SqliteConnection::Mode mode) {
+  // NOMUTEX: a connection is never shared between threads at the same time.
+  const int base = SQLITE_OPEN_NOMUTEX;
+  return mode == SqliteConnection::Mode::ReadOnly ? base | SQLITE_OPEN_READONLY
+                                                  : base | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+}
+
+class SqliteStatement final : public Statement {
+ public:
+  SqliteStatement(SQLite::Database& db, const std::string& sql) : st_(db, sql) {}
+
+  void bind_null(int i) override { st_.bind(i); }
+  void bind_int64(int i, int64_t v) override { st_.bind(i, v); }
+  void bind_double(int i, double v) override { st_.bind(i, v); }
+  void bind_text(int i, std::string_view v) override { st_.bind(i, std::string(v)); }
+  void bind_blob(int i, std::string_view v) override {
+    // No copy: the caller keeps the bytes alive until the statement ran (Blob's contract).
+    st_.bindNoCopy(i, static_cast<const void*>(v.data()), static_cast<int>(v.size()));
+  }
+
+  bool step() override { return st_.executeStep(); }
+  int64_t exec() override {
+    while (st_.executeStep()) {
+    }
+    return st_.getChanges();
+  }
+
+  bool is_null(int col) const override { return st_.isColumnNull(col); }
+  std::string text(int col) const override {
+    auto c = st_.getColumn(col);
+    return c.isNull() ? std::string() : c.getString();
+  }
+  int64_t int64(int col) const override { return st_.getColumn(col).getInt64(); }
+  double real(int col) const override { return st_.getColumn(col).getDouble(); }
+  std::string blob(int col) const override {
+    auto c = st_.getColumn(col);
+    return std::string(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+  }
+  void reset() override {
+    st_.tryReset();
+    st_.clearBindings();
+  }
+
+ private:
+  mutable SQLite::Statement st_;
+};
+
+}  // namespace
+
+SqliteConnection::SqliteConnection(const std::filesystem::path& path, Mode mode, int busy_timeout_ms,
+                                   const std::string& synchronous)
+    : db_(path.string(), open_flags(mode), busy_timeout_ms) {
+  db_.exec("PRAGMA foreign_keys = ON");
+  // Readers look up a few rows each; the OS caches the file for all of them.
+  // A small page cache per reader keeps a dozen pooled connections from
+  // holding tens of MB on a small VPS.
+  if (mode == Mode::ReadOnly) db_.exec("PRAGMA cache_size = -256");
+  if (mode == Mode::ReadWrite) {
+    // WAL: readers never block the writer and the writer never blocks readers,
+    // which is what lets the owner run sqlite3 against a live shop.
+    db_.exec("PRAGMA journal_mode = WAL");
+    db_.exec(synchronous == "full" ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  }
+}
+
+Statement& SqliteConnection::prepare(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end()) {
+    auto st = std::make_unique<SqliteStatement>(db_, std::string(sql));
+    it = cache_.emplace(std::string(sql), std::move(st)).first;
+  }
+  return *it->second;
+}
+
+void SqliteConnection::exec(const char* sql) { db_.exec(sql); }
+
+int64_t sqlite_memory_used() { return sqlite3_memory_used(); }
+
+}  // namespace shopd::store
