@@ -12,7 +12,8 @@ DEB_PACKAGES := g++ make pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev \
   libtomlplusplus-dev libcurl4-openssl-dev libssl-dev libhpdf-dev ca-certificates \
   python3 python3-pytest python3-pytest-timeout python3-pytest-xdist \
   python3-aiosmtpd python3-prometheus-client \
-  iso-codes fonts-dejavu-core python3-fonttools poppler-utils
+  iso-codes fonts-dejavu-core python3-fonttools poppler-utils \
+  libpq-dev postgresql-15 python3-psycopg2
 
 VARIANT ?= release
 BUILD   := build/$(VARIANT)
@@ -24,8 +25,8 @@ CXX      ?= g++
 OPT_release := -O2 -g1
 OPT_asan    := -O1 -g1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT_tsan    := -O1 -g1 -fsanitize=thread
-PKG_CFLAGS   = $(shell pkg-config --cflags cpp-httplib tomlplusplus libcurl 2>/dev/null)
-PKG_LIBS     = $(shell pkg-config --libs cpp-httplib tomlplusplus libcurl 2>/dev/null)
+PKG_CFLAGS   = $(shell pkg-config --cflags cpp-httplib tomlplusplus libcurl libpq 2>/dev/null)
+PKG_LIBS     = $(shell pkg-config --libs cpp-httplib tomlplusplus libcurl libpq 2>/dev/null)
 CXXFLAGS := -std=c++20 -Wall -Wextra -Werror -pthread -MMD -MP -Isrc -I. -I$(BUILD)/gen $(OPT_$(VARIANT)) $(PKG_CFLAGS)
 LDFLAGS  := -pthread $(filter -fsanitize=%,$(OPT_$(VARIANT)))
 LDLIBS    = -lSQLiteCpp -lsqlite3 $(PKG_LIBS) -lhpdf -lcrypto
@@ -125,12 +126,17 @@ $(BUILD)/bench_invoice: $(OBJS) $(BUILD)/obj/bench/invoice_render.o
 	@echo "  LD  [$(VARIANT)] $@"
 	@$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# schema.sql is compiled in, so the binary alone is enough to deploy.
+# schema.sql (SQLite) and schema_postgres.sql are compiled in, so the binary
+# alone is enough to deploy.
 $(BUILD)/gen/schema_sql.inc: schema.sql
 	@mkdir -p $(@D)
 	@{ printf 'R"SQL('; cat $<; printf ')SQL"\n'; } > $@
 
-$(BUILD)/obj/src/store/database.o: $(BUILD)/gen/schema_sql.inc
+$(BUILD)/gen/schema_postgres_sql.inc: schema_postgres.sql
+	@mkdir -p $(@D)
+	@{ printf 'R"SQL('; cat $<; printf ')SQL"\n'; } > $@
+
+$(BUILD)/obj/src/store/database.o: $(BUILD)/gen/schema_sql.inc $(BUILD)/gen/schema_postgres_sql.inc
 
 # Country names for invoices, from Debian's iso-codes (core/country.h).
 ISO_3166 := /usr/share/iso-codes/json/iso_3166-1.json

@@ -33,10 +33,12 @@ std::optional<Config> load_config_or_report(const std::filesystem::path& path, S
 store::StoreOptions store_options(const Config& config) {
   store::StoreOptions o;
   o.path = config.database.path;
+  o.url = config.database.url;
   o.synchronous = config.database.synchronous;
   o.busy_timeout_ms = config.database.busy_timeout_ms;
   o.max_queued_writes = static_cast<size_t>(config.server.max_queued_writes);
   o.readers = static_cast<size_t>(config.server.threads) + 4;
+  o.writers = std::max<size_t>(4, static_cast<size_t>(config.server.threads));
   return o;
 }
 

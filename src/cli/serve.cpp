@@ -28,8 +28,8 @@ namespace shopd::cli {
 
 namespace {
 
-// One server per database file: a second `shopd serve` would steal the
-// first one's running jobs at startup. The CLI's other commands do not take it.
+// One server per SQLite file: a second `shopd serve` would steal the first
+// one's running jobs at startup. The CLI's other commands do not take it.
 int lock_database(const std::filesystem::path& db_path) {
   std::filesystem::create_directories(db_path.parent_path());
   const auto lock_path = db_path.string() + ".lock";
@@ -67,8 +67,12 @@ int serve(const std::filesystem::path& config_path) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  const int lock_fd = lock_database(config.database.path);
-  if (lock_fd < 0) {
+  // On PostgreSQL many servers share the database by design; on SQLite one
+  // server holds the file's lock, so the jobs it finds running at startup
+  // were left by a process that is gone.
+  const bool shared_database = !config.database.url.empty();
+  const int lock_fd = shared_database ? -1 : lock_database(config.database.path);
+  if (!shared_database && lock_fd < 0) {
     log::error("another shopd is already serving this database", {{"database", config.database.path.string()}});
     return 1;
   }
@@ -84,7 +88,7 @@ int serve(const std::filesystem::path& config_path) {
     Providers providers = make_providers(config);
     Worker worker(config, store, providers, metrics, clock);
     store.writer().set_on_jobs_enqueued([&worker] { worker.notify(); });
-    worker.start();
+    worker.start(/*sole_server=*/!shared_database);
 
     Services services{config, store, metrics, worker, admin_token(config), {}};
     HttpServer http(services);
@@ -94,7 +98,7 @@ int serve(const std::filesystem::path& config_path) {
     log::info("shopd started", {{"version", kVersion},
                                 {"listen", config.server.host + ":" + std::to_string(http.port())},
                                 {"port", http.port()},
-                                {"database", config.database.path.string()},
+                                {"database", store::database_label(store.options())},
                                 {"payment", config.payment.provider},
                                 {"email", config.email.transport},
                                 {"admin_api", services.admin_token.empty() ? "disabled" : "enabled"}});
@@ -118,7 +122,7 @@ int serve(const std::filesystem::path& config_path) {
     log::error("shopd cannot start", {{"error", e.what()}});
     return 1;
   }
-  ::close(lock_fd);
+  if (lock_fd >= 0) ::close(lock_fd);
   return 0;
 }
 

@@ -25,7 +25,8 @@ int move_invoice_files_into_database(const Config& config, store::Store& store) 
     const auto batch = store.read([&](store::Connection& db) { return store::invoices_only_on_disk(db, after, kBatch); });
     if (batch.empty()) break;
     after = batch.back().seq;
-    store.writer().run_always([&](store::Tx& tx) {
+    moved += store.writer().run_always([&](store::Tx& tx) {
+      int stored = 0;
       for (const auto& invoice : batch) {
         const auto pdf = read_file(dir / invoice.file);
         if (!pdf) {
@@ -34,8 +35,9 @@ int move_invoice_files_into_database(const Config& config, store::Store& store) 
           continue;
         }
         store::store_invoice_pdf(tx, invoice.order_id, *pdf);
-        ++moved;
+        ++stored;
       }
+      return stored;
     });
   }
   if (moved > 0) log::info("invoice PDFs moved into the database", {{"count", moved}, {"from", dir.string()}});

@@ -52,7 +52,8 @@ struct Config {
   } server;
 
   struct Database {
-    std::filesystem::path path;
+    std::filesystem::path path;          // the SQLite file
+    std::string url;                     // a postgresql:// URI: the shop is on PostgreSQL instead (SPEC section 7)
     std::string synchronous = "normal";  // "normal" | "full"
     int busy_timeout_ms = 5000;
   } database;
@@ -144,6 +145,10 @@ Config parse_config(const std::string& toml_text, const std::filesystem::path& c
 // Reads the file, then parse_config. Throws ConfigError (key "config" when the file can't be read).
 Config load_config(const std::filesystem::path& file, const GetEnv& env = process_env,
                    Secrets secrets = Secrets::Required);
+
+// Why a [database] url is not acceptable (not a postgresql:// URI, or it
+// carries a password), or nullopt when it is (an empty url is: SQLite).
+std::optional<std::string> database_url_problem(const std::string& url);
 
 // The admin token, read from the environment at call time; empty means the admin API is off.
 std::string admin_token(const Config& config, const GetEnv& env = process_env);

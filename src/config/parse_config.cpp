@@ -193,11 +193,33 @@ void read_server(TableReader t, Config::Server& server) {
   t.reject_unknown_keys();
 }
 
+}  // namespace
+
+std::optional<std::string> database_url_problem(const std::string& url) {
+  if (url.empty()) return std::nullopt;
+  if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)
+    return "must be a PostgreSQL connection URI (postgresql://user@host:5432/dbname)";
+  // The userinfo part ends at the first '@' before the host; a ':' in it
+  // means a password. So does a password=... parameter.
+  const size_t start = url.find("://") + 3;
+  const size_t at = url.find('@', start);
+  const size_t slash = url.find('/', start);
+  const bool password_in_userinfo = at != std::string::npos && (slash == std::string::npos || at < slash) &&
+                                    url.find(':', start) < at;
+  if (password_in_userinfo || url.find("password=") != std::string::npos)
+    return "must not contain a password: set PGPASSWORD or use a PGPASSFILE (secrets never sit in the file)";
+  return std::nullopt;
+}
+
+namespace {
+
 void read_database(TableReader t, Config::Database& db, const std::filesystem::path& dir) {
   std::string path = "var/shop.db";
   t.string("path", path);
   if (path.empty()) throw ConfigError("database.path", "must not be empty");
   db.path = resolve(dir, path);
+  t.string("url", db.url);
+  if (auto problem = database_url_problem(db.url)) throw ConfigError("database.url", *problem);
   t.string("synchronous", db.synchronous);
   require_one_of("database.synchronous", db.synchronous, {"normal", "full"});
   t.integer("busy_timeout_ms", db.busy_timeout_ms, 0, 600000);

@@ -42,6 +42,11 @@ nlohmann::json accepted_body(const store::CreatedOrder& created, const std::stri
           {"status_url", order_location(created.id)}};
 }
 
+FieldError key_in_use() {
+  return FieldError{409, "idempotency_key_in_use",
+                    "a request with this Idempotency-Key is still being processed; retry shortly", "Idempotency-Key"};
+}
+
 // The one intake transaction: idempotency check, order, items, reservation,
 // first job, idempotency record. Runs on the writer thread, where
 // current_request() is not this request's: the request id is passed in.
@@ -49,6 +54,9 @@ IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, co
                      const std::string& fingerprint, const std::string& request_id) {
   const TimePoint now = SystemClock().now();
   if (key) {
+    // Another process sharing the database may be answering the same key
+    // right now (this process's own requests were checked before).
+    if (!store::try_lock_idempotency_key(tx, *key)) return key_in_use();
     if (auto prior = store::find_idempotency_key(tx.db, *key, now - store::kIdempotencyKeyLifetime)) {
       if (prior->request_hash != fingerprint)
         return FieldError{422, "idempotency_key_reused",
@@ -86,10 +94,7 @@ void post_order(Services& s, const httplib::Request& req, httplib::Response& res
   const auto& order = std::get<NewOrder>(validated);
 
   const InFlightKeys::Claim claim = key ? s.in_flight_keys.try_claim(*key) : InFlightKeys::Claim();
-  if (key && !claim)
-    return send_error(res, 409, "idempotency_key_in_use",
-                      "a request with this Idempotency-Key is still being processed; retry shortly",
-                      "Idempotency-Key");
+  if (key && !claim) return send_error(res, key_in_use());
   const std::string fingerprint = key ? request_fingerprint(body) : "";
   const std::string request_id = current_request().request_id;
   const IntakeOutcome outcome =

@@ -36,6 +36,9 @@ void enqueue_kinds(store::Tx& tx, const std::string& order_id, const std::vector
 }
 
 void refresh_order_status(store::Tx& tx, const std::string& order_id, TimePoint now) {
+  // Two jobs of one order may finish at once on two nodes; whichever takes
+  // the lock second sees the first's job committed and derives the final status.
+  store::lock_order(tx, order_id);
   std::vector<JobSummary> jobs;
   for (const auto& j : store::jobs_for_order(tx.db, order_id)) jobs.push_back(JobSummary{j.kind, j.state});
   store::set_order_status(tx, order_id, derive_order_status(jobs), now);

@@ -5,9 +5,9 @@
 
 namespace shopd {
 
-int rescue_abandoned(store::Store& store, const std::string& my_owner, TimePoint now, bool at_startup) {
+int rescue_abandoned(store::Store& store, const std::string& my_owner, TimePoint now, bool others_are_gone) {
   const auto abandoned =
-      store.read([&](store::Connection& db) { return store::find_abandoned(db, now, my_owner, at_startup); });
+      store.read([&](store::Connection& db) { return store::find_abandoned(db, now, my_owner, others_are_gone); });
   int rescued = 0;
   for (const auto& job : abandoned) {
     // Lease-guarded: a worker that finished the job meanwhile wins.
@@ -17,7 +17,7 @@ int rescue_abandoned(store::Store& store, const std::string& my_owner, TimePoint
                               {"order_id", job.order_id},
                               {"kind", job.kind},
                               {"attempt", job.attempts},
-                              {"reason", at_startup ? "shopd stopped while the job was running"
+                              {"reason", others_are_gone ? "shopd stopped while the job was running"
                                                     : "the job's lease expired"}});
   }
   return rescued;

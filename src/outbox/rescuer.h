@@ -1,7 +1,9 @@
 // The rescuer: finds running jobs nobody is working on and puts them back in
 // the queue. A job is abandoned when its lease expired (its worker hung or
-// vanished), or, at startup, when another process left it running (the
-// server holds the database's lock file, so that process is gone).
+// vanished), or, when `others_are_gone`, when another process left it
+// running: a SQLite server at startup holds the database's lock file, so that
+// process is gone. Nodes sharing a PostgreSQL database never pass it: the
+// other owner may well be alive, and only its lease says otherwise.
 //
 // A rescued job is never killed, whatever attempt it was on: an interrupted
 // attempt does not count, and for a payment nobody knows whether the
@@ -19,6 +21,6 @@
 namespace shopd {
 
 // Returns how many jobs went back to the queue.
-int rescue_abandoned(store::Store& store, const std::string& my_owner, TimePoint now, bool at_startup);
+int rescue_abandoned(store::Store& store, const std::string& my_owner, TimePoint now, bool others_are_gone);
 
 }  // namespace shopd

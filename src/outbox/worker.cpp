@@ -63,8 +63,8 @@ std::chrono::milliseconds Worker::tick() const {
   return std::min(std::chrono::milliseconds(1000), std::chrono::milliseconds(config_.worker.lease_seconds * 250));
 }
 
-void Worker::start() {
-  rescue_abandoned(store_, owner_, clock_.now(), /*at_startup=*/true);
+void Worker::start(bool sole_server) {
+  rescue_abandoned(store_, owner_, clock_.now(), /*others_are_gone=*/sole_server);
   const auto now = clock_.now();
   next_due_ = now;
   next_maintenance_ = now + tick();
@@ -179,16 +179,21 @@ void Worker::claim_for_idle_executors(TimePoint now) {
 
 void Worker::run_and_claim_next(const store::Job& job, std::mt19937_64& rng) {
   size_t want = 0;
+  bool reserved = false;
   std::vector<store::Job> claimed;
-  // Runs on the writer thread, in the write that records the job's outcome.
+  // Runs in the write that records the job's outcome, which may run again
+  // (PostgreSQL retries a transaction that lost a deadlock): the slots are
+  // reserved once, the claim is redone.
   const auto recorded = executor_.execute(job, rng, [&](store::Tx& tx) {
-    {
+    if (!reserved) {
       std::lock_guard lock(mu_);
       // This job's slot frees with this write; claim into it and any other
       // free one (nothing once stopping: what is claimed must be released).
       want = stopping_ ? 0 : std::min(free_slots() + 1, kExecutorClaimBatch);
       reserved_ += want;
+      reserved = true;
     }
+    claimed.clear();
     if (want > 0)
       claimed = store::claim_due(tx, clock_.now(), static_cast<int>(want), owner_, config_.worker.lease_seconds);
   });
@@ -236,7 +241,7 @@ void Worker::maintain(TimePoint now) {
     store_.writer().run_always([&](store::Tx& tx) {
       store::extend_leases(tx, owner_, ids, now, config_.worker.lease_seconds);
     });
-  rescue_abandoned(store_, owner_, now, /*at_startup=*/false);
+  rescue_abandoned(store_, owner_, now, /*others_are_gone=*/false);
   if (now >= next_prune_) {
     prune_old_rows(store_, config_.retention, now);
     next_prune_ = now + kPruneInterval;

@@ -47,9 +47,12 @@ class Worker {
          HandlerLookup handlers = handler_for);
   ~Worker();
 
-  // Rescues every job a previous process left running (it is gone: the
-  // server holds the database's lock file), then starts the threads.
-  void start();
+  // Rescues the jobs a previous process left running, then starts the
+  // threads. `sole_server`: this process is the only server on the database
+  // (SQLite: it holds the file's lock), so a job another process left
+  // running is abandoned and runs again at once. On a shared database
+  // (PostgreSQL) another node's jobs are rescued only once their lease expired.
+  void start(bool sole_server = true);
 
   // A commit enqueued a job: look for due work now (when an executor is free).
   void notify();

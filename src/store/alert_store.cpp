@@ -35,8 +35,18 @@ constexpr const char* kUndelivered =
     "ORDER BY created_at DESC";
 constexpr const char* kCountUndeliveredEver =
     "SELECT count(*) FROM alerts WHERE webhook NOT IN ('sent', 'pending') AND email NOT IN ('sent', 'pending')";
-constexpr const char* kList =
-    "SELECT " ALERT_COLUMNS " FROM alerts WHERE (?1 IS NULL OR job_id < ?1) ORDER BY job_id DESC LIMIT ?2";
+constexpr Sql kList{
+    .sqlite = "SELECT " ALERT_COLUMNS " FROM alerts WHERE (?1 IS NULL OR job_id < ?1) ORDER BY job_id DESC LIMIT ?2",
+    .postgres = "SELECT " ALERT_COLUMNS " FROM alerts WHERE (?1::text IS NULL OR job_id < ?1) "
+                "ORDER BY job_id DESC LIMIT ?2",
+};
+// Alert modes are decided one at a time (the storm rule reads the last
+// send, then records its own): SQLite's single writer does that already; on
+// PostgreSQL a transaction-scoped advisory lock does, across nodes.
+constexpr Sql kSerializeModes{
+    .sqlite = "SELECT 1",
+    .postgres = "SELECT pg_advisory_xact_lock(1936682086, 0)",
+};
 
 #undef ALERT_COLUMNS
 
@@ -70,6 +80,7 @@ std::optional<AlertRow> find_alert(Connection& db, const std::string& job_id) {
 }
 
 AlertMode choose_alert_mode(Tx& tx, const std::string& job_id, TimePoint now, std::chrono::milliseconds window) {
+  tx.db.query(kSerializeModes).step();
   std::optional<TimePoint> last_sent;
   {
     auto q = tx.db.query(kLastSentAt);

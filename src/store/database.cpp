@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "core/time.h"
+#include "store/pg_connection.h"
 #include "store/sqlite_connection.h"
 
 namespace shopd::store {
@@ -10,6 +12,10 @@ namespace {
 
 constexpr const char* kSqliteSchema =
 #include "schema_sql.inc"
+    ;
+
+constexpr const char* kPostgresSchema =
+#include "schema_postgres_sql.inc"
     ;
 
 constexpr std::string_view kMarker = "-- migration: ";
@@ -24,6 +30,16 @@ constexpr Sql kHasVersionTable{
     .postgres = "SELECT count(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_migrations' "
                 "AND schemaname = current_schema()",
 };
+
+// PostgreSQL's equivalent of PRAGMA user_version: one row per migration
+// that ran. Bookkeeping of the migrations themselves, so it cannot be one.
+constexpr const char* kCreateVersionTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version bigint PRIMARY KEY, applied_at text NOT NULL)";
+constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)";
+// Held (for the session) while migrating, so that nodes starting together
+// migrate one after the other; the second finds the work done.
+constexpr const char* kLockMigrations = "SELECT pg_advisory_lock(1936682083)";
+constexpr const char* kUnlockMigrations = "SELECT pg_advisory_unlock(1936682083)";
 
 int read_user_version(SqliteConnection& conn) {
   auto q = conn.query("PRAGMA user_version");
@@ -58,13 +74,16 @@ std::vector<Migration> split_migrations(const std::string& schema_sql) {
   return out;
 }
 
-const std::vector<Migration>& migrations(Dialect) {
+const std::vector<Migration>& migrations(Dialect dialect) {
   static const std::vector<Migration> sqlite = split_migrations(kSqliteSchema);
-  return sqlite;
+  static const std::vector<Migration> postgres = split_migrations(kPostgresSchema);
+  return dialect == Dialect::Sqlite ? sqlite : postgres;
 }
 
 int latest_schema_version() {
   const auto& all = migrations(Dialect::Sqlite);
+  if (all.size() != migrations(Dialect::Postgres).size())
+    throw std::logic_error("schema.sql and schema_postgres.sql must have the same migrations");
   return all.empty() ? 0 : all.back().version;
 }
 
@@ -101,6 +120,34 @@ void migrate(SqliteConnection& conn) {
     }
   }
   conn.exec("PRAGMA foreign_keys = ON");
+}
+
+void migrate(PgConnection& conn) {
+  conn.exec(kLockMigrations);
+  try {
+    conn.exec(kCreateVersionTable);
+    const int have = schema_version(conn);
+    if (have > latest_schema_version())
+      throw std::runtime_error("database schema version " + std::to_string(have) +
+                               " is newer than this shopd understands (" +
+                               std::to_string(latest_schema_version()) + "); upgrade shopd");
+    for (const auto& m : migrations(Dialect::Postgres)) {
+      if (m.version <= have) continue;
+      conn.exec("BEGIN");
+      try {
+        conn.exec(m.sql.c_str());
+        conn.query(kRecordMigration).bind(m.version, format_iso(SystemClock().now())).exec();
+        conn.exec("COMMIT");
+      } catch (...) {
+        try { conn.exec("ROLLBACK"); } catch (...) {}
+        throw;
+      }
+    }
+  } catch (...) {
+    try { conn.exec(kUnlockMigrations); } catch (...) {}
+    throw;
+  }
+  conn.exec(kUnlockMigrations);
 }
 
 int schema_version(Connection& conn) {

@@ -17,6 +17,7 @@
 
 namespace shopd::store {
 
+class PgConnection;
 class SqliteConnection;
 
 struct Migration {
@@ -33,6 +34,7 @@ int latest_schema_version();
 // when the database is newer than this binary. Safe when another process
 // migrates at the same time (it waits for the other's lock).
 void migrate(SqliteConnection& conn);
+void migrate(PgConnection& conn);
 
 // The database's schema version (0: empty).
 int schema_version(Connection& conn);

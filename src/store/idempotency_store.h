@@ -25,6 +25,13 @@ struct StoredResponse {
 // The live record for `key` (created at or after `not_before`), if any.
 std::optional<StoredResponse> find_idempotency_key(Connection& db, const std::string& key, TimePoint not_before);
 
+// Claims the key for this transaction, so that one request at a time (in
+// every process sharing the database) looks it up and answers it. False when
+// another transaction holds it: that request is still in flight (409). The
+// claim ends with the transaction. A hash collision between two keys makes
+// the later one wait its turn (a 409 its client retries), never mixes them up.
+bool try_lock_idempotency_key(Tx& tx, const std::string& key);
+
 // Stores the answer; an expired record with the same key is replaced.
 void remember_idempotency_key(Tx& tx, const std::string& key, const StoredResponse& response, TimePoint now);
 

@@ -10,7 +10,13 @@ namespace {
   "order_id, seq, number, total_cents, tax_cents, currency, coalesce(file, ''), issued_at, pdf IS NOT NULL"
 
 constexpr const char* kFind = "SELECT " INVOICE_COLUMNS " FROM invoices WHERE order_id = ?1";
-constexpr const char* kNextSeq = "SELECT coalesce(max(seq), 0) + 1 FROM invoices";
+// Gapless: on SQLite the single writer numbers one invoice at a time. On
+// PostgreSQL the counter row's lock, held to the end of the numbering
+// transaction, does that across nodes; a rollback undoes the increment.
+constexpr Sql kNextSeq{
+    .sqlite = "SELECT coalesce(max(seq), 0) + 1 FROM invoices",
+    .postgres = "UPDATE invoice_numbering SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
+};
 constexpr const char* kInsert =
     "INSERT INTO invoices (order_id, seq, number, total_cents, tax_cents, currency, issued_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";

@@ -35,9 +35,17 @@ constexpr const char* kMarkPaid =
     "WHERE id = ?1";
 constexpr const char* kSetStockState =
     "UPDATE orders SET stock_state = ?3, updated_at = ?4 WHERE id = ?1 AND stock_state = ?2";
-constexpr const char* kListOrders =
-    "SELECT id, status, total_cents, currency, created_at, updated_at FROM orders "
-    "WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2";
+constexpr Sql kListOrders{
+    .sqlite = "SELECT id, status, total_cents, currency, created_at, updated_at FROM orders "
+              "WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
+    .postgres = "SELECT id, status, total_cents, currency, created_at, updated_at FROM orders "
+                "WHERE (?1::text IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
+};
+// SQLite's single writer already runs one write at a time.
+constexpr Sql kLockOrder{
+    .sqlite = "SELECT 1 FROM orders WHERE id = ?1",
+    .postgres = "SELECT 1 FROM orders WHERE id = ?1 FOR UPDATE",
+};
 constexpr const char* kCountByStatus = "SELECT status, count(*) FROM orders GROUP BY status";
 
 OrderStatus read_status(const std::string& text) {
@@ -171,6 +179,8 @@ std::optional<FieldError> rereserve_stock(Tx& tx, const std::string& order_id, T
   tx.db.exec("RELEASE rereserve");
   return error;
 }
+
+void lock_order(Tx& tx, const std::string& order_id) { tx.db.query(kLockOrder).bind(order_id).step(); }
 
 std::vector<OrderRow> list_orders(Connection& db, int limit, const std::optional<std::string>& after_id) {
   std::vector<OrderRow> out;

@@ -39,6 +39,12 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
 
 std::optional<Order> load_order(Connection& db, const std::string& order_id);
 
+// Holds the order's row until the transaction ends, so that changes to the
+// order that depend on what its jobs look like (its status) happen one at a
+// time, also across processes sharing a PostgreSQL database: the second
+// transaction waits, then reads the jobs as the first one committed them.
+void lock_order(Tx& tx, const std::string& order_id);
+
 void set_order_status(Tx& tx, const std::string& order_id, OrderStatus status, TimePoint now);
 // The payment succeeded: records the provider's reference and paid_at.
 void mark_paid(Tx& tx, const std::string& order_id, const std::string& payment_ref, TimePoint now);

@@ -22,12 +22,23 @@ constexpr const char* kEnqueue =
 // returning". The lease token is unique per claim call and job. INDEXED BY
 // (here and below) pins the small partial indexes of waiting jobs: without
 // statistics the planner would rather sort every waiting job on each claim.
-constexpr const char* kClaimDue =
-    "UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_owner = ?1, lease_token = ?2 || id, "
-    "locked_until = ?3, updated_at = ?4 "
-    "WHERE id IN (SELECT id FROM outbox INDEXED BY outbox_due WHERE state IN ('pending', 'retrying') AND run_at <= ?4 "
-    "             ORDER BY priority, run_at LIMIT ?5) "
-    "RETURNING " JOB_COLUMNS;
+// On PostgreSQL several nodes claim at once: FOR UPDATE SKIP LOCKED makes
+// each take jobs no other transaction is taking (River's and Oban's claim),
+// in a CTE so that the LIMIT is applied once.
+constexpr Sql kClaimDue{
+    .sqlite =
+        "UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_owner = ?1, lease_token = ?2 || id, "
+        "locked_until = ?3, updated_at = ?4 "
+        "WHERE id IN (SELECT id FROM outbox INDEXED BY outbox_due WHERE state IN ('pending', 'retrying') "
+        "             AND run_at <= ?4 ORDER BY priority, run_at LIMIT ?5) "
+        "RETURNING " JOB_COLUMNS,
+    .postgres =
+        "WITH due AS (SELECT id AS due_id FROM outbox WHERE state IN ('pending', 'retrying') AND run_at <= ?4 "
+        "             ORDER BY priority, run_at LIMIT ?5 FOR UPDATE SKIP LOCKED) "
+        "UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_owner = ?1, lease_token = ?2 || id, "
+        "locked_until = ?3, updated_at = ?4 FROM due WHERE id = due.due_id "
+        "RETURNING " JOB_COLUMNS,
+};
 
 // An attempt is written once, when it ended. A job whose first attempt
 // succeeded gets no row: the job row holds all there is to say (done,
@@ -38,9 +49,16 @@ constexpr const char* kClaimDue =
   "provider_status, body_excerpt, error_where)"
 constexpr const char* kRecordAttempt =
     "INSERT INTO job_attempts " RECORD_ATTEMPT_COLUMNS " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
-constexpr const char* kRecordSuccessAfterHistory =
-    "INSERT INTO job_attempts " RECORD_ATTEMPT_COLUMNS " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 "
-    "WHERE EXISTS (SELECT 1 FROM job_attempts WHERE job_id = ?2)";
+// PostgreSQL types the parameters of a SELECT list only when told.
+constexpr Sql kRecordSuccessAfterHistory{
+    .sqlite = "INSERT INTO job_attempts " RECORD_ATTEMPT_COLUMNS
+              " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 "
+              "WHERE EXISTS (SELECT 1 FROM job_attempts WHERE job_id = ?2)",
+    .postgres = "INSERT INTO job_attempts " RECORD_ATTEMPT_COLUMNS
+                " SELECT ?1::text, ?2::text, ?3::bigint, ?4::text, ?5::text, ?6::bigint, ?7::text, ?8::text, "
+                "?9::text, ?10::bigint, ?11::text, ?12::text "
+                "WHERE EXISTS (SELECT 1 FROM job_attempts WHERE job_id = ?2::text)",
+};
 #undef RECORD_ATTEMPT_COLUMNS
 constexpr const char* kCloseLegacyRunningAttempt =
     "UPDATE job_attempts SET finished_at = ?2, outcome = 'interrupted', error_code = 'interrupted', "
@@ -75,19 +93,27 @@ constexpr const char* kDefer =
 constexpr const char* kSetPayload =
     "UPDATE outbox SET payload = ?3 WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
-constexpr const char* kFindAbandoned =
-    "SELECT " JOB_COLUMNS " FROM outbox WHERE state = 'running' "
-    "AND ((?2 AND lease_owner IS NOT ?1) OR locked_until <= ?3)";
+constexpr Sql kFindAbandoned{
+    .sqlite = "SELECT " JOB_COLUMNS " FROM outbox WHERE state = 'running' "
+              "AND ((?2 AND lease_owner IS NOT ?1) OR locked_until <= ?3)",
+    .postgres = "SELECT " JOB_COLUMNS " FROM outbox WHERE state = 'running' "
+                "AND ((?2::bigint = 1 AND lease_owner IS DISTINCT FROM ?1::text) OR locked_until <= ?3)",
+};
 
-constexpr const char* kRequeueAbandoned =
-    "UPDATE outbox SET state = 'retrying', attempts = max(attempts - 1, 0), run_at = ?3, lease_owner = NULL, "
-    "lease_token = NULL, locked_until = NULL, last_error = 'interrupted: the process running it stopped', "
-    "updated_at = ?3 WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
+#define REQUEUE_ABANDONED(MAX)                                                                       \
+  "UPDATE outbox SET state = 'retrying', attempts = " MAX "(attempts - 1, 0), run_at = ?3, lease_owner = NULL, " \
+  "lease_token = NULL, locked_until = NULL, last_error = 'interrupted: the process running it stopped', "        \
+  "updated_at = ?3 WHERE id = ?1 AND lease_token = ?2 AND state = 'running'"
+constexpr Sql kRequeueAbandoned{.sqlite = REQUEUE_ABANDONED("max"), .postgres = REQUEUE_ABANDONED("greatest")};
+#undef REQUEUE_ABANDONED
 
 
-constexpr const char* kExtendLeases =
-    "UPDATE outbox SET locked_until = ?4 WHERE state = 'running' AND lease_owner = ?1 "
-    "AND id IN (SELECT value FROM json_each(?2)) AND locked_until < ?3";
+constexpr Sql kExtendLeases{
+    .sqlite = "UPDATE outbox SET locked_until = ?4 WHERE state = 'running' AND lease_owner = ?1 "
+              "AND id IN (SELECT value FROM json_each(?2)) AND locked_until < ?3",
+    .postgres = "UPDATE outbox SET locked_until = ?4 WHERE state = 'running' AND lease_owner = ?1 "
+                "AND id IN (SELECT jsonb_array_elements_text(?2::jsonb)) AND locked_until < ?3",
+};
 
 
 constexpr const char* kOwnedRunning = "SELECT " JOB_COLUMNS " FROM outbox WHERE state = 'running' AND lease_owner = ?1";
@@ -104,8 +130,10 @@ constexpr const char* kRetryDead =
 constexpr const char* kDiscardDead =
     "UPDATE outbox SET state = 'discarded', updated_at = ?2 WHERE id = ?1 AND state = 'dead'";
 
-constexpr const char* kDeadJobIds =
-    "SELECT id FROM outbox WHERE state = 'dead' AND (?1 IS NULL OR kind = ?1) ORDER BY id";
+constexpr Sql kDeadJobIds{
+    .sqlite = "SELECT id FROM outbox WHERE state = 'dead' AND (?1 IS NULL OR kind = ?1) ORDER BY id",
+    .postgres = "SELECT id FROM outbox WHERE state = 'dead' AND (?1::text IS NULL OR kind = ?1) ORDER BY id",
+};
 
 constexpr const char* kSetLastError = "UPDATE outbox SET last_error = ?2, updated_at = ?3 WHERE id = ?1";
 
@@ -116,14 +144,22 @@ constexpr const char* kJobsForOrder = "SELECT " JOB_COLUMNS " FROM outbox WHERE 
 constexpr const char* kAttemptsForJob =
     "SELECT id, job_id, attempt, started_at, finished_at, duration_ms, outcome, error_code, error_message, "
     "provider_status, body_excerpt, error_where FROM job_attempts WHERE job_id = ?1 ORDER BY started_at, id";
-constexpr const char* kNextDueAt =
-    "SELECT min(run_at) FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying')";
-constexpr const char* kListJobs =
-    "SELECT " JOB_COLUMNS " FROM outbox WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR id < ?2) "
-    "ORDER BY id DESC LIMIT ?3";
+constexpr Sql kNextDueAt{
+    .sqlite = "SELECT min(run_at) FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying')",
+    .postgres = "SELECT min(run_at) FROM outbox WHERE state IN ('pending', 'retrying')",
+};
+constexpr Sql kListJobs{
+    .sqlite = "SELECT " JOB_COLUMNS " FROM outbox WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR id < ?2) "
+              "ORDER BY id DESC LIMIT ?3",
+    .postgres = "SELECT " JOB_COLUMNS " FROM outbox WHERE (?1::text IS NULL OR state = ?1) "
+                "AND (?2::text IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+};
 constexpr const char* kCountByState = "SELECT state, count(*) FROM outbox GROUP BY state";
-constexpr const char* kOldestDue =
-    "SELECT min(run_at) FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying') AND run_at <= ?1";
+constexpr Sql kOldestDue{
+    .sqlite = "SELECT min(run_at) FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying') "
+              "AND run_at <= ?1",
+    .postgres = "SELECT min(run_at) FROM outbox WHERE state IN ('pending', 'retrying') AND run_at <= ?1",
+};
 constexpr const char* kPruneDone =
     "DELETE FROM outbox WHERE id IN (SELECT j.id FROM outbox j JOIN orders o ON o.id = j.order_id "
     "WHERE j.state = 'done' AND j.updated_at < ?1 AND o.status = 'completed' LIMIT ?2)";
@@ -187,7 +223,7 @@ int attempt_number(const Job& job) { return job.attempts + job.unreachable_attem
 
 void record_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
   const JobError* e = end.error;
-  auto q = tx.db.query(e ? kRecordAttempt : kRecordSuccessAfterHistory);
+  auto q = e ? tx.db.query(kRecordAttempt) : tx.db.query(kRecordSuccessAfterHistory);
   q.bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(end.finished), end.duration_ms,
          outcome_name(e), e ? std::optional<std::string>(e->code) : std::nullopt,
          e ? std::optional<std::string>(e->message) : std::nullopt,

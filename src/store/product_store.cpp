@@ -8,6 +8,12 @@ namespace {
 
 constexpr const char* kListProducts = "SELECT sku, name, price_cents, stock FROM products ORDER BY sku";
 constexpr const char* kFindProduct = "SELECT sku, name, price_cents, stock FROM products WHERE sku = ?1";
+// An owner's upsert reads the stock it replaces (for the ledger): no
+// reservation may slip in between on another node.
+constexpr Sql kFindProductForUpdate{
+    .sqlite = "SELECT sku, name, price_cents, stock FROM products WHERE sku = ?1",
+    .postgres = "SELECT sku, name, price_cents, stock FROM products WHERE sku = ?1 FOR UPDATE",
+};
 constexpr const char* kSeedProduct =
     "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
     "ON CONFLICT (sku) DO NOTHING";
@@ -46,7 +52,12 @@ void seed_products(Tx& tx, const std::vector<ProductSeed>& seeds, TimePoint now)
 }
 
 bool upsert_product(Tx& tx, const Product& product, TimePoint now) {
-  const auto before = find_product(tx.db, product.sku);
+  std::optional<Product> before;
+  {
+    auto q = tx.db.query(kFindProductForUpdate);
+    q.bind(product.sku);
+    if (q.step()) before = read_product(q);
+  }
   tx.db.query(kUpsertProduct)
       .bind(product.sku, product.name, product.price_cents, product.stock, format_iso(now))
       .exec();

@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include "store/pg_backend.h"
+#include "store/pg_connection.h"
 #include "store/sqlite_backend.h"
 #include "store/sqlite_connection.h"
 
@@ -8,6 +10,7 @@ namespace shopd::store {
 namespace {
 
 std::unique_ptr<Backend> open_backend(const StoreOptions& options) {
+  if (!options.url.empty()) return std::make_unique<PgBackend>(options);
   return std::make_unique<SqliteBackend>(options);
 }
 
@@ -18,10 +21,13 @@ Store::Store(const StoreOptions& options) : options_(options), backend_(open_bac
 Store::~Store() = default;
 
 std::unique_ptr<Connection> open_for_inspection(const StoreOptions& options) {
+  if (!options.url.empty()) return std::make_unique<PgConnection>(options.url);
   if (!std::filesystem::exists(options.path)) return nullptr;
   return std::make_unique<SqliteConnection>(options.path, SqliteConnection::Mode::ReadOnly, options.busy_timeout_ms);
 }
 
-std::string database_label(const StoreOptions& options) { return options.path.string(); }
+std::string database_label(const StoreOptions& options) {
+  return options.url.empty() ? options.path.string() : redact_database_url(options.url);
+}
 
 }  // namespace shopd::store

@@ -1,0 +1,72 @@
+// Writes to a PostgreSQL shop: each run() is its own transaction on a
+// pooled connection, on the caller's thread. Several threads and several
+// shopd processes write at once; what the SQLite writer gets from running
+// alone, the statements get here from row locks (guarded UPDATEs, FOR UPDATE,
+// FOR UPDATE SKIP LOCKED for claims, the invoice counter row).
+//
+// Isolation is READ COMMITTED. A transaction that fails with a serialization
+// failure or a deadlock (40001, 40P01) is rolled back and its function run
+// again, up to kMaxTries times with a short random pause, so callers never see
+// those errors; any other error reaches the caller. A broken connection is
+// not retried: whether its COMMIT landed is unknown.
+//
+// Wake-ups: a transaction that enqueued jobs sends NOTIFY shopd_jobs (with
+// this process's id) as it commits; this process's worker is woken directly
+// after the commit, other processes' through their PgListener. The worker's
+// own polling is the fallback when a notification is missed.
+//
+// Request-path writes may use every connection of the write pool;
+// background writes leave a quarter of it (at least one) to requests.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store/pg_listener.h"
+#include "store/pg_pool.h"
+#include "store/writer.h"
+
+namespace shopd::store {
+
+class PgWriter final : public Writer {
+ public:
+  static constexpr int kMaxTries = 20;
+
+  PgWriter(PgPool& pool, std::string url, size_t max_queued, std::string node_id);
+  ~PgWriter() override;
+
+  // Also starts listening for other processes' notifications (and stops
+  // when the hook is cleared): only a server needs to be woken.
+  void set_on_jobs_enqueued(std::function<void()> hook) override;
+  void stop() override;
+  size_t queued() const override;
+  uint64_t commits() const override;
+
+ protected:
+  void submit_and_wait(const std::function<void(Tx&)>& body, bool is_request) override;
+
+ private:
+  // One transaction; returns whether it enqueued jobs (and committed).
+  bool run_once(PgConnection& conn, const std::function<void(Tx&)>& body);
+  void wake_worker();
+
+  PgPool& pool_;
+  const std::string url_;
+  const size_t max_queued_;
+  const std::string node_id_;
+  mutable std::mutex mu_;
+  std::condition_variable idle_cv_;
+  size_t waiting_requests_ = 0;
+  size_t waiting_background_ = 0;
+  size_t active_ = 0;
+  bool stopping_ = false;
+  uint64_t commits_ = 0;
+  std::function<void()> on_jobs_enqueued_;
+  std::unique_ptr<PgListener> listener_;
+};
+
+}  // namespace shopd::store
