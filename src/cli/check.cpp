@@ -12,6 +12,7 @@
 #include "store/store.h"
 #include "store/database.h"
 #include "store/alert_store.h"
+#include "store/invoice_store.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
@@ -50,6 +51,23 @@ int report_undelivered_alerts(store::Connection& db) {
   return static_cast<int>(undelivered.size());
 }
 
+// Invoice numbers must run 1..N without a gap (a tax office asks). Returns 1 when they do not.
+int report_invoice_numbering(store::Connection& db, const std::string& prefix) {
+  const auto n = store::invoice_numbering(db);
+  if (n.count == 0 && n.gapless()) {
+    std::cout << "invoices: none yet\n";
+    return 0;
+  }
+  if (n.gapless()) {
+    std::cout << "invoices: " << n.count << " (" << store::format_invoice_number(prefix, 1) << " to "
+              << store::format_invoice_number(prefix, n.max_seq) << ", no gaps)\n";
+    return 0;
+  }
+  std::cout << "PROBLEM: invoice numbers are not gapless: " << n.count << " invoices, highest number "
+            << n.max_seq << ", next number " << n.counter + 1 << "\n";
+  return 1;
+}
+
 // Returns the number of problems found.
 int check_database(const Config& config) {
   const auto options = store_options(config);
@@ -71,6 +89,8 @@ int check_database(const Config& config) {
   if (const auto integrity = store::integrity_check(db)) {
     std::cout << "integrity: " << *integrity << "\n";
     if (*integrity != "ok") ++problems;
+  } else {
+    std::cout << "integrity: PostgreSQL checks its own pages (pg_amcheck looks deeper)\n";
   }
   if (version < 1) {
     std::cout << "schema: empty; `shopd serve` will create it\n";
@@ -85,6 +105,7 @@ int check_database(const Config& config) {
       std::cout << "note: " << dead->second
                 << " dead job(s) need a look: `shopd jobs list --state dead`, then `shopd jobs retry ID` "
                    "or `shopd jobs discard ID`\n";
+    problems += report_invoice_numbering(c, config.invoice.prefix);
     if (version >= kAlertsSchema) problems += report_undelivered_alerts(c);
   });
   if (version < store::latest_schema_version())

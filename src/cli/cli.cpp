@@ -56,8 +56,12 @@ int run(int argc, char** argv) {
   auto* backup_cmd = app.add_subcommand("backup", "consistent copy of the live database (SQLite online backup)");
   backup_cmd->add_option("PATH", destination, "where to write the copy")->required();
 
+  std::string target_url;
+  auto* copy_cmd = app.add_subcommand("copy-db", "copy this SQLite shop into an empty PostgreSQL database");
+  copy_cmd->add_option("--to", target_url, "the PostgreSQL database: postgresql://user@host:5432/dbname")->required();
+
   // --config is accepted before or after the subcommand.
-  for (auto* sub : {serve_cmd, check_cmd, list_cmd, retry_cmd, discard_cmd, backup_cmd})
+  for (auto* sub : {serve_cmd, check_cmd, list_cmd, retry_cmd, discard_cmd, backup_cmd, copy_cmd})
     sub->add_option("--config", config_path, "path to shop.toml");
 
   try {
@@ -72,6 +76,7 @@ int run(int argc, char** argv) {
   if (discard_cmd->parsed())
     return jobs_act(config_path, BulkAction::Discard, discard.ids, discard.all_dead, discard.kind);
   if (backup_cmd->parsed()) return backup(config_path, destination);
+  if (copy_cmd->parsed()) return copy_db(config_path, target_url);
   return serve(config_path);
 }
 

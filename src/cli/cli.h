@@ -1,5 +1,5 @@
 // The command line (CLI11): `shopd [serve]`, `check`, `jobs list`,
-// `jobs retry`, `jobs discard`, `backup`, `--version`, each with `--config PATH`. One .cpp per
+// `jobs retry`, `jobs discard`, `backup`, `copy-db`, `--version`, each with `--config PATH`. One .cpp per
 // command in this folder. Exit codes: 0 ok, 1 the command failed, 2 bad usage
 // or bad configuration.
 #pragma once
@@ -23,5 +23,6 @@ int jobs_list(const std::filesystem::path& config_path, const std::optional<JobS
 int jobs_act(const std::filesystem::path& config_path, BulkAction action, const std::vector<std::string>& ids,
              bool all_dead, const std::optional<std::string>& kind);
 int backup(const std::filesystem::path& config_path, const std::filesystem::path& destination);
+int copy_db(const std::filesystem::path& config_path, const std::string& target_url);
 
 }  // namespace shopd::cli

@@ -1,5 +1,9 @@
 #include "cli/common.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <iostream>
 
 #include "core/error.h"
@@ -40,6 +44,17 @@ store::StoreOptions store_options(const Config& config) {
   o.readers = static_cast<size_t>(config.server.threads) + 4;
   o.writers = std::max<size_t>(4, static_cast<size_t>(config.server.threads));
   return o;
+}
+
+int lock_database(const std::filesystem::path& db_path) {
+  std::filesystem::create_directories(db_path.parent_path());
+  const auto lock_path = db_path.string() + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 }  // namespace shopd::cli

@@ -3,9 +3,7 @@
 // the order that loses nothing: stop accepting and finish requests, let
 // running jobs finish up to worker.shutdown_grace_seconds, release the rest,
 // flush the writer.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -27,19 +25,6 @@
 namespace shopd::cli {
 
 namespace {
-
-// One server per SQLite file: a second `shopd serve` would steal the first
-// one's running jobs at startup. The CLI's other commands do not take it.
-int lock_database(const std::filesystem::path& db_path) {
-  std::filesystem::create_directories(db_path.parent_path());
-  const auto lock_path = db_path.string() + ".lock";
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    if (fd >= 0) ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 sigset_t shutdown_signals() {
   sigset_t set;

@@ -27,6 +27,13 @@ constexpr const char* kOnlyOnDisk =
     "SELECT " INVOICE_COLUMNS " FROM invoices WHERE seq > ?1 AND pdf IS NULL AND file IS NOT NULL AND file <> '' "
     "ORDER BY seq LIMIT ?2";
 
+// seq is UNIQUE, so count = max means 1..max with none missing.
+constexpr Sql kNumbering{
+    .sqlite = "SELECT count(*), coalesce(max(seq), 0), coalesce(max(seq), 0) FROM invoices",
+    .postgres = "SELECT count(*), coalesce(max(seq), 0), (SELECT last_seq FROM invoice_numbering WHERE id = 1) "
+                "FROM invoices",
+};
+
 #undef INVOICE_COLUMNS
 
 InvoiceRecord read_invoice(const Query& q) {
@@ -86,6 +93,12 @@ std::vector<InvoiceRecord> invoices_only_on_disk(Connection& db, int64_t after_s
   std::vector<InvoiceRecord> out;
   while (q.step()) out.push_back(read_invoice(q));
   return out;
+}
+
+InvoiceNumbering invoice_numbering(Connection& db) {
+  auto q = db.query(kNumbering);
+  q.step();
+  return InvoiceNumbering{q.int64(0), q.int64(1), q.int64(2)};
 }
 
 }  // namespace shopd::store

@@ -1,9 +1,11 @@
 // Invoices: a gapless number per paid order, and its PDF document.
 //
-// The number is assigned once per order (seq = MAX(seq) + 1 inside the
-// single writer's transaction, so numbers are gapless and in the order
-// payments succeeded): assign_invoice runs in the transaction that marks the
-// payment done. invoice.generate then renders the document from stored data
+// The number is assigned once per order, in the transaction that marks the
+// payment done, one transaction at a time, so numbers are gapless and in the
+// order payments succeeded: on SQLite seq = MAX(seq) + 1 under the single
+// writer; on PostgreSQL, where several nodes number invoices at once, the
+// transaction increments the counter row invoice_numbering and holds its
+// lock until it commits (a rollback gives the number back). invoice.generate then renders the document from stored data
 // and stores it in `invoices.pdf` in the transaction that marks it done, so
 // the database (and every `shopd backup`) holds the whole invoice. An invoice
 // without its PDF exists only while its invoice.generate job has not finished.
@@ -55,5 +57,15 @@ void set_invoice_file(Tx& tx, const std::string& order_id, const std::string& fi
 std::vector<InvoiceRecord> invoices_only_on_disk(Connection& db, int64_t after_seq, int limit);
 
 std::string format_invoice_number(const std::string& prefix, int64_t seq);
+
+// What `shopd check` verifies: numbers 1..count, each once, and (PostgreSQL)
+// the counter at the last number given out.
+struct InvoiceNumbering {
+  int64_t count = 0;
+  int64_t max_seq = 0;
+  int64_t counter = 0;  // the next number is counter + 1
+  bool gapless() const { return max_seq == count && counter == max_seq; }
+};
+InvoiceNumbering invoice_numbering(Connection& db);
 
 }  // namespace shopd::store

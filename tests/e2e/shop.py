@@ -8,6 +8,10 @@
 
 Everything waits by polling with a deadline, never by sleeping a fixed time.
 The binary is $SHOPD_BIN if set (the sanitizer builds), else ./shopd.
+
+A shop runs on SQLite (its file under the test's folder) or, given a
+`database_url`, on PostgreSQL; `query()` reads either the way an owner's
+sqlite3 or psql would (`?` placeholders on both).
 """
 
 from __future__ import annotations
@@ -23,6 +27,14 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+
+try:
+    import psycopg2
+    import psycopg2.extras
+    DB_ERRORS = (sqlite3.OperationalError, psycopg2.OperationalError)
+except ImportError:  # only the SQLite shops can run
+    psycopg2 = None
+    DB_ERRORS = (sqlite3.OperationalError,)
 
 REPO = Path(__file__).resolve().parents[2]
 SHOPD = Path(os.environ.get("SHOPD_BIN", REPO / "shopd")).resolve()
@@ -111,6 +123,18 @@ def _is_table_array(v) -> bool:
     return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
 
 
+def crash_lease(backend: str) -> int:
+    """worker.lease_seconds for a test that SIGKILLs shopd and starts it again.
+
+    SQLite: far longer than any test, so only the restart itself can bring
+    back the jobs the dead process held (the server holds the file's lock, so
+    they are abandoned), and a test cannot pass by waiting the lease out.
+    PostgreSQL: nodes share the database, so a restarted node cannot tell
+    another node's running jobs from its dead predecessor's: they run again
+    once their lease expired. A short lease keeps the test short."""
+    return 600 if backend == "sqlite" else 3
+
+
 def wait_for(predicate, timeout=10.0, interval=0.02, message="condition"):
     """Polls predicate() until it returns something truthy; returns that value."""
     deadline = time.monotonic() + timeout * SLOW
@@ -120,7 +144,7 @@ def wait_for(predicate, timeout=10.0, interval=0.02, message="condition"):
             value = predicate()
             if value:
                 return value
-        except (ConnectionError, OSError, sqlite3.OperationalError) as e:  # server restarting, db busy
+        except (ConnectionError, OSError, *DB_ERRORS) as e:  # server restarting, db busy
             last_error = e
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {message}" + (f" (last error: {last_error})" if last_error else ""))
@@ -140,9 +164,12 @@ class Response:
 
 
 class Shop:
-    def __init__(self, tmp_path: Path, config: dict | None = None, env: dict | None = None):
+    def __init__(self, tmp_path: Path, config: dict | None = None, env: dict | None = None,
+                 database_url: str | None = None):
         self.dir = Path(tmp_path)
         self.config = merge(BASE_CONFIG, config or {})
+        if database_url:
+            self.config["database"]["url"] = database_url
         self.env = {"SHOPD_ADMIN_TOKEN": ADMIN_TOKEN, **(env or {})}
         self.proc: subprocess.Popen | None = None
         self.port: int | None = None
@@ -266,15 +293,51 @@ class Shop:
     def db_path(self) -> Path:
         return self.dir / self.config["database"]["path"]
 
+    @property
+    def database_url(self) -> str | None:
+        """The PostgreSQL database the shop runs on; None for a SQLite shop."""
+        return self.config["database"].get("url") or None
+
     def db(self) -> sqlite3.Connection:
-        """A read-only connection, like an owner's sqlite3 shell."""
+        """A read-only connection to a SQLite shop, like an owner's sqlite3 shell."""
+        assert not self.database_url, "db() is the SQLite file; use query() for either engine"
         conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
         conn.row_factory = sqlite3.Row
         return conn
 
     def query(self, sql, *params):
+        """Rows as dicts, read like an owner would (sqlite3, or psql on PostgreSQL)."""
+        if self.database_url:
+            return pg_query(self.database_url, sql, params)
         with self.db() as conn:
             return [dict(r) for r in conn.execute(sql, params).fetchall()]
+
+    def execute(self, sql, *params) -> int:
+        """A write made behind shopd's back (a vanished worker, an older shopd); returns the rows changed."""
+        if self.database_url:
+            conn = psycopg2.connect(self.database_url)
+            try:
+                conn.autocommit = True
+                with conn.cursor() as cur:
+                    cur.execute(sql.replace("%", "%%").replace("?", "%s"), params or None)
+                    return cur.rowcount
+            finally:
+                conn.close()
+        with sqlite3.connect(self.db_path, timeout=10) as conn:
+            return conn.execute(sql, params).rowcount
+
+    def schema_version(self) -> int:
+        """The database's schema version as shopd records it (PRAGMA user_version, or schema_migrations)."""
+        if self.database_url:
+            return self.query("SELECT coalesce(max(version), 0) AS v FROM schema_migrations")[0]["v"]
+        return self.query("PRAGMA user_version")[0]["user_version"]
+
+    def table_names(self) -> set[str]:
+        """Tables and views of the shop's database."""
+        if self.database_url:
+            return {r["n"] for r in self.query(
+                "SELECT table_name AS n FROM information_schema.tables WHERE table_schema = current_schema()")}
+        return {r["n"] for r in self.query("SELECT name AS n FROM sqlite_schema WHERE type IN ('table', 'view')")}
 
     def mail_dir(self) -> Path:
         return self.dir / self.config["email"]["dir"]
@@ -300,6 +363,22 @@ class Shop:
         env = {**os.environ, **{k: v for k, v in self.env.items() if v is not None}}
         return subprocess.run([str(SHOPD), *args, "--config", str(self.config_path)], capture_output=True,
                               text=True, timeout=timeout * SLOW, env=env, cwd=self.dir)
+
+
+def pg_query(url: str, sql: str, params=()) -> list[dict]:
+    """A read on PostgreSQL with sqlite3's `?` placeholders; bytea comes back as bytes."""
+    conn = psycopg2.connect(url)
+    try:
+        conn.set_session(readonly=True, autocommit=True)
+        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            if params:
+                cur.execute(sql.replace("%", "%%").replace("?", "%s"), params)
+            else:
+                cur.execute(sql)
+            rows = cur.fetchall() if cur.description else []
+        return [{k: bytes(v) if isinstance(v, memoryview) else v for k, v in r.items()} for r in rows]
+    finally:
+        conn.close()
 
 
 def one_completed_and_one_declined(shop: "Shop") -> tuple[str, str]:

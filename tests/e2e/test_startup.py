@@ -91,7 +91,8 @@ def test_relative_paths_resolve_against_the_config_files_folder_not_the_working_
     r = shop.post_order(order())
     assert r.status == 202
     shop.wait_for_status(r.json()["id"], "completed")
-    assert (shop.dir / "data" / "shop.db").is_file()
+    if not shop.database_url:
+        assert (shop.dir / "data" / "shop.db").is_file()
     assert len(list((shop.dir / "out" / "mail").glob("*.eml"))) == 1
     # The export copy is written right after the invoice's commit.
     wait_for(lambda: list((shop.dir / "out" / "invoices").glob("*.pdf")), message="the exported invoice")
@@ -117,6 +118,7 @@ def demo_shop(shop_factory) -> Shop:
 
 
 @pytest.mark.sanitize
+@pytest.mark.sqlite_only(reason="the shipped shop.toml is a SQLite shop")
 def test_the_shipped_demo_config_takes_the_example_order_and_the_owner_sees_it_in_sqlite3(shop_factory):
     shop = demo_shop(shop_factory).start()
     example = (REPO / "examples" / "order.json").read_bytes()
@@ -139,6 +141,7 @@ def test_the_shipped_demo_config_takes_the_example_order_and_the_owner_sees_it_i
     assert done["steps"]["invoice"]["number"] == "INV-000001"
 
 
+@pytest.mark.sqlite_only(reason="the shipped shop.toml is a SQLite shop")
 def test_the_shipped_demo_config_passes_check_and_lists_its_products(shop_factory):
     shop = demo_shop(shop_factory)
     shop.write_config()
@@ -154,20 +157,30 @@ def test_the_shipped_demo_config_passes_check_and_lists_its_products(shop_factor
 # --- the database as the first start lays it out ---------------------------------------
 
 def test_the_first_start_creates_the_database_at_the_latest_schema_in_wal_mode(shop):
-    with sqlite3.connect(shop.db_path) as conn:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view')")}
+    version = shop.schema_version()
     assert version >= 1
-    assert journal == "wal"
+    if not shop.database_url:
+        with sqlite3.connect(shop.db_path) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {"products", "orders", "order_items", "outbox", "job_attempts", "invoices",
-            "order_overview", "dead_jobs"} <= names
+            "order_overview", "dead_jobs", "revenue_daily", "stock_overview"} <= shop.table_names()
     shop.restart()
-    with sqlite3.connect(shop.db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+    assert shop.schema_version() == version
+
+
+# Foreign-key columns whose table has no index leading with them (PostgreSQL's catalog).
+PG_UNINDEXED_FOREIGN_KEYS = """
+SELECT c.conrelid::regclass::text || '.' || a.attname AS col
+  FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+ WHERE c.contype = 'f'
+   AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
+"""
 
 
 def test_every_foreign_key_column_has_an_index(shop):
+    if shop.database_url:
+        assert [r["col"] for r in shop.query(PG_UNINDEXED_FOREIGN_KEYS)] == []
+        return
     missing = []
     with sqlite3.connect(f"file:{shop.db_path}?mode=ro", uri=True) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")]
@@ -187,6 +200,7 @@ def test_every_foreign_key_column_has_an_index(shop):
     assert missing == []
 
 
+@pytest.mark.sqlite_only(reason="PostgreSQL checks every foreign key on every write; SQLite only when told to")
 def test_foreign_keys_hold_in_the_stored_data(shop):
     assert shop.post_order(order()).status == 202
     with sqlite3.connect(f"file:{shop.db_path}?mode=ro", uri=True) as conn:
@@ -195,16 +209,18 @@ def test_foreign_keys_hold_in_the_stored_data(shop):
 
 def test_a_database_from_a_newer_shopd_is_refused_and_left_alone(shop):
     shop.stop()
-    with sqlite3.connect(shop.db_path) as conn:
-        conn.execute("PRAGMA user_version = 999")
+    if shop.database_url:
+        shop.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (999, '2031-01-01T00:00:00.000Z')")
+    else:
+        shop.execute("PRAGMA user_version = 999")
     with pytest.raises(AssertionError, match="exited"):
         shop.start(timeout=15)
     assert shop.proc.returncode != 0
     assert "upgrade shopd" in shop.log_text()
-    with sqlite3.connect(shop.db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 999
+    assert shop.schema_version() == 999
 
 
+@pytest.mark.sqlite_only(reason="on PostgreSQL several servers share one database by design (test_multinode.py)")
 def test_a_second_server_on_the_same_database_is_refused(shop):
     second = Shop(shop.dir, config=shop.config)
     second.log_path = shop.dir / "second.log"
@@ -231,5 +247,10 @@ def test_times_are_iso_utc_with_milliseconds_and_ids_are_uuidv7(shop):
         assert iso.match(row["created_at"]) and iso.match(row["updated_at"]), row
     for table, column in [("orders", "total_cents"), ("order_items", "price_cents"), ("products", "price_cents"),
                           ("invoices", "total_cents")]:
-        types = {r["t"] for r in shop.query(f"SELECT DISTINCT typeof({column}) AS t FROM {table}")}
-        assert types == {"integer"}, (table, column, types)
+        if shop.database_url:
+            types = {r["t"] for r in shop.query("SELECT data_type AS t FROM information_schema.columns "
+                                                "WHERE table_name = ? AND column_name = ?", table, column)}
+            assert types == {"bigint"}, (table, column, types)
+        else:
+            types = {r["t"] for r in shop.query(f"SELECT DISTINCT typeof({column}) AS t FROM {table}")}
+            assert types == {"integer"}, (table, column, types)

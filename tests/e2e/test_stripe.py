@@ -6,7 +6,7 @@ import email.utils
 
 import pytest
 
-from shop import order, wait_for
+from shop import crash_lease, order, wait_for
 from side_effect_helpers import CUSTOMER, STRIPE_KEY, charge_posts, charges_for, html_of, live, text_of
 
 
@@ -72,13 +72,12 @@ def payment_job(shop, order_id):
 # the charge back, so the test cannot pass by waiting a lease out.
 # The retry of the crashed charge meets the first request still running at
 # Stripe (409, transient): enough attempts to outlast it.
-CRASH_CONFIG = {"worker": {"lease_seconds": 600},
-                "retry": {"payment": {"max_attempts": 30, "base_seconds": 0.1, "max_seconds": 0.5}}}
+CRASH_CONFIG = {"retry": {"payment": {"max_attempts": 30, "base_seconds": 0.1, "max_seconds": 0.5}}}
 
 
 @pytest.mark.sanitize
-def test_sigkill_during_charges_then_restart_charges_each_order_exactly_once(shop_factory, stripe, sink):
-    shop = shop_factory(**live(stripe, sink, config=CRASH_CONFIG))
+def test_sigkill_during_charges_then_restart_charges_each_order_exactly_once(shop_factory, backend, stripe, sink):
+    shop = shop_factory(**live(stripe, sink, config={**CRASH_CONFIG, "worker": {"lease_seconds": crash_lease(backend)}}))
     stripe.set_mode("slow", delay=2.0)
     order_ids = []
     for _ in range(3):

@@ -4,12 +4,11 @@ twice (one invoice number per order, gapless; one confirmation per order)."""
 
 import collections
 import re
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from shop import order, post_orders, wait_for
+from shop import crash_lease, order, post_orders, wait_for
 from worker_helpers import attempts, job, mails_to, stock, text_of
 
 # A lease far longer than any test: only the restart itself can bring back a
@@ -46,8 +45,9 @@ def iso(t: datetime) -> str:
 
 
 def test_orders_in_flight_at_a_crash_all_complete_after_restart_with_gapless_invoices_and_one_email_each(
-        shop_factory):
-    shop = shop_factory(config=SLOW_PAYMENTS)
+        shop_factory, backend):
+    shop = shop_factory(config={**SLOW_PAYMENTS, "worker": {**SLOW_PAYMENTS["worker"],
+                                                            "lease_seconds": crash_lease(backend)}})
     order_ids = post_orders(shop, 16)
     wait_for(lambda: shop.query("SELECT 1 FROM outbox WHERE kind = 'payment.charge' AND state = 'done'")
              and running_jobs(shop), message="some payments done and others in flight")
@@ -112,13 +112,11 @@ def test_a_job_whose_worker_vanished_runs_again_once_its_lease_expires(shop_fact
     # Another worker claims the second payment and then vanishes without a trace.
     now = datetime.now(timezone.utc)
     lease_end = now + timedelta(seconds=2)
-    with sqlite3.connect(shop.db_path, timeout=10) as db:
-        claimed = db.execute(
-            "UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_owner = 'vanished-worker', "
-            "lease_token = 'vanished-token', locked_until = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
-            (iso(lease_end), iso(now), payment["id"])).rowcount
-        assert claimed == 1, "the shop took the job before the test could; the test proves nothing"
-    db.close()
+    claimed = shop.execute(
+        "UPDATE outbox SET state = 'running', attempts = attempts + 1, lease_owner = 'vanished-worker', "
+        "lease_token = 'vanished-token', locked_until = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
+        iso(lease_end), iso(now), payment["id"])
+    assert claimed == 1, "the shop took the job before the test could; the test proves nothing"
 
     shop.wait_for_status(second, "completed")
     rows = attempts(shop, payment["id"])
