@@ -263,6 +263,24 @@ TEST_SUITE("parse_config") {
     CHECK(error_for(full_plus("[server]", "admin_token = \"t\"")).key == "server.admin_token");
   }
 
+  TEST_CASE("a database url puts the shop on PostgreSQL; the path stays for copy-db") {
+    const Config c = parse_config(full_plus("[database]", "url = \"postgresql://shop@db.internal:5432/shop\""), kDir);
+    CHECK(c.database.url == "postgresql://shop@db.internal:5432/shop");
+    CHECK(c.database.path == kDir / "data/shop.db");
+    CHECK(parse_config(kFullConfig, kDir).database.url.empty());  // SQLite by default
+  }
+
+  TEST_CASE("a database url that is not a PostgreSQL URI, or that carries a password, is refused") {
+    for (const char* url : {"mysql://db/shop", "db.internal:5432", "postgresql://shop:hunter2@db.internal/shop",
+                            "postgres://db.internal/shop?password=hunter2"}) {
+      CAPTURE(url);
+      CHECK(error_for(full_plus("[database]", std::string("url = \"") + url + "\"")).key == "database.url");
+    }
+    CHECK_FALSE(database_url_problem("postgres://db.internal/shop?sslmode=require"));
+    CHECK_FALSE(database_url_problem("postgresql:///shop?host=/run/postgresql"));
+    CHECK_FALSE(database_url_problem("postgresql://shop@[::1]:5432/shop"));
+  }
+
   TEST_CASE("a retry table that is not a job kind or family is refused") {
     CHECK(error_for(std::string(kFullConfig) + "\n[retry.paymnet]\nmax_attempts = 2\n").key == "retry.paymnet");
     CHECK(error_for(full_plus("[retry]", "jitter = true")).key == "retry.jitter");

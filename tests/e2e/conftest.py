@@ -65,14 +65,16 @@ def new_database(backend, request):
 @pytest.fixture
 def shop_factory(tmp_path, new_database):
     """Makes shops in this test's temp folder, each on its own new database
-    unless given `database_url` (nodes sharing one); stops every one at the
-    end (exit code 0 expected)."""
+    unless given `database_url` (nodes sharing one) or `on_sqlite` (a SQLite
+    shop whatever the test's backend: the source of copy-db); stops every
+    one at the end (exit code 0 expected)."""
     shops = []
 
-    def make(config=None, env=None, start=True, subdir=None, database_url=None):
+    def make(config=None, env=None, start=True, subdir=None, database_url=None, on_sqlite=False):
         path = tmp_path / (subdir or f"shop{len(shops)}")
         path.mkdir(parents=True, exist_ok=True)
-        s = Shop(path, config=config, env=env, database_url=database_url or new_database())
+        url = None if on_sqlite else database_url or new_database()
+        s = Shop(path, config=config, env=env, database_url=url)
         shops.append(s)
         if start:
             s.start()

@@ -408,18 +408,26 @@ class OrderStream:
             wait_for(lambda: len(stream.accepted) >= 100)
             ...
         assert not stream.failures
+
+    The stream ends by itself when the server cannot be reached any more (a
+    test killed it); `lost` then holds that error.
     """
 
     def __init__(self, shop: "Shop"):
         self.shop = shop
         self.accepted: list[str] = []   # ids of 202s, in arrival order
         self.failures: list[Response] = []
+        self.lost: Exception | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
-            r = self.shop.post_order(order(qty=1))
+            try:
+                r = self.shop.post_order(order(qty=1))
+            except (OSError, http.client.HTTPException) as e:  # the answer, if any, is lost with the server
+                self.lost = e
+                return
             (self.accepted.append(r.json()["id"]) if r.status == 202 else self.failures.append(r))
 
     def __enter__(self):

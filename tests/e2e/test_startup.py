@@ -32,6 +32,7 @@ def serve_and_fail(shop: Shop) -> tuple[int, list[str]]:
     ({"server": {"threads": "8"}}, "server.threads"),
     ({"server": {"max_body_bytes": 1.5}}, "server.max_body_bytes"),
     ({"database": {"synchronous": "off"}}, "database.synchronous"),
+    ({"database": {"url": "postgresql://shop:hunter2@db.internal/shop"}}, "database.url"),
     ({"retry": {"base_seconds": -1}}, "retry.base_seconds"),
     ({"payment": {"provider": "stripe", "secret_key_env": "SHOPD_TEST_NO_SUCH_VAR"}}, "payment.secret_key_env"),
     ({"payment": {"secret_key": "sk_live_in_the_file"}}, "payment.secret_key"),

@@ -68,8 +68,8 @@ def payment_job(shop, order_id):
     return detail.json()
 
 
-# A lease far longer than any test: after the crash only the restart can bring
-# the charge back, so the test cannot pass by waiting a lease out.
+# The lease after the crash: crash_lease() (only the restart brings the charge
+# back on SQLite; on PostgreSQL the lease expiring does).
 # The retry of the crashed charge meets the first request still running at
 # Stripe (409, transient): enough attempts to outlast it.
 CRASH_CONFIG = {"retry": {"payment": {"max_attempts": 30, "base_seconds": 0.1, "max_seconds": 0.5}}}
