@@ -264,10 +264,10 @@ TEST_SUITE("parse_config") {
   }
 
   TEST_CASE("a database url puts the shop on PostgreSQL; the path stays for copy-db") {
-    const Config c = parse_config(full_plus("[database]", "url = \"postgresql://shop@db.internal:5432/shop\""), kDir);
+    const Config c = parse(full_plus("[database]", "url = \"postgresql://shop@db.internal:5432/shop\""), kSecrets);
     CHECK(c.database.url == "postgresql://shop@db.internal:5432/shop");
     CHECK(c.database.path == kDir / "data/shop.db");
-    CHECK(parse_config(kFullConfig, kDir).database.url.empty());  // SQLite by default
+    CHECK(parse(kFullConfig, kSecrets).database.url.empty());  // SQLite by default
   }
 
   TEST_CASE("a database url that is not a PostgreSQL URI, or that carries a password, is refused") {
