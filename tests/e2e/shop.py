@@ -168,7 +168,7 @@ class Shop:
                  database_url: str | None = None):
         self.dir = Path(tmp_path)
         self.config = merge(BASE_CONFIG, config or {})
-        if database_url:
+        if database_url and not (config or {}).get("database", {}).get("url"):  # a test's own url wins
             self.config["database"]["url"] = database_url
         self.env = {"SHOPD_ADMIN_TOKEN": ADMIN_TOKEN, **(env or {})}
         self.proc: subprocess.Popen | None = None
