@@ -53,6 +53,16 @@ void PgWriter::wake_worker() {
   if (hook) hook();
 }
 
+bool PgWriter::listening() const {
+  std::lock_guard lock(mu_);
+  return listener_ != nullptr;
+}
+
+void PgWriter::announce() {
+  std::lock_guard lock(mu_);
+  if (listener_) listener_->announce();
+}
+
 void PgWriter::stop() {
   std::unique_lock lock(mu_);
   stopping_ = true;
@@ -109,7 +119,10 @@ void PgWriter::submit_and_wait(const std::function<void(Tx&)>& body, bool is_req
         std::lock_guard lock(mu_);
         ++commits_;
       }
-      if (enqueued) wake_worker();
+      if (enqueued) {
+        wake_worker();
+        announce();
+      }
       return;
     } catch (const DatabaseError& e) {
       if (!is_retryable_sqlstate(e.sqlstate) || tried >= kMaxTries || !conn->usable()) throw;
@@ -128,8 +141,10 @@ bool PgWriter::run_once(PgConnection& conn, const std::function<void(Tx&)>& body
       conn.exec("ROLLBACK");
       return false;
     }
-    // Delivered to the listeners only if (and when) this transaction commits.
-    if (tx.jobs_enqueued()) conn.query(kNotify).bind(node_id_).step();
+    // A process without a listener (the CLI) notifies in the transaction:
+    // delivered only if (and when) it commits. A server announces after the
+    // commit, through its listener (pg_listener.h says why).
+    if (tx.jobs_enqueued() && !listening()) conn.query(kNotify).bind(node_id_).step();
     conn.exec("COMMIT");
     return tx.jobs_enqueued();
   } catch (...) {

@@ -10,10 +10,11 @@
 // those errors; any other error reaches the caller. A broken connection is
 // not retried: whether its COMMIT landed is unknown.
 //
-// Wake-ups: a transaction that enqueued jobs sends NOTIFY shopd_jobs (with
-// this process's id) as it commits; this process's worker is woken directly
-// after the commit, other processes' through their PgListener. The worker's
-// own polling is the fallback when a notification is missed.
+// Wake-ups: after a transaction that enqueued jobs commits, this process's
+// worker is woken directly, and other processes' through NOTIFY shopd_jobs
+// (with this process's id), which a server sends from its PgListener and
+// the CLI inside its transaction. The worker's own polling is the fallback
+// when a notification is missed.
 //
 // Request-path writes may use every connection of the write pool;
 // background writes leave a quarter of it (at least one) to requests.
@@ -53,6 +54,8 @@ class PgWriter final : public Writer {
   // One transaction; returns whether it enqueued jobs (and committed).
   bool run_once(PgConnection& conn, const std::function<void(Tx&)>& body);
   void wake_worker();
+  bool listening() const;
+  void announce();  // through the listener, if there is one
 
   PgPool& pool_;
   const std::string url_;

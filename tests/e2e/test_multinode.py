@@ -152,3 +152,32 @@ def test_a_node_starting_next_to_a_busy_one_leaves_its_running_jobs_alone(shop_f
     assert payment["attempts"] == 1
     assert busy.query("SELECT outcome FROM job_attempts WHERE job_id = ?", payment["id"]) == []
     assert not any(e["msg"] == "job rescued" for e in late.log_entries())
+
+
+def test_a_node_that_takes_an_order_wakes_the_other_nodes(shop_factory):
+    import select
+
+    import psycopg2
+
+    [node] = start_nodes(shop_factory, 1, config={"payment": {"test_latency_ms": 600_000},
+                                                  "worker": {"shutdown_grace_seconds": 0}})
+    # What another node's listener sees: a NOTIFY on shopd_jobs carrying the sender's id.
+    other = psycopg2.connect(node.database_url)
+    try:
+        other.autocommit = True
+        with other.cursor() as cur:
+            cur.execute("LISTEN shopd_jobs")
+        order_id = node.post_order(order(qty=1)).json()["id"]
+
+        def notified():
+            if select.select([other], [], [], 0.05)[0]:
+                other.poll()
+            return other.notifies
+        note = wait_for(notified, message="a NOTIFY on shopd_jobs")[0]
+        assert note.payload
+        # Whoever wakes on it finds the order's job.
+        with other.cursor() as cur:
+            cur.execute("SELECT count(*) FROM outbox WHERE order_id = %s", (order_id,))
+            assert cur.fetchone()[0] == 1
+    finally:
+        other.close()
