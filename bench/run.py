@@ -18,6 +18,12 @@ on the same machine, so that the ratios mean something on any machine:
               completed per second, against the ideal concurrency / latency
               = 100 orders/s; peak RSS against the same shop's RSS when idle
               with concurrency 16.
+  postgres    the pipeline run (intake, then orders completed per second) on
+              PostgreSQL 15 with 1 and with 3 shopd nodes sharing one
+              database (a throwaway cluster with PostgreSQL's durable
+              defaults, started by this script); the clients are spread over
+              the nodes. Against the SQLite pipeline of the same run.
+              --no-postgres skips it.
 
 Load comes from several client processes with keep-alive connections.
 """
@@ -42,6 +48,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
+sys.path.insert(0, str(REPO / "tests"))
 from shop import BASE_CONFIG, merge, to_toml  # noqa: E402
 
 SHOPD = Path(os.environ.get("SHOPD_BIN", REPO / "shopd")).resolve()
@@ -64,6 +71,7 @@ class Server:
             "products": [{"sku": "MUG-01", "name": "Coffee mug", "price_cents": 1200, "stock": 10_000_000}],
         })
         config = merge(config, overrides)
+        self.overrides = overrides
         (self.dir / "shop.toml").write_text(to_toml(config))
         self.log = open(self.dir / "shopd.log", "wb")
         self.proc = subprocess.Popen([str(SHOPD), "--config", str(self.dir / "shop.toml")], stdout=self.log,
@@ -83,8 +91,22 @@ class Server:
         raise SystemExit("shopd did not start")
 
     def completed(self) -> int:
+        url = self.config_url()
+        if url:
+            import psycopg2
+            conn = psycopg2.connect(url)
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("select count(*) from orders where status = 'completed'")
+                    return cur.fetchone()[0]
+            finally:
+                conn.close()
         with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30) as c:
             return c.execute("select count(*) from orders where status = 'completed'").fetchone()[0]
+
+    def config_url(self) -> str | None:
+        """The PostgreSQL database this shop runs on, or None (SQLite)."""
+        return self.overrides.get("database", {}).get("url") or None
 
     def rss_kib(self, field="VmRSS") -> int:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -119,11 +141,13 @@ def _client(port: int, count: int, out):
     out.put(ok)
 
 
-def post_orders(port: int, total: int, clients: int) -> tuple[int, float]:
-    """Posts `total` orders from `clients` processes; returns (accepted, seconds)."""
+def post_orders(port: int | list[int], total: int, clients: int) -> tuple[int, float]:
+    """Posts `total` orders from `clients` processes (spread over the ports of
+    several nodes, round robin); returns (accepted, seconds)."""
+    ports = port if isinstance(port, list) else [port]
     q: mp.Queue = mp.Queue()
     per = total // clients
-    procs = [mp.Process(target=_client, args=(port, per, q)) for _ in range(clients)]
+    procs = [mp.Process(target=_client, args=(ports[i % len(ports)], per, q)) for i in range(clients)]
     start = time.perf_counter()
     for p in procs:
         p.start()
@@ -265,39 +289,81 @@ def bench_slow(root: Path, orders: int, clients: int) -> dict:
         server.stop()
 
 
+def bench_postgres(root: Path, orders: int, clients: int, nodes: int, cluster) -> dict:
+    """The pipeline run on PostgreSQL: `nodes` shopd processes on one new database."""
+    url = cluster.create_database()
+    servers = []
+    try:
+        # One node first: it creates the schema; the others find it migrated.
+        for i in range(nodes):
+            servers.append(Server(root / f"pg{nodes}-node{i}", {"database": {"url": url},
+                                                                "worker": {"concurrency": 16}}))
+        start = time.perf_counter()
+        accepted, intake_seconds = post_orders([s.port for s in servers], orders, clients)
+        done_at = wait_completed(servers[0], accepted, timeout=900)
+        return {"accepted": accepted, "intake_per_s": accepted / intake_seconds,
+                "completed_per_s": accepted / (done_at - start)}
+    finally:
+        for s in servers:
+            s.stop()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--orders", type=int, default=4000, help="orders for the pipeline run")
     ap.add_argument("--slow-orders", type=int, default=3000, help="orders for the slow-provider run")
     ap.add_argument("--clients", type=int, default=8, help="client processes posting orders")
     ap.add_argument("--light-orders", type=int, default=1000, help="orders posted one at a time")
+    ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL runs")
+    ap.add_argument("--only-pipeline", action="store_true",
+                    help="only the SQLite pipeline and the PostgreSQL runs (no light, full, slow)")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="shopd-bench-"))
+    pg = {}
+    light = full = slow = None
     try:
         baseline = sqlite_baseline(root, args.orders)
-        light = bench_light(root, args.light_orders)
+        if not args.only_pipeline:
+            light = bench_light(root, args.light_orders)
         pipe = bench_pipeline(root, args.orders, args.clients)
-        full = bench_intake_full(root, args.orders, args.clients)
-        slow = bench_slow(root, args.slow_orders, args.clients)
+        if not args.only_pipeline:
+            full = bench_intake_full(root, args.orders, args.clients)
+            slow = bench_slow(root, args.slow_orders, args.clients)
+        if not args.no_postgres:
+            from pg_cluster import PgCluster
+            cluster = PgCluster.start(durable=True)
+            try:
+                for nodes in (1, 3):
+                    pg[nodes] = bench_postgres(root, args.orders, args.clients, nodes, cluster)
+            finally:
+                cluster.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"machine: {os.cpu_count()} cores; shopd {SHOPD}")
     print(f"baseline: bare SQLite, one transaction per order's intake rows: {baseline:,.0f} orders/s")
-    print(f"light:    one client, one order at a time, server time per POST /orders: worker busy "
-          f"p50 {light['p50_ms']:.3f} ms, p99 {light['p99_ms']:.3f} ms; worker idle p50 {light['idle_p50_ms']:.3f} ms, "
-          f"p99 {light['idle_p99_ms']:.3f} ms (round trip seen by the client {light['round_trip_ms']:.2f} ms; "
-          f"the baseline's whole transaction {1000 / baseline:.3f} ms)")
+    if light:
+        print(f"light:    one client, one order at a time, server time per POST /orders: worker busy "
+              f"p50 {light['p50_ms']:.3f} ms, p99 {light['p99_ms']:.3f} ms; worker idle p50 {light['idle_p50_ms']:.3f} ms, "
+              f"p99 {light['idle_p99_ms']:.3f} ms (round trip seen by the client {light['round_trip_ms']:.2f} ms; "
+              f"the baseline's whole transaction {1000 / baseline:.3f} ms)")
     print(f"intake:   {pipe['intake_per_s']:,.0f} orders/s accepted (202) over HTTP "
           f"= {pipe['intake_per_s'] / baseline:.2f} x baseline; "
           f"{pipe['intake_share_under_1ms'] * 100:.1f} % of {pipe['intake_requests']} answered in < 1 ms server time")
-    print(f"full:     {full:,.0f} orders/s accepted with synchronous = \"full\" (an fsync per commit) "
-          f"= {full / pipe['intake_per_s']:.2f} x the \"normal\" intake")
+    if full:
+        print(f"full:     {full:,.0f} orders/s accepted with synchronous = \"full\" (an fsync per commit) "
+              f"= {full / pipe['intake_per_s']:.2f} x the \"normal\" intake")
     print(f"pipeline: {pipe['completed_per_s']:,.0f} orders/s fully completed (charge, stock, invoice PDF, email) "
           f"= {pipe['completed_per_s'] / baseline:.2f} x baseline")
-    print(f"slow:     {slow['completed_per_s']:.1f} orders/s completed with 5 s payments and 500 in flight "
-          f"= {slow['completed_per_s'] / slow['ideal_per_s']:.2f} x the ideal {slow['ideal_per_s']:.0f}/s; "
-          f"peak RSS {slow['peak_rss_mib']:.1f} MiB = {slow['peak_rss_mib'] / slow['idle_rss_mib']:.1f} x "
-          f"idle RSS {slow['idle_rss_mib']:.1f} MiB")
+    if slow:
+        print(f"slow:     {slow['completed_per_s']:.1f} orders/s completed with 5 s payments and 500 in flight "
+              f"= {slow['completed_per_s'] / slow['ideal_per_s']:.2f} x the ideal {slow['ideal_per_s']:.0f}/s; "
+              f"peak RSS {slow['peak_rss_mib']:.1f} MiB = {slow['peak_rss_mib'] / slow['idle_rss_mib']:.1f} x "
+              f"idle RSS {slow['idle_rss_mib']:.1f} MiB")
+    for nodes, r in pg.items():
+        print(f"postgres: {nodes} node{'s' if nodes > 1 else ''}: intake {r['intake_per_s']:,.0f} orders/s accepted "
+              f"= {r['intake_per_s'] / pipe['intake_per_s']:.2f} x SQLite's; "
+              f"{r['completed_per_s']:,.0f} orders/s fully completed "
+              f"= {r['completed_per_s'] / pipe['completed_per_s']:.2f} x SQLite's pipeline")
 
 
 if __name__ == "__main__":

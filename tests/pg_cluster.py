@@ -10,8 +10,9 @@ runs as root: then initdb and the server run as the `postgres` system user
 that Debian's postgresql-15 package creates (through runuser), in a folder
 that user owns.
 
-fsync is off: a test cluster that loses power is thrown away anyway, and the
-tests measure behaviour, not durability (bench/ says what it measures).
+fsync is off for the tests: a test cluster that loses power is thrown away
+anyway, and the tests measure behaviour, not durability. The benchmarks ask
+for `durable=True`: PostgreSQL's own defaults (fsync, synchronous_commit).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class PgCluster:
         self.socket_dir = root
 
     @classmethod
-    def start(cls, max_connections: int = 400) -> "PgCluster":
+    def start(cls, max_connections: int = 400, durable: bool = False) -> "PgCluster":
         if not (PG_BIN / "initdb").exists():
             raise RuntimeError(f"PostgreSQL 15 is not installed ({PG_BIN}); `make deps` installs postgresql-15")
         # Short path: a unix socket's path must stay under 108 bytes.
@@ -57,8 +58,9 @@ class PgCluster:
                         "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"],
                        check=True, capture_output=True, cwd=root)
         options = (f"-c listen_addresses='' -c unix_socket_directories={root} -p {PORT} "
-                   f"-c max_connections={max_connections} -c fsync=off -c synchronous_commit=off "
-                   f"-c full_page_writes=off -c shared_buffers=64MB")
+                   f"-c max_connections={max_connections} -c shared_buffers=64MB")
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run([*run, str(PG_BIN / "pg_ctl"), "-D", str(cluster.data), "-l", str(root / "server.log"),
                         "-o", options, "-w", "-t", "60", "start"], check=True, capture_output=True, cwd=root)
         return cluster
