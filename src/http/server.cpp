@@ -94,6 +94,12 @@ HttpServer::HttpServer(Services& services) : services_(services) {
       res.set_header("Retry-After", "1");
       send_error(res, 429, "rate_limited", "the shop is very busy; retry in a moment");
       return;
+    } catch (const store::StorageUnavailable&) {
+      // The writer logs storage trouble once per episode; a line per request
+      // would flood the log for as long as the disk stays full.
+      res.set_header("Retry-After", "1");
+      send_error(res, 503, "unavailable", "storage is unavailable right now; nothing was stored, retry shortly");
+      return;
     } catch (const std::exception& e) {
       what = e.what();
     } catch (...) {

@@ -72,8 +72,7 @@ JobResult JobExecutor::run_handler(const store::Job& job) {
   return handler(ctx);
 }
 
-std::optional<Decision> JobExecutor::execute(const store::Job& job, std::mt19937_64& rng,
-                                             const AlsoInTransaction& also) {
+JobExecutor::Recorded JobExecutor::execute(const store::Job& job, std::mt19937_64& rng, const AlsoInTransaction& also) {
   const auto started = std::chrono::steady_clock::now();
   nlohmann::json fields = {{"job_id", job.id}, {"order_id", job.order_id}, {"kind", job.kind}, {"attempt", job.attempts}};
   log::debug("job started", fields);
@@ -81,12 +80,17 @@ std::optional<Decision> JobExecutor::execute(const store::Job& job, std::mt19937
   JobResult result;
   try {
     result = run_handler(job);
+  } catch (const store::StorageUnavailable& e) {
+    // The database's fault, not the job's: the attempt must not count.
+    fields["db_error"] = e.what();
+    log::debug("job attempt given back: the database is unavailable", fields);
+    return cancel_.requested() ? Recorded::Cancelled : Recorded::StorageUnavailable;
   } catch (const std::exception& e) {
-    // A bug or a database failure, not the provider's answer: retried like a
-    // transient error, so it ends in the failure hook if it keeps happening.
+    // A bug, not the provider's answer: retried like a transient error, so
+    // it ends in the failure hook if it keeps happening.
     result = JobResult::failure(JobError::transient("internal_error", e.what()));
   }
-  if (cancel_.requested()) return std::nullopt;
+  if (cancel_.requested()) return Recorded::Cancelled;
 
   const auto duration = std::chrono::steady_clock::now() - started;
   const int64_t duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
@@ -95,6 +99,8 @@ std::optional<Decision> JobExecutor::execute(const store::Job& job, std::mt19937
   const Decision d =
       decide(facts_of(job), error, result.defer_until, config_.retry.for_kind(job.kind), end.finished, rng);
 
+  // During an outage its first unanswered attempt said so; the others keep quiet.
+  const bool known_outage = outages_.note(job.kind, error);
   fields["duration_ms"] = duration_ms;
   fields["outcome"] = outcome_label(d);
   if (error) {
@@ -110,13 +116,19 @@ std::optional<Decision> JobExecutor::execute(const store::Job& job, std::mt19937
     });
     if (!applied) {
       log::warn("job outcome dropped: lease was lost, another attempt owns the job", fields);
-      return std::nullopt;
+      return Recorded::LeaseLost;
     }
+  } catch (const store::StorageUnavailable& e) {
+    // The writer logged the trouble; the worker puts the job back once the
+    // database takes writes again.
+    fields["db_error"] = e.what();
+    log::debug("job outcome not recorded: the database is unavailable", fields);
+    return Recorded::StorageUnavailable;
   } catch (const std::exception& e) {
     // The job stays running with this lease; once the lease expires it runs again.
     fields["db_error"] = e.what();
     log::error("could not record job outcome", fields);
-    return std::nullopt;
+    return Recorded::Failed;
   }
   if (result.after_commit && std::holds_alternative<decision::Done>(d)) result.after_commit();
   metrics_.jobs.inc({job.kind, outcome_label(d)});
@@ -124,10 +136,11 @@ std::optional<Decision> JobExecutor::execute(const store::Job& job, std::mt19937
   if (const auto* retry = std::get_if<decision::RetryAt>(&d)) fields["retry_at"] = format_iso(retry->at);
   if (const auto* later = std::get_if<decision::Defer>(&d)) fields["run_at"] = format_iso(later->at);
   if (std::holds_alternative<decision::Done>(d)) log::info("job done", fields);
-  else if (std::holds_alternative<decision::RetryAt>(d)) log::warn("job failed, will retry", fields);
+  else if (std::holds_alternative<decision::RetryAt>(d))
+    log::write(known_outage ? log::Level::debug : log::Level::warn, "job failed, will retry", fields);
   else if (std::holds_alternative<decision::Defer>(d)) log::info("job deferred", fields);
   // Dead jobs are logged by the failure hook.
-  return d;
+  return Recorded::Yes;
 }
 
 }  // namespace shopd

@@ -94,6 +94,11 @@ int schema_version(Connection& conn) {
 
 void ping(Connection& conn) { conn.query("SELECT 1").step(); }
 
+void rewrite_header(Connection& conn) {
+  // PRAGMA takes no bound parameters; the version is the file's own integer.
+  conn.raw().exec("PRAGMA user_version = " + std::to_string(schema_version(conn)));
+}
+
 std::string integrity_check(Connection& conn) {
   auto q = conn.query("PRAGMA integrity_check");
   q.step();

@@ -28,8 +28,12 @@ int latest_schema_version();
 void migrate(Connection& conn);
 // PRAGMA user_version: the schema version of the file.
 int schema_version(Connection& conn);
-// A trivial statement: on the writer's connection it proves the database is writable.
+// A trivial statement: on the writer's connection it proves the write lock can be taken.
 void ping(Connection& conn);
+// A write that reaches the file and changes nothing (the header page again,
+// with the same user_version): in the writer's transaction it proves the
+// file takes writes, where an empty commit would succeed even on a full disk.
+void rewrite_header(Connection& conn);
 // PRAGMA integrity_check's first line: "ok" when the file is sound.
 std::string integrity_check(Connection& conn);
 std::vector<Migration> split_migrations(const std::string& schema_sql);

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include "obs/episode.h"
 #include "obs/log.h"
 #include "store/database.h"
 
@@ -17,7 +18,8 @@ Store::Store(const StoreOptions& options) : options_(options) {
                                            options_.busy_timeout_ms, options_.synchronous);
   migrate(*conn);
   conn->exec("PRAGMA wal_autocheckpoint = 0");  // checkpoint_loop does it
-  writer_ = std::make_unique<Writer>(std::move(conn), options_.max_queued_writes);
+  writer_ = std::make_unique<Writer>(std::move(conn), options_.max_queued_writes,
+                                     std::chrono::milliseconds(options_.busy_timeout_ms));
   checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
@@ -35,13 +37,17 @@ void Store::checkpoint_loop() {
   // PASSIVE: copies what no reader still needs, without waiting for or
   // blocking anyone; the writer keeps committing meanwhile.
   Connection conn(options_.path, Connection::Mode::ReadWrite, options_.busy_timeout_ms, options_.synchronous);
+  // On a full disk every checkpoint fails until space comes back: one line
+  // then, not two a second.
+  Episode failing({log::Level::warn, "database checkpoint failing; will keep trying", "database checkpoint works again"});
   std::unique_lock lock(mu_);
   while (!stop_cv_.wait_for(lock, kCheckpointInterval, [&] { return stopping_; })) {
     lock.unlock();
     try {
       conn.exec("PRAGMA wal_checkpoint(PASSIVE)");
+      failing.succeeded();
     } catch (const std::exception& e) {
-      log::warn("database checkpoint failed; will try again", {{"error", e.what()}});
+      failing.failed({{"error", e.what()}});
     }
     lock.lock();
   }

@@ -1,5 +1,7 @@
 #include "store/writer.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 
 #include "obs/log.h"
@@ -15,13 +17,62 @@ constexpr size_t kMaxBatch = 256;
 // meanwhile waits for little; up to kMaxBackgroundBatch under a backlog,
 // where sharing a commit (and under synchronous = full, its fsync) matters more.
 constexpr size_t kMaxBackgroundBatch = 16;
+// While another connection holds the write lock, how often the writer looks
+// at its writes' deadlines (SQLite's busy handler sleeps in between).
+constexpr auto kLockPoll = std::chrono::milliseconds(50);
 
 size_t background_batch(size_t waiting) { return std::clamp<size_t>(waiting / 4, 1, kMaxBackgroundBatch); }
 
+// SQLite result codes that say the database cannot take writes right now, as
+// opposed to a mistake in one statement (a constraint, an SQL error).
+bool is_storage_code(int code) {
+  switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_NOMEM:
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_CORRUPT:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOTADB:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_storage_failure(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const SQLite::Exception& e) {
+    return is_storage_code(e.getErrorCode());
+  } catch (const StorageUnavailable&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::string what_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
 }  // namespace
 
-Writer::Writer(std::unique_ptr<Connection> conn, size_t max_queued)
-    : conn_(std::move(conn)), max_queued_(max_queued), thread_([this] { loop(); }) {}
+Writer::Writer(std::unique_ptr<Connection> conn, size_t max_queued, std::chrono::milliseconds lock_wait)
+    : conn_(std::move(conn)),
+      max_queued_(max_queued),
+      lock_wait_(lock_wait),
+      unavailable_({log::Level::error, "database unavailable", "database available again"}),
+      thread_([this] { loop(); }) {}
 
 Writer::~Writer() { stop(); }
 
@@ -43,6 +94,7 @@ uint64_t Writer::commits() const {
 void Writer::submit_and_wait(std::function<void(Tx&)> body, bool is_request) {
   auto task = std::make_shared<Task>();
   task->body = std::move(body);
+  task->deadline = std::chrono::steady_clock::now() + lock_wait_;
   auto done = task->done.get_future();
   {
     std::lock_guard lock(mu_);
@@ -67,24 +119,21 @@ void Writer::stop() {
 void Writer::loop() {
   bool background_turn = false;
   for (;;) {
-    std::deque<std::shared_ptr<Task>> batch;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !requests_.empty() || !background_.empty(); });
-      if (requests_.empty() && background_.empty()) return;  // stopping, and everything queued is done
-      // Requests and background work take turns in separate batches, so a
-      // request never commits together with job bookkeeping, and a stream of
-      // requests cannot starve the worker.
-      const bool requests_turn = !requests_.empty() && (background_.empty() || !background_turn);
-      auto& queue = requests_turn ? requests_ : background_;
-      const size_t limit = requests_turn ? kMaxBatch : background_batch(background_.size());
-      while (!queue.empty() && batch.size() < limit) {
-        batch.push_back(std::move(queue.front()));
-        queue.pop_front();
-      }
-      background_turn = requests_turn;
+      cv_.wait(lock, [&] { return stopping_ || has_work(); });
+      if (!has_work()) return;  // stopping, and everything queued is done
     }
-    const bool jobs_enqueued = commit_batch(batch);
+    std::exception_ptr begin_error;
+    if (!lock_database(begin_error)) continue;
+    Batch batch;
+    {
+      std::lock_guard lock(mu_);
+      batch = take_batch(background_turn);
+    }
+    bool jobs_enqueued = false;
+    if (begin_error) fail_batch(batch, what_of(begin_error));
+    else jobs_enqueued = commit_batch(batch);
     std::function<void()> hook;
     {
       std::lock_guard lock(mu_);
@@ -100,14 +149,88 @@ void Writer::loop() {
   }
 }
 
-bool Writer::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
+Writer::Batch Writer::take_batch(bool& background_turn) {
+  // Requests and background work take turns in separate batches, so a
+  // request never commits together with job bookkeeping, and a stream of
+  // requests cannot starve the worker.
+  const bool requests_turn = !requests_.empty() && (background_.empty() || !background_turn);
+  auto& queue = requests_turn ? requests_ : background_;
+  const size_t limit = requests_turn ? kMaxBatch : background_batch(background_.size());
+  Batch batch;
+  while (!queue.empty() && batch.size() < limit) {
+    batch.push_back(std::move(queue.front()));
+    queue.pop_front();
+  }
+  background_turn = requests_turn;
+  return batch;
+}
+
+bool Writer::lock_database(std::exception_ptr& error) {
+  sqlite3* handle = conn_->raw().getHandle();
+  for (;;) {
+    SteadyTime earliest;
+    {
+      std::lock_guard lock(mu_);
+      if (!has_work()) return false;
+      earliest = std::min(requests_.empty() ? SteadyTime::max() : requests_.front()->deadline,
+                          background_.empty() ? SteadyTime::max() : background_.front()->deadline);
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(earliest - std::chrono::steady_clock::now());
+    sqlite3_busy_timeout(handle, static_cast<int>(std::clamp(left, std::chrono::milliseconds(1), kLockPoll).count()));
+    try {
+      conn_->query("BEGIN IMMEDIATE").exec();
+      return true;
+    } catch (const SQLite::Exception& e) {
+      if ((e.getErrorCode() & 0xff) != SQLITE_BUSY) {
+        error = std::current_exception();
+        return true;
+      }
+      if (!fail_overdue(e.what())) return false;
+    } catch (...) {
+      error = std::current_exception();
+      return true;
+    }
+  }
+}
+
+bool Writer::fail_overdue(const std::string& why) {
+  const auto now = std::chrono::steady_clock::now();
+  Batch overdue;
+  bool still_waiting = false;
+  {
+    std::lock_guard lock(mu_);
+    for (Batch* queue : {&requests_, &background_}) {
+      // Each queue is in deadline order: every write has the same lock_wait.
+      while (!queue->empty() && queue->front()->deadline <= now) {
+        overdue.push_back(std::move(queue->front()));
+        queue->pop_front();
+      }
+    }
+    still_waiting = has_work();
+  }
+  if (overdue.empty()) return still_waiting;
+  const std::string message = why + " (another connection held the write lock for more than " +
+                              std::to_string(lock_wait_.count()) + " ms)";
+  unavailable_.failed({{"error", message}}, overdue.size());
+  const auto error = std::make_exception_ptr(StorageUnavailable(message));
+  for (auto& task : overdue) task->done.set_exception(error);
+  return still_waiting;
+}
+
+int64_t Writer::pages_written() const {
+  int current = 0, highest = 0;
+  sqlite3_db_status(conn_->raw().getHandle(), SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 0);
+  return current;
+}
+
+bool Writer::commit_batch(Batch& batch) {
   Connection& db = *conn_;
   // Prepared once like every other statement: re-parsing the transaction
   // control for each task was a tenth of the writer's time.
   auto run = [&db](const char* sql) { db.query(sql).exec(); };
   bool jobs_enqueued = false;
+  const int64_t pages_before = pages_written();
   try {
-    run("BEGIN IMMEDIATE");
     for (auto& task : batch) {
       Tx tx(db);
       run("SAVEPOINT task");
@@ -115,23 +238,34 @@ bool Writer::commit_batch(std::deque<std::shared_ptr<Task>>& batch) {
         task->body(tx);
       } catch (...) {
         task->error = std::current_exception();
+        // The file refused a page (a full disk): the whole transaction is lost.
+        if (is_storage_failure(task->error)) throw;
       }
       if (task->error || tx.rolled_back()) run("ROLLBACK TO task");
       else jobs_enqueued = jobs_enqueued || tx.jobs_enqueued();
       run("RELEASE task");
     }
     run("COMMIT");
-    return jobs_enqueued;
   } catch (const std::exception& e) {
-    // BEGIN, a savepoint or COMMIT failed (busy past the timeout, disk full,
-    // I/O error): nothing of this batch is stored, so every caller fails.
-    log::error("database transaction failed", {{"error", e.what()}, {"batch", batch.size()}});
-    auto failure = std::current_exception();
+    // A savepoint or COMMIT failed (disk full, I/O error): nothing of this
+    // batch is stored, so every caller fails.
+    const std::string why = e.what();
     try { db.exec("ROLLBACK"); } catch (...) {}
-    for (auto& task : batch)
-      if (!task->error) task->error = failure;
+    fail_batch(batch, why);
     return false;
   }
+  // Only a commit that wrote pages shows the file takes writes again (a
+  // batch that changed nothing commits even on a full disk).
+  if (pages_written() > pages_before) unavailable_.succeeded();
+  return jobs_enqueued;
+}
+
+void Writer::fail_batch(Batch& batch, const std::string& why) {
+  log::debug("database write failed", {{"error", why}, {"batch", batch.size()}});
+  unavailable_.failed({{"error", why}}, batch.size());
+  const auto error = std::make_exception_ptr(StorageUnavailable(why));
+  for (auto& task : batch)
+    if (!task->error || is_storage_failure(task->error)) task->error = error;
 }
 
 }  // namespace shopd::store

@@ -17,10 +17,25 @@
 // behind at most a few background writes, while a flood of orders cannot
 // starve the worker.
 //
+// Every write has a deadline: `lock_wait` (database.busy_timeout_ms) after it
+// was queued. The writer takes SQLite's write lock before it picks a batch;
+// while another connection holds the lock (an owner's sqlite3 session in a
+// long transaction), each write whose deadline passes fails with
+// StorageUnavailable without having run. So a caller waits at most lock_wait
+// plus the one batch that already holds the lock (milliseconds), however many
+// batches were waiting for the lock before it.
+//
+// Storage trouble (the lock held past a deadline, a full disk, an I/O error,
+// a read-only file) reaches callers as StorageUnavailable and is logged here,
+// once when it begins ("database unavailable") and once when a commit
+// reaches the file again ("database available again"): callers need not log
+// it per write.
+//
 // Threads: run() may be called from any thread except the writer itself.
 // The function passed to run() executes on the writer thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -32,6 +47,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "obs/episode.h"
 #include "store/connection.h"
 
 namespace shopd::store {
@@ -59,6 +75,14 @@ struct WriterOverloaded : std::runtime_error {
   WriterOverloaded() : std::runtime_error("write queue full") {}
 };
 
+// Thrown by run() and run_always() when the database could not take the
+// write: another connection held the write lock past the write's deadline,
+// or SQLite reported a full disk, an I/O error, a read-only or damaged file.
+// Nothing of the write is stored. Retrying later may succeed.
+struct StorageUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // Thrown by run() after stop().
 struct WriterStopped : std::runtime_error {
   WriterStopped() : std::runtime_error("writer stopped") {}
@@ -66,12 +90,13 @@ struct WriterStopped : std::runtime_error {
 
 class Writer {
  public:
-  Writer(std::unique_ptr<Connection> conn, size_t max_queued);
+  Writer(std::unique_ptr<Connection> conn, size_t max_queued, std::chrono::milliseconds lock_wait);
   ~Writer();
 
   // For the request path. Runs fn(Tx&) in the next batch and blocks until
-  // that batch committed. Returns fn's result, or rethrows fn's exception or
-  // the commit's. Throws WriterOverloaded when max_queued requests wait.
+  // that batch committed. Returns fn's result, or rethrows fn's exception.
+  // Throws WriterOverloaded when max_queued requests wait, and
+  // StorageUnavailable (see above) when the database cannot take the write.
   template <class F>
   auto run(F&& fn) -> std::invoke_result_t<F&, Tx&>;
 
@@ -88,30 +113,53 @@ class Writer {
   void stop();
 
   size_t queued() const;
-  // Batches committed so far; /readyz checks that it moves.
+  // Batches committed so far.
   uint64_t commits() const;
+  // False from a write the database refused until a later commit reached the
+  // file again (obs/episode.h: flapping within a moment stays "false").
+  bool available() const { return !unavailable_.ongoing(); }
+  // Writes refused for storage trouble since the start (a metric).
+  uint64_t failed_writes() const { return unavailable_.failures_total(); }
 
  private:
+  using SteadyTime = std::chrono::steady_clock::time_point;
   struct Task {
     std::function<void(Tx&)> body;
     std::promise<void> done;
     std::exception_ptr error;
+    SteadyTime deadline;  // fails without running if the write lock is not ours by then
   };
+  using Batch = std::deque<std::shared_ptr<Task>>;
 
   // Runs fn on the writer thread and hands back its result (run, run_always).
   template <class F>
   auto call(F& fn, bool is_request) -> std::invoke_result_t<F&, Tx&>;
   void submit_and_wait(std::function<void(Tx&)> body, bool is_request);
   void loop();
+  // REQUIRES: mu_ held.
+  bool has_work() const { return !requests_.empty() || !background_.empty(); }
+  Batch take_batch(bool& background_turn);
+  // BEGIN IMMEDIATE for the next batch. While another connection holds the
+  // lock, fails the writes whose deadline passes. Returns false when none is
+  // left waiting; true when the transaction began, or when BEGIN failed for
+  // another reason (then `error` is set and the next batch fails with it).
+  bool lock_database(std::exception_ptr& error);
+  // Fails every queued write whose deadline passed; returns whether any still waits.
+  bool fail_overdue(const std::string& why);
+  // Runs the batch in the transaction lock_database() began and commits it.
   // Returns true when the committed batch enqueued jobs.
-  bool commit_batch(std::deque<std::shared_ptr<Task>>& batch);
+  bool commit_batch(Batch& batch);
+  void fail_batch(Batch& batch, const std::string& why);
+  int64_t pages_written() const;
 
   std::unique_ptr<Connection> conn_;
   const size_t max_queued_;
+  const std::chrono::milliseconds lock_wait_;
+  Episode unavailable_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::shared_ptr<Task>> requests_;
-  std::deque<std::shared_ptr<Task>> background_;
+  Batch requests_;
+  Batch background_;
   bool stopping_ = false;
   uint64_t commits_ = 0;
   std::function<void()> on_jobs_enqueued_;

@@ -295,6 +295,26 @@ class Shop:
             out.append(json.loads(line))
         return out
 
+    # --- the process, as `top` sees it ------------------------------------
+
+    def cpu_seconds(self) -> float:
+        """CPU time shopd has used so far (user + system, all threads)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+        return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+    def _status(self, key: str) -> int:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+        raise AssertionError(f"no {key} in /proc/{self.proc.pid}/status")
+
+    def rss_bytes(self) -> int:
+        return self._status("VmRSS") * 1024
+
+    def threads(self) -> int:
+        return self._status("Threads")
+
     def cli(self, *args, timeout=30.0) -> subprocess.CompletedProcess:
         """Runs `shopd <args> --config <this shop's config>`."""
         env = {**os.environ, **{k: v for k, v in self.env.items() if v is not None}}

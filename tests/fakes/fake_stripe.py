@@ -4,6 +4,8 @@
     ... point shopd's payment.api_base at stripe.url ...
     stripe.set_mode("500")          # every create answers 500 from now on
     stripe.fail_next(2, "429")      # the next 2 creates answer 429, then the mode applies again
+    stripe.refuse_connections()     # nothing listens: connections are refused (an outage)
+    stripe.accept_connections()     # listening again on the same port, everything remembered
     stripe.stop()
 
 POST /v1/payment_intents behaves like Stripe's create-and-confirm:
@@ -38,7 +40,8 @@ with an outage in front of Stripe:
 
 Everything recorded is readable from the test thread: `.requests` (every
 request, in order), `.charges` (distinct succeeded PaymentIntents), `.intents`
-(all created PaymentIntents by id). Thread-safe. Standard library only.
+(all created PaymentIntents by id), `.max_concurrent` (the most requests it
+was handling at once). Thread-safe. Standard library only.
 """
 
 from __future__ import annotations
@@ -71,25 +74,59 @@ class FakeStripe:
         self.requests: list[dict] = []
         self.charges: list[dict] = []
         self.intents: dict[str, dict] = {}
+        self._concurrent = 0
+        self.max_concurrent = 0
 
         fake = self
 
         class Handler(_Handler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._handler = Handler
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._port = 0
+        self._listen()
+
+    def _listen(self) -> None:
+        # A listener closed a moment ago may still hold the port briefly.
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                self._server = ThreadingHTTPServer(("127.0.0.1", self._port), self._handler)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         self._server.daemon_threads = True
+        self._port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-stripe",
                                         daemon=True)
         self._thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._port}"
 
     @property
     def port(self) -> int:
-        return self._server.server_address[1]
+        return self._port
+
+    def refuse_connections(self) -> None:
+        """Stops listening: every connection is refused (an outage in front of the API) until
+        accept_connections(). What it remembers (keys, charges) stays."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self._server = None
+
+    def accept_connections(self) -> None:
+        """Listens again on the same port."""
+        if self._server is None:
+            self._listen()
 
     def set_mode(self, mode: str, *, delay: float | None = None, retry_after: int | None = None,
                  hang_seconds: float | None = None) -> None:
@@ -136,9 +173,7 @@ class FakeStripe:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self.refuse_connections()
 
     def __enter__(self) -> "FakeStripe":
         return self
@@ -147,6 +182,15 @@ class FakeStripe:
         self.stop()
 
     # -- called from handler threads --------------------------------------
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._concurrent += 1
+            self.max_concurrent = max(self.max_concurrent, self._concurrent)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._concurrent -= 1
 
     def _record(self, handler: "_Handler", params: dict) -> dict:
         record = {
@@ -291,6 +335,13 @@ class _Handler(BaseHTTPRequestHandler):
         return {k: v[-1] for k, v in urllib.parse.parse_qs(raw, keep_blank_values=True).items()}
 
     def do_POST(self) -> None:
+        self.owner._enter()
+        try:
+            self._post()
+        finally:
+            self.owner._leave()
+
+    def _post(self) -> None:
         fake = self.owner
         params = self._read_params()
         fake._record(self, params)

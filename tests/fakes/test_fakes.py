@@ -155,6 +155,35 @@ def test_stripe_hang_mode_does_not_answer(stripe):
         post(stripe.url, charge_params(), timeout=0.5)
 
 
+def test_stripe_refuses_connections_during_an_outage_and_comes_back_on_the_same_port_remembering_keys(stripe):
+    assert post(stripe.url, charge_params(), idempotency_key="k")[0] == 200
+    url = stripe.url
+    stripe.refuse_connections()
+    with pytest.raises(urllib.error.URLError) as refused:
+        post(url, charge_params(), idempotency_key="k", timeout=2)
+    assert isinstance(refused.value.reason, ConnectionRefusedError)
+    stripe.accept_connections()
+    assert stripe.url == url
+    status, headers, _ = post(url, charge_params(), idempotency_key="k")
+    assert (status, headers.get("Idempotent-Replayed")) == (200, "true")
+    assert len(stripe.charges) == 1
+
+
+def test_stripe_counts_the_most_requests_it_handled_at_once(stripe):
+    stripe.set_mode("hang", hang_seconds=1.0)
+
+    def hang():
+        with pytest.raises((urllib.error.URLError, ConnectionError, http_client_errors())):
+            post(stripe.url, charge_params(), timeout=5)
+
+    threads = [threading.Thread(target=hang) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert stripe.max_concurrent == 3
+
+
 def test_stripe_drop_after_charge_charges_once_across_the_retry(stripe):
     stripe.set_mode("drop_after_charge")
     with pytest.raises((urllib.error.URLError, ConnectionError, http_client_errors())):
