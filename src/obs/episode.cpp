@@ -10,6 +10,7 @@ bool Episode::failed(const nlohmann::json& fields, uint64_t count, Clock::time_p
     failures_total_ += count;
     failures_in_episode_ += count;
     last_failure_ = now;
+    success_since_failure_ = false;
     if (ongoing_) return false;
     ongoing_ = true;
     began_ = now;
@@ -19,10 +20,25 @@ bool Episode::failed(const nlohmann::json& fields, uint64_t count, Clock::time_p
 }
 
 bool Episode::succeeded(Clock::time_point now) {
+  {
+    std::lock_guard lock(mu_);
+    if (!ongoing_) return false;
+    success_since_failure_ = true;
+  }
+  return end_if_settled(now);
+}
+
+std::optional<Episode::Clock::time_point> Episode::settles_at() const {
+  std::lock_guard lock(mu_);
+  if (!ongoing_ || !success_since_failure_) return std::nullopt;
+  return last_failure_ + settle_;
+}
+
+bool Episode::end_if_settled(Clock::time_point now) {
   nlohmann::json fields;
   {
     std::lock_guard lock(mu_);
-    if (!ongoing_ || now - last_failure_ < settle_) return false;
+    if (!ongoing_ || !success_since_failure_ || now - last_failure_ < settle_) return false;
     ongoing_ = false;
     const auto down = std::chrono::duration_cast<std::chrono::milliseconds>(now - began_);
     fields = {{"down_ms", down.count()}, {"failures", failures_in_episode_}};

@@ -7,10 +7,12 @@
 //   db.failed({{"error", e.what()}});   // logs the first time only
 //   db.succeeded();                      // logs "... again" with how long it lasted
 //
-// An episode ends at the first success that comes at least `settle` after its
-// last failure, so a fault that comes and goes (a nearly full disk that takes
-// small writes and refuses big ones) stays one episode instead of a pair of
-// lines per flip.
+// An episode ends once things have worked after its last failure and no
+// failure came for `settle`: a fault that comes and goes (a nearly full disk
+// that takes small writes and refuses big ones) stays one episode instead of
+// a pair of lines per flip. Whoever owns the episode calls end_if_settled()
+// now and then (settles_at() says when), so an idle process still says it
+// recovered.
 //
 // Thread-safe. Times come from the caller (a steady clock), so tests pass them.
 #pragma once
@@ -19,6 +21,7 @@
 #include <cstdint>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "obs/log.h"
@@ -42,9 +45,16 @@ class Episode {
   // (a batch of writes).
   bool failed(const nlohmann::json& fields, uint64_t count = 1, Clock::time_point now = Clock::now());
 
-  // A success. Ends the episode when its last failure is at least `settle`
-  // old, logging `ended` with `down_ms` and `failures`; returns true then.
+  // A success. Ends the episode if it settled (see end_if_settled); returns true then.
   bool succeeded(Clock::time_point now = Clock::now());
+
+  // Ends the episode when something succeeded after its last failure and
+  // that failure is at least `settle` old, logging `ended` with `down_ms`
+  // and `failures`; returns true then.
+  bool end_if_settled(Clock::time_point now = Clock::now());
+  // When end_if_settled() will end the episode, if nothing fails meanwhile;
+  // nullopt when no episode is waiting to settle.
+  std::optional<Clock::time_point> settles_at() const;
 
   bool ongoing() const;
   // Failures counted over the process's life (for a metric).
@@ -57,6 +67,7 @@ class Episode {
   bool ongoing_ = false;
   Clock::time_point began_{};
   Clock::time_point last_failure_{};
+  bool success_since_failure_ = false;
   uint64_t failures_in_episode_ = 0;
   uint64_t failures_total_ = 0;
 };

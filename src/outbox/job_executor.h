@@ -51,6 +51,9 @@ class JobExecutor {
   // deadline), nothing is recorded and `also` does not run.
   Recorded execute(const store::Job& job, std::mt19937_64& rng, const AlsoInTransaction& also = {});
 
+  // Logs the end of provider outages that are over (the worker's maintenance tick).
+  void end_settled_outages() { outages_.end_settled(); }
+
  private:
   JobResult run_handler(const store::Job& job);
 

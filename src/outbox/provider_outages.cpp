@@ -43,6 +43,11 @@ bool ProviderOutages::note(std::string_view kind, const JobError* error, Episode
   return false;
 }
 
+void ProviderOutages::end_settled(Episode::Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  for (auto& [family, episode] : by_family_) episode->end_if_settled(now);
+}
+
 bool ProviderOutages::unreachable(std::string_view kind) const {
   const Episode* episode = find(kind);
   return episode && episode->ongoing();

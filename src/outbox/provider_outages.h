@@ -38,6 +38,10 @@ class ProviderOutages {
   // Whether the provider of `kind` is in an outage right now.
   bool unreachable(std::string_view kind) const;
 
+  // Ends the outages that answered again and stayed up (obs/episode.h); the
+  // worker calls it on its maintenance tick, so a quiet shop still logs it.
+  void end_settled(Episode::Clock::time_point now = Episode::Clock::now());
+
   // "payment provider", "mail relay", "alert channel" for a job kind.
   static std::string provider_name(std::string_view kind);
 

@@ -237,6 +237,7 @@ void Worker::executor_loop() {
 }
 
 void Worker::maintain(TimePoint now) {
+  executor_.end_settled_outages();
   std::string ids;
   {
     std::lock_guard lock(mu_);

@@ -121,7 +121,15 @@ void Writer::loop() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || has_work(); });
+      while (!stopping_ && !has_work()) {
+        // An idle writer still says when the database recovered (obs/episode.h).
+        if (const auto settles = unavailable_.settles_at()) {
+          cv_.wait_until(lock, *settles);
+          unavailable_.end_if_settled();
+        } else {
+          cv_.wait(lock);
+        }
+      }
       if (!has_work()) return;  // stopping, and everything queued is done
     }
     std::exception_ptr begin_error;

@@ -315,6 +315,21 @@ class Shop:
     def threads(self) -> int:
         return self._status("Threads")
 
+    def connections_to(self, port: int) -> int:
+        """TCP connections shopd has open to a local port (a fake provider's)."""
+        inodes = set()
+        for fd in Path(f"/proc/{self.proc.pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:  # closed meanwhile
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+        # Lines of proc(5)'s table: sl local_address rem_address st ... inode; 01 is ESTABLISHED.
+        to_port = f":{port:04X} 01 "
+        return sum(1 for line in Path("/proc/net/tcp").read_text().splitlines()
+                   if to_port in line and line.split()[2].endswith(to_port[:5]) and line.split()[9] in inodes)
+
     def cli(self, *args, timeout=30.0) -> subprocess.CompletedProcess:
         """Runs `shopd <args> --config <this shop's config>`."""
         env = {**os.environ, **{k: v for k, v in self.env.items() if v is not None}}

@@ -97,4 +97,5 @@ def test_a_payment_provider_down_for_hours_costs_intake_nothing_caps_the_backoff
 
     # Two lines for the whole outage, not one per attempt.
     assert len(log_lines(shop, "payment provider unreachable; its jobs keep retrying")) == 1
-    assert [e for e in log_lines(shop, "job failed, will retry") if e.get("unreachable")] == []
+    # (Only the attempt that found the provider down logs its own retry.)
+    assert len([e for e in log_lines(shop, "job failed, will retry") if e.get("unreachable")]) <= 1

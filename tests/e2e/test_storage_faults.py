@@ -46,11 +46,15 @@ def error_lines(shop):
 def test_on_a_full_disk_orders_get_a_quick_503_the_log_says_so_once_and_everything_resumes_when_space_returns(
         shop_factory, tmp_path):
     with SmallDisk(tmp_path / "disk", size_mb=8) as disk:
+        # Payments take a moment, so some are running when the disk fills up;
+        # the lease is long, so the test shows they do not wait for it.
         shop = shop_factory({"database": {"path": str(disk.path / "shop.db")}, "products": PRODUCTS,
-                             "worker": {"concurrency": 4}})
-        before = [buy(shop, f"before {i}") for i in range(5)]
+                             "worker": {"concurrency": 4, "lease_seconds": 120},
+                             "payment": {"test_latency_ms": 300}})
+        before = [buy(shop, f"before {i}") for i in range(3)]
         for order_id in accepted_ids(before):
             shop.wait_for_status(order_id, "completed")
+        before += [buy(shop, f"paying {i}") for i in range(4)]
 
         disk.fill()
         # SQLite first fills room it already has (the end of its WAL file), so
@@ -88,7 +92,7 @@ def test_on_a_full_disk_orders_get_a_quick_503_the_log_says_so_once_and_everythi
         full.remove(refused)
         everything = before + full + after + [again]
         for order_id in accepted_ids(everything):
-            shop.wait_for_status(order_id, "completed", timeout=60)
+            shop.wait_for_status(order_id, "completed", timeout=20)  # well before a lease would have expired
         wait_for(lambda: shop.get("/readyz").status == 200, timeout=15, message="/readyz to say ready again")
         assert_nothing_half_written(shop, everything)
 

@@ -30,7 +30,8 @@ with an outage in front of Stripe:
   "500"                 500 api_error
   "429"                 429 rate_limit with `Retry-After: <retry_after>`
   "402"                 402 card_declined for every token
-  "hang"                no answer until stop() or `hang_seconds` pass, then the connection is closed
+  "hang"                no answer until stop() or `hang_seconds` pass, then the connection is
+                        closed (or until the client closes it)
   "drop_after_charge"   processes the request (the charge happens and is
                         remembered for its key), then closes the connection
                         without answering: the client must retry with the same key
@@ -49,6 +50,8 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import select
+import socket
 import threading
 import time
 import urllib.parse
@@ -334,6 +337,15 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode() if length else ""
         return {k: v[-1] for k, v in urllib.parse.parse_qs(raw, keep_blank_values=True).items()}
 
+    def _hang(self, seconds: float) -> None:
+        """Answers nothing for `seconds`, or until the client gives up and closes the connection
+        (so `max_concurrent` counts the calls a client really has open)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.owner._stopping.is_set():
+            readable, _, _ = select.select([self.connection], [], [], 0.05)
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                return
+
     def do_POST(self) -> None:
         self.owner._enter()
         try:
@@ -357,7 +369,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(429, _error("invalid_request_error", "rate_limit", "Too many requests (fake)."),
                                    {"Retry-After": str(retry_after)})
         if mode == "hang":
-            fake._stopping.wait(hang_seconds)
+            self._hang(hang_seconds)
             self.close_connection = True
             return None
         if mode == "402":

@@ -32,6 +32,32 @@ TEST_SUITE("episode") {
     CHECK_FALSE(e.succeeded(at_ms(4000)));  // nothing left to end
   }
 
+  TEST_CASE("an episode that worked again ends when it settled, without another success") {
+    Episode e({log::Level::error, "down", "up again"}, 2s);
+    e.failed({}, 1, at_ms(0));
+    CHECK_FALSE(e.settles_at().has_value());  // nothing worked yet
+    CHECK_FALSE(e.end_if_settled(at_ms(5000)));
+    e.succeeded(at_ms(6000));  // long after the failure: over at once
+    CHECK_FALSE(e.ongoing());
+    e.failed({}, 1, at_ms(7000));
+    e.succeeded(at_ms(7100));
+    REQUIRE(e.settles_at().has_value());
+    CHECK(*e.settles_at() == at_ms(9000));
+    CHECK_FALSE(e.end_if_settled(at_ms(8999)));
+    CHECK(e.end_if_settled(at_ms(9000)));
+    CHECK_FALSE(e.settles_at().has_value());
+  }
+
+  TEST_CASE("a failure while settling starts the wait again") {
+    Episode e({log::Level::error, "down", "up again"}, 2s);
+    e.failed({}, 1, at_ms(0));
+    e.succeeded(at_ms(100));
+    e.failed({}, 1, at_ms(1000));
+    CHECK_FALSE(e.settles_at().has_value());  // needs a success after the last failure
+    CHECK_FALSE(e.end_if_settled(at_ms(5000)));
+    CHECK(e.ongoing());
+  }
+
   TEST_CASE("a failure after the end begins a new episode") {
     Episode e({log::Level::error, "down", "up again"}, 0ms);
     CHECK(e.failed({}, 1, at_ms(0)));

@@ -37,6 +37,17 @@ TEST_SUITE("provider_outages") {
     CHECK_FALSE(outages.note("payment.charge", &kRefused, at_s(40)));  // a new outage is reported again
   }
 
+  TEST_CASE("an outage that answered again ends on the tick after it settled") {
+    ProviderOutages outages;
+    outages.note("payment.charge", &kRefused, at_s(0));
+    outages.note("payment.charge", nullptr, at_s(0.5));
+    CHECK(outages.unreachable("payment.charge"));
+    outages.end_settled(at_s(1));
+    CHECK(outages.unreachable("payment.charge"));
+    outages.end_settled(at_s(3));
+    CHECK_FALSE(outages.unreachable("payment.charge"));
+  }
+
   TEST_CASE("an error the provider did not send says nothing about its reachability") {
     ProviderOutages outages;
     outages.note("payment.charge", &kRefused, at_s(0));
