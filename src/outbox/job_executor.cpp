@@ -72,7 +72,7 @@ JobResult JobExecutor::run_handler(const store::Job& job) {
   return handler(ctx);
 }
 
-JobExecutor::Recorded JobExecutor::execute(const store::Job& job, std::mt19937_64& rng, const AlsoInTransaction& also) {
+JobExecutor::Execution JobExecutor::execute(const store::Job& job, std::mt19937_64& rng, const AlsoInTransaction& also) {
   const auto started = std::chrono::steady_clock::now();
   nlohmann::json fields = {{"job_id", job.id}, {"order_id", job.order_id}, {"kind", job.kind}, {"attempt", job.attempts}};
   log::debug("job started", fields);
@@ -84,13 +84,13 @@ JobExecutor::Recorded JobExecutor::execute(const store::Job& job, std::mt19937_6
     // The database's fault, not the job's: the attempt must not count.
     fields["db_error"] = e.what();
     log::debug("job attempt given back: the database is unavailable", fields);
-    return cancel_.requested() ? Recorded::Cancelled : Recorded::StorageUnavailable;
+    return {cancel_.requested() ? Recorded::Cancelled : Recorded::StorageUnavailable, std::nullopt};
   } catch (const std::exception& e) {
     // A bug, not the provider's answer: retried like a transient error, so
     // it ends in the failure hook if it keeps happening.
     result = JobResult::failure(JobError::transient("internal_error", e.what()));
   }
-  if (cancel_.requested()) return Recorded::Cancelled;
+  if (cancel_.requested()) return {Recorded::Cancelled, std::nullopt};
 
   const auto duration = std::chrono::steady_clock::now() - started;
   const int64_t duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
@@ -116,19 +116,19 @@ JobExecutor::Recorded JobExecutor::execute(const store::Job& job, std::mt19937_6
     });
     if (!applied) {
       log::warn("job outcome dropped: lease was lost, another attempt owns the job", fields);
-      return Recorded::LeaseLost;
+      return {Recorded::LeaseLost, std::nullopt};
     }
   } catch (const store::StorageUnavailable& e) {
     // The writer logged the trouble; the worker puts the job back once the
     // database takes writes again.
     fields["db_error"] = e.what();
     log::debug("job outcome not recorded: the database is unavailable", fields);
-    return Recorded::StorageUnavailable;
+    return {Recorded::StorageUnavailable, std::nullopt};
   } catch (const std::exception& e) {
     // The job stays running with this lease; once the lease expires it runs again.
     fields["db_error"] = e.what();
     log::error("could not record job outcome", fields);
-    return Recorded::Failed;
+    return {Recorded::Failed, std::nullopt};
   }
   if (result.after_commit && std::holds_alternative<decision::Done>(d)) result.after_commit();
   metrics_.jobs.inc({job.kind, outcome_label(d)});
@@ -140,7 +140,7 @@ JobExecutor::Recorded JobExecutor::execute(const store::Job& job, std::mt19937_6
     log::write(known_outage ? log::Level::debug : log::Level::warn, "job failed, will retry", fields);
   else if (std::holds_alternative<decision::Defer>(d)) log::info("job deferred", fields);
   // Dead jobs are logged by the failure hook.
-  return Recorded::Yes;
+  return {Recorded::Yes, d};
 }
 
 }  // namespace shopd

@@ -36,7 +36,7 @@ class JobExecutor {
   // Runs in the transaction that records the attempt's outcome, after it.
   using AlsoInTransaction = std::function<void(store::Tx&)>;
 
-  // What became of the attempt's outcome.
+  // Whether the attempt's outcome was written.
   enum class Recorded {
     Yes,
     Cancelled,           // shutdown deadline: the worker releases the job
@@ -46,10 +46,14 @@ class JobExecutor {
                          // count, and the job is still ours to put back
     Failed,              // anything else (a bug): the job runs again after its lease
   };
+  struct Execution {
+    Recorded recorded = Recorded::Yes;
+    std::optional<Decision> decision;  // what was recorded (when recorded is Yes)
+  };
 
   // Never throws. When `cancel` was requested while the handler ran (shutdown
   // deadline), nothing is recorded and `also` does not run.
-  Recorded execute(const store::Job& job, std::mt19937_64& rng, const AlsoInTransaction& also = {});
+  Execution execute(const store::Job& job, std::mt19937_64& rng, const AlsoInTransaction& also = {});
 
   // Logs the end of provider outages that are over (the worker's maintenance tick).
   void end_settled_outages() { outages_.end_settled(); }

@@ -186,7 +186,7 @@ void Worker::run_and_claim_next(const store::Job& job, std::mt19937_64& rng) {
   size_t want = 0;
   std::vector<store::Job> claimed;
   // Runs on the writer thread, in the write that records the job's outcome.
-  const auto recorded = executor_.execute(job, rng, [&](store::Tx& tx) {
+  const auto execution = executor_.execute(job, rng, [&](store::Tx& tx) {
     {
       std::lock_guard lock(mu_);
       // This job's slot frees with this write; claim into it and any other
@@ -198,6 +198,7 @@ void Worker::run_and_claim_next(const store::Job& job, std::mt19937_64& rng) {
       claimed = store::claim_due(tx, clock_.now(), static_cast<int>(want), owner_, config_.worker.lease_seconds);
   });
   using Recorded = JobExecutor::Recorded;
+  const Recorded recorded = execution.recorded;
   // Claims made in a write that did not commit are not ours to run.
   if (recorded != Recorded::Yes) claimed.clear();
   {

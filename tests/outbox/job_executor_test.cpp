@@ -37,6 +37,7 @@ JobResult declines(const JobContext&) {
 }
 JobResult throws(const JobContext&) { throw std::runtime_error("disk I/O error"); }
 JobResult defers(const JobContext&) { return JobResult::deferred(at(90)); }
+JobResult database_unavailable(const JobContext&) { throw store::StorageUnavailable("database or disk is full"); }
 
 // Which fake runs payment.charge in the current test.
 JobHandler g_payment = succeeds;
@@ -59,7 +60,7 @@ struct Harness {
                                       const JobExecutor::AlsoInTransaction& also = {}) {
     g_payment = handler;
     for (auto& job : t.claim(at(1), 100))
-      if (job.order_id == order_id && job.kind == kind::kPaymentCharge) return executor.execute(job, rng, also);
+      if (job.order_id == order_id && job.kind == kind::kPaymentCharge) return executor.execute(job, rng, also).decision;
     throw std::runtime_error("no payment to claim");
   }
 };
@@ -126,6 +127,19 @@ TEST_SUITE("job_executor") {
     CHECK(job.last_error == "internal_error: disk I/O error");
   }
 
+  TEST_CASE("a handler the database fails gives its attempt back, records nothing, and the job stays ours") {
+    Harness h;
+    const auto id = h.t.order();
+    g_payment = database_unavailable;
+    const auto job = h.t.claim(at(1), 100).at(0);
+    const auto execution = h.executor.execute(job, h.rng);
+    CHECK(execution.recorded == JobExecutor::Recorded::StorageUnavailable);
+    const auto now = h.t.job(id, kind::kPaymentCharge);
+    CHECK(now.state == "running");
+    CHECK(now.lease_token == job.lease_token);  // the worker puts it back with this lease
+    CHECK(h.t.attempts(job.id).empty());
+  }
+
   TEST_CASE("a deferral runs the job later without using an attempt") {
     Harness h;
     const auto id = h.t.order();
@@ -156,7 +170,9 @@ TEST_SUITE("job_executor") {
     REQUIRE(h.t.write([&](store::Tx& tx) { return store::requeue_abandoned(tx, stale, at(1.5)); }));
     const auto current = h.t.claim(at(1.5), 100).at(0);
     bool also_ran = false;
-    CHECK_FALSE(h.executor.execute(stale, h.rng, [&](store::Tx&) { also_ran = true; }).has_value());
+    const auto execution = h.executor.execute(stale, h.rng, [&](store::Tx&) { also_ran = true; });
+    CHECK(execution.recorded == JobExecutor::Recorded::LeaseLost);
+    CHECK_FALSE(execution.decision.has_value());
     CHECK_FALSE(also_ran);
     CHECK(h.t.job(id, kind::kPaymentCharge).lease_token == current.lease_token);
   }

@@ -291,6 +291,19 @@ TEST_SUITE("writer") {
     CHECK(t.read([](store::Connection& db) { return store::find_product(db, "BIG"); }).has_value());
   }
 
+  TEST_CASE("a database that became read-only is storage trouble, not a crash") {
+    TempStore t;
+    store::Writer& w = t.store().writer();
+    // What a filesystem remounted read-only after an I/O error looks like to
+    // SQLite (it cannot be undone through the writer: BEGIN IMMEDIATE fails too).
+    w.run_always([](store::Tx& tx) { tx.db.exec("PRAGMA query_only = ON"); });
+    CHECK_THROWS_AS(w.run([](store::Tx& tx) { add_product(tx, "READ-ONLY"); }), store::StorageUnavailable);
+    CHECK_THROWS_AS(w.run([](store::Tx& tx) { add_product(tx, "READ-ONLY"); }), store::StorageUnavailable);
+    CHECK_FALSE(w.available());
+    CHECK(w.failed_writes() == 2);
+    CHECK(count_products(t) == 2);
+  }
+
   TEST_CASE("a mistake in one write is that caller's error, not storage trouble") {
     TempStore t;
     store::Writer& w = t.store().writer();
