@@ -106,6 +106,9 @@ struct Config {
     // In an alert storm: the first alert goes out at once, the rest within
     // this window wait and go out together in one digest.
     double digest_seconds = 60;
+    // A provider no attempt has reached for this long raises one alert per
+    // outage, long before retry.unreachable_seconds gives up on an order; 0: never.
+    double provider_down_seconds = 900;
   } alerts;
 
   struct Tls {

@@ -283,6 +283,7 @@ void read_alerts(TableReader t, Config::Alerts& a) {
   t.string("email", a.email);
   t.integer("timeout_seconds", a.timeout_seconds, 1, 600);
   t.number("digest_seconds", a.digest_seconds, 0, 86400);
+  t.number("provider_down_seconds", a.provider_down_seconds, 0, 86400.0 * 365);
   t.reject_unknown_keys();
   if (!a.webhook_url.empty() && !is_http_url(a.webhook_url))
     throw ConfigError("alerts.webhook_url", "must start with http:// or https://");

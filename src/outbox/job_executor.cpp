@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/job_kind.h"
 #include "obs/log.h"
 #include "outbox/failure_hook.h"
 #include "outbox/job_state.h"
@@ -72,6 +73,16 @@ JobResult JobExecutor::run_handler(const store::Job& job) {
   return handler(ctx);
 }
 
+std::optional<TimePoint> JobExecutor::outage_to_report(const store::Job& job, TimePoint now) {
+  const double threshold = config_.alerts.provider_down_seconds;
+  // An alert about the alert channel would go through the alert channel.
+  if (threshold <= 0 || job.kind == kind::kAlertTeam) return std::nullopt;
+  const TimePoint since = facts_of(job).unreachable_since.value_or(now);
+  if (now - since < std::chrono::duration_cast<Millis>(std::chrono::duration<double>(threshold))) return std::nullopt;
+  if (!outages_.claim_alert(job.kind)) return std::nullopt;
+  return since;
+}
+
 JobExecutor::Execution JobExecutor::execute(const store::Job& job, std::mt19937_64& rng, const AlsoInTransaction& also) {
   const auto started = std::chrono::steady_clock::now();
   nlohmann::json fields = {{"job_id", job.id}, {"order_id", job.order_id}, {"kind", job.kind}, {"attempt", job.attempts}};
@@ -101,6 +112,9 @@ JobExecutor::Execution JobExecutor::execute(const store::Job& job, std::mt19937_
 
   // During an outage its first unanswered attempt said so; the others keep quiet.
   const bool known_outage = outages_.note(job.kind, error);
+  const auto alert_since = error && error->is_unreachable() && std::holds_alternative<decision::RetryAt>(d)
+                               ? outage_to_report(job, end.finished)
+                               : std::nullopt;
   fields["duration_ms"] = duration_ms;
   fields["outcome"] = outcome_label(d);
   if (error) {
@@ -111,9 +125,11 @@ JobExecutor::Execution JobExecutor::execute(const store::Job& job, std::mt19937_
   try {
     const bool applied = store_.writer().run_always([&](store::Tx& tx) {
       const bool ok = apply_decision(tx, job, d, end, result, config_);
+      if (ok && alert_since) raise_unreachable_alert(tx, job, end, *alert_since, config_);
       if (ok && also) also(tx);
       return ok;
     });
+    if (alert_since && !applied) outages_.give_back_alert(job.kind);
     if (!applied) {
       log::warn("job outcome dropped: lease was lost, another attempt owns the job", fields);
       return {Recorded::LeaseLost, std::nullopt};
@@ -121,11 +137,13 @@ JobExecutor::Execution JobExecutor::execute(const store::Job& job, std::mt19937_
   } catch (const store::StorageUnavailable& e) {
     // The writer logged the trouble; the worker puts the job back once the
     // database takes writes again.
+    if (alert_since) outages_.give_back_alert(job.kind);
     fields["db_error"] = e.what();
     log::debug("job outcome not recorded: the database is unavailable", fields);
     return {Recorded::StorageUnavailable, std::nullopt};
   } catch (const std::exception& e) {
     // The job stays running with this lease; once the lease expires it runs again.
+    if (alert_since) outages_.give_back_alert(job.kind);
     fields["db_error"] = e.what();
     log::error("could not record job outcome", fields);
     return {Recorded::Failed, std::nullopt};

@@ -60,6 +60,9 @@ class JobExecutor {
 
  private:
   JobResult run_handler(const store::Job& job);
+  // When this unanswered attempt is the one to warn the team about its
+  // provider's outage (alerts.provider_down_seconds, once per outage): since when.
+  std::optional<TimePoint> outage_to_report(const store::Job& job, TimePoint now);
 
   const Config& config_;
   store::Store& store_;

@@ -1,5 +1,7 @@
 #include "outbox/provider_outages.h"
 
+#include "core/job_kind.h"
+
 namespace shopd {
 
 namespace {
@@ -8,15 +10,7 @@ std::string_view family_of(std::string_view kind) { return kind.substr(0, kind.f
 
 }  // namespace
 
-std::string ProviderOutages::provider_name(std::string_view kind) {
-  const auto family = family_of(kind);
-  if (family == "payment") return "payment provider";
-  if (family == "email") return "mail relay";
-  if (family == "alert") return "alert channel";
-  return std::string(family) + " provider";
-}
-
-Episode* ProviderOutages::find(std::string_view kind) const {
+ProviderOutages::Outage* ProviderOutages::find(std::string_view kind) const {
   std::lock_guard lock(mu_);
   const auto it = by_family_.find(family_of(kind));
   return it == by_family_.end() ? nullptr : it->second.get();
@@ -24,33 +18,55 @@ Episode* ProviderOutages::find(std::string_view kind) const {
 
 bool ProviderOutages::note(std::string_view kind, const JobError* error, Episode::Clock::time_point now) {
   if (error && error->is_unreachable()) {
-    Episode* episode = find(kind);
-    if (!episode) {
+    Outage* outage = find(kind);
+    if (!outage) {
       std::lock_guard lock(mu_);
       auto& slot = by_family_[std::string(family_of(kind))];
       if (!slot) {
         const std::string name = provider_name(kind);
-        slot = std::make_unique<Episode>(Episode::Lines{log::Level::warn, name + " unreachable; its jobs keep retrying",
-                                                        name + " reachable again"});
+        slot.reset(new Outage{
+            Episode({log::Level::warn, name + " unreachable; its jobs keep retrying", name + " reachable again"}),
+            false});
       }
-      episode = slot.get();
+      outage = slot.get();
     }
-    return !episode->failed({{"kind", std::string(kind)}, {"error", error->code + ": " + error->message}}, 1, now);
+    const bool began = outage->episode.failed({{"kind", std::string(kind)}, {"error", error->code + ": " + error->message}}, 1, now);
+    if (began) {
+      std::lock_guard lock(mu_);
+      outage->alerted = false;
+    }
+    return !began;
   }
   // A success, or an error the provider itself answered with: it is reachable.
   const bool answered = !error || error->provider_status != 0;
-  if (Episode* episode = answered ? find(kind) : nullptr) episode->succeeded(now);
+  if (Outage* outage = answered ? find(kind) : nullptr) outage->episode.succeeded(now);
   return false;
 }
 
 void ProviderOutages::end_settled(Episode::Clock::time_point now) {
   std::lock_guard lock(mu_);
-  for (auto& [family, episode] : by_family_) episode->end_if_settled(now);
+  for (auto& [family, outage] : by_family_) outage->episode.end_if_settled(now);
 }
 
 bool ProviderOutages::unreachable(std::string_view kind) const {
-  const Episode* episode = find(kind);
-  return episode && episode->ongoing();
+  const Outage* outage = find(kind);
+  return outage && outage->episode.ongoing();
+}
+
+bool ProviderOutages::claim_alert(std::string_view kind) {
+  Outage* outage = find(kind);
+  if (!outage || !outage->episode.ongoing()) return false;
+  std::lock_guard lock(mu_);
+  if (outage->alerted) return false;
+  outage->alerted = true;
+  return true;
+}
+
+void ProviderOutages::give_back_alert(std::string_view kind) {
+  if (Outage* outage = find(kind)) {
+    std::lock_guard lock(mu_);
+    outage->alerted = false;
+  }
 }
 
 }  // namespace shopd

@@ -42,14 +42,21 @@ class ProviderOutages {
   // worker calls it on its maintenance tick, so a quiet shop still logs it.
   void end_settled(Episode::Clock::time_point now = Episode::Clock::now());
 
-  // "payment provider", "mail relay", "alert channel" for a job kind.
-  static std::string provider_name(std::string_view kind);
+  // The team hears about an outage once (alerts.provider_down_seconds): true
+  // for the first caller during an outage of the provider of `kind`, who
+  // raises the alert; give_back_alert() if that write failed.
+  bool claim_alert(std::string_view kind);
+  void give_back_alert(std::string_view kind);
 
  private:
-  Episode* find(std::string_view kind) const;
+  struct Outage {
+    Episode episode;
+    bool alerted = false;  // during the current episode
+  };
+  Outage* find(std::string_view kind) const;
 
   mutable std::mutex mu_;
-  std::map<std::string, std::unique_ptr<Episode>, std::less<>> by_family_;
+  std::map<std::string, std::unique_ptr<Outage>, std::less<>> by_family_;
 };
 
 }  // namespace shopd

@@ -71,6 +71,7 @@ seller_tax_id = "DE123456789"
 [alerts]
 webhook_url = "https://chat.example/hooks/abc"
 email = "team@shop.example"
+provider_down_seconds = 600
 
 [[products]]
 sku = "MUG-01"
@@ -176,6 +177,7 @@ TEST_SUITE("parse_config") {
     CHECK(c.invoice.seller_tax_id == "DE123456789");
     CHECK(c.alerts.webhook_url == "https://chat.example/hooks/abc");
     CHECK(c.alerts.email == "team@shop.example");
+    CHECK(c.alerts.provider_down_seconds == 600);
     REQUIRE(c.products.size() == 2);
     CHECK(c.products[0].sku == "MUG-01");
     CHECK(c.products[0].name == "Coffee mug");
@@ -207,6 +209,7 @@ TEST_SUITE("parse_config") {
     CHECK(c.invoice.prefix == "INV-");
     CHECK(c.invoice.seller_tax_id.empty());
     CHECK(c.alerts.webhook_url.empty());
+    CHECK(c.alerts.provider_down_seconds == 900);
     CHECK(c.products.empty());
   }
 
@@ -332,6 +335,7 @@ TEST_SUITE("parse_config") {
         {full_with("smtp_url", "smtp_url = \"mail.shop.example:465\""), "email.smtp_url"},
         {full_with("from", "from = \"Demo Shop\""), "email.from"},
         {full_with("webhook_url", "webhook_url = \"chat.example/hook\""), "alerts.webhook_url"},
+        {full_with("provider_down_seconds", "provider_down_seconds = -1"), "alerts.provider_down_seconds"},
         {full_with("currency", "currency = \"eur\""), "shop.currency"},
         {full_with("currency", "currency = \"EURO\""), "shop.currency"},
         {full_with("public_url", "public_url = \"shop.example\""), "shop.public_url"},

@@ -5,7 +5,9 @@ so the 12 s outage below is about six hours of backoff at the cap.
 What it must cost: nothing at the front desk (intake answers as fast as
 before), a capped backoff (no job retries more often than max_seconds
 allows), an idle worker between retries, two log lines for the whole outage,
-and every order completes, charged once, when the provider comes back."""
+one early alert to the team once the outage outlasts alerts.provider_down_seconds
+(long before retry.unreachable_seconds gives up on an order), and every order
+completes, charged once, when the provider comes back."""
 
 import time
 from collections import defaultdict
@@ -20,11 +22,13 @@ pytestmark = pytest.mark.timeout(180)
 
 MAX_SECONDS = 2.0
 OUTAGE_SECONDS = 12.0
+PROVIDER_DOWN_SECONDS = 4.0
 
 
-def stripe_shop(shop_factory, stripe):
+def stripe_shop(shop_factory, stripe, hook):
     return shop_factory(
         {"payment": {"provider": "stripe", "api_base": stripe.url, "timeout_seconds": 5},
+         "alerts": {"webhook_url": hook.url, "timeout_seconds": 5, "provider_down_seconds": PROVIDER_DOWN_SECONDS},
          "retry": {"max_attempts": 5, "base_seconds": 0.05, "max_seconds": MAX_SECONDS, "unreachable_seconds": 3600},
          "worker": {"concurrency": 8},
          "products": [{"sku": "MUG-01", "name": "Coffee mug", "price_cents": 1200, "stock": 10000}]},
@@ -49,13 +53,14 @@ def unanswered_attempts_by_job(shop) -> dict[str, list[tuple[float, float]]]:
 
 
 def test_a_payment_provider_down_for_hours_costs_intake_nothing_caps_the_backoff_and_every_order_completes(
-        shop_factory, stripe):
-    shop = stripe_shop(shop_factory, stripe)
+        shop_factory, stripe, hook):
+    shop = stripe_shop(shop_factory, stripe, hook)
     with Storefront(shop, "customer", interval=0.2) as front:
         wait_for(lambda: len(front.snapshot()) >= 15, message="orders before the outage")
         stripe.refuse_connections()
         down_at = time.monotonic()
         cpu = cpu_share(shop, OUTAGE_SECONDS)  # the outage, measured
+        alerts_during_outage = list(hook.bodies)
         stripe.accept_connections()
         up_at = time.monotonic()
         wait_for(lambda: len(log_lines(shop, "payment provider reachable again")) == 1, timeout=30,
@@ -99,3 +104,11 @@ def test_a_payment_provider_down_for_hours_costs_intake_nothing_caps_the_backoff
     assert len(log_lines(shop, "payment provider unreachable; its jobs keep retrying")) == 1
     # (Only the attempt that found the provider down logs its own retry.)
     assert len([e for e in log_lines(shop, "job failed, will retry") if e.get("unreachable")]) <= 1
+
+    # The team heard of it once, while the orders were still waiting, and was
+    # told that they keep retrying (not that anything died).
+    assert len(alerts_during_outage) == 1, alerts_during_outage
+    text = alerts_during_outage[0]["text"]
+    assert "payment provider has not answered since" in text and "keeps retrying" in text, text
+    assert "is dead for order" not in text, text
+    assert len(hook.bodies) == 1, hook.bodies

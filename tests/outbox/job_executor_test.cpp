@@ -3,11 +3,13 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 
 #include "core/job_kind.h"
 #include "outbox/job_executor.h"
+#include "store/alert_store.h"
 #include "tests/store/temp_store.h"
 
 using namespace shopd;
@@ -20,6 +22,7 @@ class FixedClock final : public Clock {
  public:
   explicit FixedClock(TimePoint t) : t_(t) {}
   TimePoint now() const override { return t_; }
+  void set(TimePoint t) { t_ = t; }
 
  private:
   TimePoint t_;
@@ -138,6 +141,36 @@ TEST_SUITE("job_executor") {
     CHECK(now.state == "running");
     CHECK(now.lease_token == job.lease_token);  // the worker puts it back with this lease
     CHECK(h.t.attempts(job.id).empty());
+  }
+
+  TEST_CASE("a provider unreachable past alerts.provider_down_seconds alerts the team once, and the jobs keep retrying") {
+    Harness h;
+    h.config.alerts.provider_down_seconds = 60;
+    h.config.alerts.email = "team@shop.test";
+    g_payment = cannot_connect;
+    const auto first = h.t.order(), second = h.t.order();
+    for (const auto& job : h.t.claim(at(1), 100)) h.executor.execute(job, h.rng);  // the outage begins at 2 s
+    h.clock.set(at(30));
+    for (const auto& job : h.t.claim(at(30), 100)) h.executor.execute(job, h.rng);
+    CHECK(h.t.jobs(first).size() == 1);  // 28 s: not yet
+    h.clock.set(at(100));
+    for (const auto& job : h.t.claim(at(100), 100)) h.executor.execute(job, h.rng);
+
+    std::vector<store::Job> alerts;
+    for (const auto& id : {first, second})
+      for (const auto& job : h.t.jobs(id))
+        if (job.kind == kind::kAlertTeam) alerts.push_back(job);
+    REQUIRE(alerts.size() == 1);
+    const auto waiting = nlohmann::json::parse(alerts[0].payload).at("dead_job_id").get<std::string>();
+    const auto row = h.t.read([&](store::Connection& db) { return store::find_alert(db, alerts[0].id); });
+    REQUIRE(row.has_value());
+    CHECK(row->dead_job_id == waiting);
+    CHECK(row->summary.find("payment.charge waiting: no answer since") == 0);
+    CHECK(row->email == "pending");
+    for (const auto& id : {first, second}) {
+      CHECK(h.t.job(id, kind::kPaymentCharge).state == "retrying");
+      CHECK(h.t.load(id)->status == "received");
+    }
   }
 
   TEST_CASE("a deferral runs the job later without using an attempt") {

@@ -1,6 +1,7 @@
 // Which providers are unreachable, from the attempts' outcomes.
 #include <doctest/doctest.h>
 
+#include "core/job_kind.h"
 #include "outbox/provider_outages.h"
 
 namespace shopd {
@@ -63,10 +64,23 @@ TEST_SUITE("provider_outages") {
     CHECK_FALSE(outages.note("payment.charge", &kRefused, at_s(1)));  // its own outage, reported on its own
   }
 
+  TEST_CASE("the team is alerted once per outage") {
+    ProviderOutages outages;
+    CHECK_FALSE(outages.claim_alert("payment.charge"));  // no outage
+    outages.note("payment.charge", &kRefused, at_s(0));
+    CHECK(outages.claim_alert("payment.charge"));
+    CHECK_FALSE(outages.claim_alert("payment.charge"));
+    outages.give_back_alert("payment.charge");          // its write failed
+    CHECK(outages.claim_alert("payment.charge"));
+    outages.note("payment.charge", nullptr, at_s(10));   // over
+    outages.note("payment.charge", &kRefused, at_s(20));  // the next outage
+    CHECK(outages.claim_alert("payment.charge"));
+  }
+
   TEST_CASE("each provider has a name an owner recognises") {
-    CHECK(ProviderOutages::provider_name("payment.charge") == "payment provider");
-    CHECK(ProviderOutages::provider_name("email.confirmation") == "mail relay");
-    CHECK(ProviderOutages::provider_name("alert.team") == "alert channel");
+    CHECK(provider_name("payment.charge") == "payment provider");
+    CHECK(provider_name("email.confirmation") == "mail relay");
+    CHECK(provider_name("alert.team") == "alert channel");
   }
 }
 
