@@ -17,6 +17,7 @@ import http.client
 import threading
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -300,6 +301,18 @@ class Shop:
         env = {**os.environ, **{k: v for k, v in self.env.items() if v is not None}}
         return subprocess.run([str(SHOPD), *args, "--config", str(self.config_path)], capture_output=True,
                               text=True, timeout=timeout * SLOW, env=env, cwd=self.dir)
+
+
+# The one line a refused config prints: it starts with the key at fault.
+KEY_LINE = re.compile(r"^shopd: config error in .*: (?P<key>[\w.\[\]]+): .+$")
+
+
+def serve_and_fail(shop: Shop) -> tuple[int, list[str]]:
+    """Starts shopd, expects it to exit by itself; returns its exit code and non-empty output lines."""
+    shop.write_config()
+    r = subprocess.run([str(SHOPD), "--config", str(shop.config_path)], capture_output=True, text=True,
+                       timeout=30, cwd=shop.dir, env={"PATH": "/usr/bin:/bin"})
+    return r.returncode, [line for line in (r.stdout + r.stderr).splitlines() if line.strip()]
 
 
 def one_completed_and_one_declined(shop: "Shop") -> tuple[str, str]:
