@@ -30,6 +30,10 @@ constexpr const char* kFailPending =
     "UPDATE alerts SET webhook = CASE webhook WHEN 'pending' THEN 'failed' ELSE webhook END, "
     "email = CASE email WHEN 'pending' THEN 'failed' ELSE email END, updated_at = ?2 "
     "WHERE job_id = ?1 OR batch_id = ?1";
+constexpr const char* kReopenFailed =
+    "UPDATE alerts SET webhook = CASE webhook WHEN 'failed' THEN 'pending' ELSE webhook END, "
+    "email = CASE email WHEN 'failed' THEN 'pending' ELSE email END, updated_at = ?2 "
+    "WHERE (job_id = ?1 OR batch_id = ?1) AND 'failed' IN (webhook, email)";
 constexpr const char* kDelivered =
     "SELECT count(*) FROM alerts WHERE job_id = ?1 AND (webhook = 'sent' OR email = 'sent')";
 constexpr const char* kUndelivered =
@@ -119,6 +123,10 @@ bool fail_pending_channels(Tx& tx, const std::string& job_id, TimePoint now) {
   auto q = tx.db.query(kDelivered);
   q.bind(job_id);
   return q.step() && q.int64(0) > 0;
+}
+
+int reopen_failed_channels(Tx& tx, const std::string& job_id, TimePoint now) {
+  return tx.db.query(kReopenFailed).bind(job_id, format_iso(now)).exec();
 }
 
 std::vector<AlertRow> undelivered_alerts(Connection& db) {

@@ -76,6 +76,11 @@ void mark_alert_failed(Tx& tx, const std::string& job_id, AlertChannel channel, 
 // some channel had delivered it (so someone was told).
 bool fail_pending_channels(Tx& tx, const std::string& job_id, TimePoint now);
 
+// An owner retries the dead alert job: every channel that failed is pending
+// again (for its batch too), so the retry sends through it. Sent and
+// unconfigured channels stay as they are. Returns the alerts reopened.
+int reopen_failed_channels(Tx& tx, const std::string& job_id, TimePoint now);
+
 // Alerts no channel delivered, whose job is not discarded (view undelivered_alerts).
 std::vector<AlertRow> undelivered_alerts(Connection& db);
 // Every alert that no channel delivered, ever (a counter for /metrics).
