@@ -9,7 +9,7 @@ import re
 import pytest
 
 from shop import order, post_orders, wait_for
-from side_effect_helpers import TEAM
+from side_effect_helpers import TEAM, mails_to
 from smtp_sink import SmtpSink
 from worker_helpers import job
 
@@ -91,6 +91,29 @@ def test_with_email_the_only_channel_an_alert_that_reached_nobody_fails_check_un
     assert check.returncode == 0, check.stdout
     assert "reached nobody" not in check.stdout
     assert len(critical_lines(shop)) == 1
+
+
+def test_an_undelivered_alert_retried_once_the_relay_takes_the_password_reaches_the_team_and_check_passes(
+        shop_factory, test_ca, strict_relay):
+    shop = shop_factory(config=smtp_through(strict_relay, test_ca, {"webhook_url": "", "email": TEAM}),
+                        env=WRONG_PASSWORD)
+    order_id = shop.post_order(order()).json()["id"]
+    wait_for(lambda: shop.query("SELECT 1 FROM outbox WHERE order_id = ? AND kind = 'alert.team' AND state = 'dead'",
+                                order_id), message="the alert job to die")
+    alert_job = job(shop, order_id, "alert.team")
+    assert shop.cli("check").returncode != 0
+
+    # The owner fixes the password and sends the alert again, as `shopd check` suggests.
+    shop.stop()
+    shop.env["SMTP_PASSWORD"] = "the-relay-password"
+    shop.start()
+    retried = shop.cli("jobs", "retry", alert_job["id"])
+    assert retried.returncode == 0, retried.stderr
+    [mail] = wait_for(lambda: mails_to(strict_relay, TEAM), message="the alert to reach the team")
+    assert order_id in mail["Subject"] and "email.confirmation" in mail["Subject"]
+    assert alert_row(shop, order_id)["email"] == "sent"
+    check = shop.cli("check")
+    assert check.returncode == 0, check.stdout
 
 
 def test_check_with_no_alert_channel_configured_is_a_problem(shop_factory):
