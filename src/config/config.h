@@ -94,7 +94,7 @@ struct Config {
   } email;
 
   struct Invoice {
-    std::filesystem::path dir;
+    std::filesystem::path dir;  // export folder for a copy of each PDF; empty: none (the database holds them)
     std::string prefix = "INV-";
     double tax_rate_percent = 0;  // prices include this tax; 0 prints no tax line
   } invoice;

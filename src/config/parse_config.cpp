@@ -267,9 +267,10 @@ void read_email(TableReader t, Config::Email& e, const std::filesystem::path& di
 }
 
 void read_invoice(TableReader t, Config::Invoice& inv, const std::filesystem::path& dir) {
-  std::string inv_dir = "var/invoices";
+  // An optional export folder: the database holds every invoice's PDF.
+  std::string inv_dir;
   t.string("dir", inv_dir);
-  inv.dir = resolve(dir, inv_dir);
+  if (!inv_dir.empty()) inv.dir = resolve(dir, inv_dir);
   t.string("prefix", inv.prefix);
   t.number("tax_rate_percent", inv.tax_rate_percent, 0, 100);
   t.reject_unknown_keys();

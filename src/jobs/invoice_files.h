@@ -1,4 +1,5 @@
-// Where invoice documents live and how one is built from an order.
+// How an invoice document is built from an order, and where its exported
+// copy goes ([invoice] dir; the database holds the document itself).
 #pragma once
 
 #include <filesystem>
@@ -16,5 +17,8 @@ std::string invoice_file_name(const store::InvoiceRecord& invoice);
 std::filesystem::path invoice_path(const Config& config, const std::string& file_name);
 
 InvoiceDocument build_invoice_document(const Order& order, const store::InvoiceRecord& invoice, const Config& config);
+
+// The invoice a paid order gets (number assigned by store::assign_invoice).
+store::NewInvoice new_invoice(const Order& order, const Config& config);
 
 }  // namespace shopd

@@ -108,6 +108,7 @@ void JobExecutor::execute(const store::Job& job, std::mt19937_64& rng) {
     log::error("could not record job outcome", fields);
     return;
   }
+  if (result.after_commit && std::holds_alternative<decision::Done>(d)) result.after_commit();
   metrics_.jobs.inc({job.kind, outcome_label(d)});
   metrics_.job_duration.observe({job.kind}, std::chrono::duration<double>(duration).count());
   if (const auto* retry = std::get_if<decision::RetryAt>(&d)) fields["retry_at"] = format_iso(retry->at);

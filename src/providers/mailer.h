@@ -77,9 +77,10 @@ class Mailer {
   virtual std::optional<JobError> send(const Email& email, const Cancel& cancel) = 0;
 };
 
-// Writes <dir>/<eml_file_name(message_id)> atomically (write_file_atomically);
-// creates `dir` when missing. I/O errors are Transient "mail_write_failed".
-std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir);
+// Writes <dir>/<eml_file_name(message_id)> atomically (write_file_atomically,
+// fsynced when `sync`); creates `dir` when missing. I/O errors are Transient
+// "mail_write_failed".
+std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir, bool sync = true);
 // Sends through config.smtp_url: smtp:// upgrades with STARTTLS when the
 // relay offers it (and insists on it when a username is set, so a password
 // never crosses the network in the clear); smtps:// is TLS from the start.
@@ -87,7 +88,10 @@ std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir);
 // system store); its text must outlive the mailer.
 std::unique_ptr<Mailer> make_smtp_mailer(const Config::Email& config, std::string_view ca_bundle = {});
 // By config.transport ("file" | "smtp"); throws ConfigError for any other name.
-std::unique_ptr<Mailer> make_mailer(const Config::Email& config, std::string_view ca_bundle = {});
+// `sync_files`: fsync .eml files (the file transport), as for
+// write_file_atomically; shopd passes database.synchronous == "full".
+std::unique_ptr<Mailer> make_mailer(const Config::Email& config, std::string_view ca_bundle = {},
+                                    bool sync_files = true);
 
 // What a finished SMTP transfer means (pure). `curl_code` is the CURLcode,
 // `reply_code` the last SMTP reply (CURLINFO_RESPONSE_CODE, 0 when none),

@@ -35,8 +35,9 @@ TEST_SUITE("mail_smtp") {
     const auto timeout = interpret_smtp_result(CURLE_OPERATION_TIMEDOUT, 0, "Operation timed out");
     REQUIRE(timeout.has_value());
     CHECK(timeout->code == "timeout");
-    // A relay that answers but offers no STARTTLS is reachable and misconfigured:
-    // its attempts count, so the team hears of it (curl_support.cpp).
+    CHECK(refused->is_unreachable());
+    CHECK(timeout->is_unreachable());
+    // A relay that answers without the TLS we insist on is reachable and misconfigured: attempts count.
     const auto tls = interpret_smtp_result(CURLE_USE_SSL_FAILED, 250, "STARTTLS not supported");
     REQUIRE(tls.has_value());
     CHECK(tls->code == "tls_required");
