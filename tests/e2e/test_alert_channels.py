@@ -112,7 +112,7 @@ def test_an_undelivered_alert_retried_once_the_relay_takes_the_password_reaches_
     assert retried.returncode == 0, retried.stderr
     [mail] = wait_for(lambda: mails_to(strict_relay, TEAM), message="the alert to reach the team")
     assert order_id in mail["Subject"] and "email.confirmation" in mail["Subject"]
-    assert alert_row(shop, order_id)["email"] == "sent"
+    wait_for(lambda: alert_row(shop, order_id)["email"] == "sent", message="the alert to be recorded as sent")
     check = shop.cli("check")
     assert check.returncode == 0, check.stdout
 
