@@ -126,7 +126,8 @@ def test_twenty_sigkills_under_load_lose_no_order_charge_none_twice_and_keep_the
             wait_for(lambda: len(stream.accepted) >= target, timeout=30, message=f"orders to arrive (seed {seed})")
             shop.kill()
             shop.start()
-        wait_for(lambda: len(stream.accepted) >= target + 5, timeout=30, message=f"orders after the last start (seed {seed})")
+        wait_for(lambda: len(stream.accepted) >= target + 5, timeout=30,
+                 message=f"orders after the last start (seed {seed})")
     assert not stream.failures, f"seed {seed}: {stream.failures[:3]}"
 
     shop.wait_until_idle(timeout=90, message=f"every job to finish (seed {seed})")

@@ -71,7 +71,8 @@ def test_keys_passwords_and_card_tokens_echoed_by_providers_appear_in_no_log_dat
 
         # The providers' words were kept (so the checks below look at text that held the secrets)...
         excerpts = " ".join(r["body_excerpt"] or "" for r in shop.query("SELECT body_excerpt FROM job_attempts"))
-        assert "Invalid API Key provided" in excerpts and "request_headers" in excerpts and "No such PaymentMethod" in excerpts
+        for said in ("Invalid API Key provided", "request_headers", "No such PaymentMethod"):
+            assert said in excerpts, excerpts
         assert "Invalid API Key provided" in hook.bodies[0]["text"] + hook.bodies[1]["text"]
 
         # ... and not one secret or token anywhere.
