@@ -171,7 +171,8 @@ void read_shop(TableReader t, Config::Shop& shop) {
   t.string("currency", shop.currency, true);
   t.string("public_url", shop.public_url);
   t.string("address", shop.address);
-  t.string("vat_id", shop.vat_id);
+  if (t.find("vat_id"))  // the key of shopd before 2026-12: point the owner to its new home
+    throw ConfigError("shop.vat_id", "has moved: write it as seller_tax_id under [invoice]");
   t.reject_unknown_keys();
   if (shop.name.empty()) throw ConfigError("shop.name", "must not be empty");
   if (shop.currency.size() != 3 || !std::all_of(shop.currency.begin(), shop.currency.end(),
@@ -273,6 +274,7 @@ void read_invoice(TableReader t, Config::Invoice& inv, const std::filesystem::pa
   if (!inv_dir.empty()) inv.dir = resolve(dir, inv_dir);
   t.string("prefix", inv.prefix);
   t.number("tax_rate_percent", inv.tax_rate_percent, 0, 100);
+  t.string("seller_tax_id", inv.seller_tax_id);
   t.reject_unknown_keys();
   if (inv.prefix.size() > 32) throw ConfigError("invoice.prefix", "must be at most 32 characters");
 }

@@ -5,6 +5,7 @@
 // Running twice is safe: the number was assigned once, when the payment
 // succeeded (store/invoice_store.h), and the PDF is rendered from stored data
 // only, so a re-run stores (and exports) the identical document again.
+#include "core/country.h"
 #include "core/files.h"
 #include "jobs/handler.h"
 #include "jobs/invoice_files.h"
@@ -18,20 +19,28 @@ std::filesystem::path invoice_path(const Config& config, const std::string& file
   return config.invoice.dir / file_name;
 }
 
+std::vector<std::string> buyer_address_lines(const Address& a) {
+  std::vector<std::string> lines;
+  for (const std::string* line : {&a.line1, &a.line2})
+    if (!line->empty()) lines.push_back(*line);
+  std::string city = a.postal_code.empty() ? a.city : a.postal_code + " " + a.city;
+  if (!city.empty()) lines.push_back(std::move(city));
+  const std::string_view country = country_name(a.country);
+  lines.emplace_back(country.empty() ? std::string_view(a.country) : country);
+  return lines;
+}
+
 InvoiceDocument build_invoice_document(const Order& order, const store::InvoiceRecord& invoice, const Config& config) {
   InvoiceDocument doc;
   doc.number = invoice.number;
   doc.issued_date = invoice.issued_at.substr(0, 10);
+  doc.order_date = order.created_at.substr(0, 10);
   doc.order_id = order.id;
-  doc.shop_name = config.shop.name;
-  doc.shop_address = config.shop.address;
-  doc.shop_vat_id = config.shop.vat_id;
-  doc.customer_name = order.customer.name;
-  const Address& a = order.shipping;
-  doc.bill_to = {order.customer.name, a.line1};
-  if (!a.line2.empty()) doc.bill_to.push_back(a.line2);
-  doc.bill_to.push_back((a.postal_code.empty() ? "" : a.postal_code + " ") + a.city);
-  doc.bill_to.push_back(a.country);
+  doc.seller_name = config.shop.name;
+  doc.seller_address = config.shop.address;
+  doc.seller_tax_id = config.invoice.seller_tax_id;
+  doc.buyer_name = order.customer.name;
+  doc.buyer_address = buyer_address_lines(order.shipping);
   for (const auto& item : order.items)
     doc.lines.push_back(InvoiceLine{item.name, item.sku, item.qty, item.price_cents, item.price_cents * item.qty});
   doc.currency = invoice.currency;

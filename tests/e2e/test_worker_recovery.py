@@ -25,16 +25,12 @@ def assert_every_order_completed_exactly_once(shop, order_ids):
     for order_id in order_ids:
         shop.wait_for_status(order_id, "completed", timeout=30)
 
-    invoices = shop.query("SELECT order_id, seq, number FROM invoices ORDER BY seq")
+    invoices = shop.query("SELECT order_id, seq, number, pdf FROM invoices ORDER BY seq")
     assert [i["seq"] for i in invoices] == list(range(1, len(order_ids) + 1))
     assert [i["number"] for i in invoices] == [f"INV-{n:06d}" for n in range(1, len(order_ids) + 1)]
     assert sorted(i["order_id"] for i in invoices) == sorted(order_ids)
-    # The document the customer downloads, from the database. The export folder's
-    # copy is written after the commit and may be lost to the crash (it is a
-    # convenience copy, never retried), so it is not looked for here.
-    for i in invoices:
-        pdf = shop.get(f"/orders/{i['order_id']}/invoice")
-        assert pdf.status == 200 and pdf.body.startswith(b"%PDF-"), i
+    for i in invoices:  # the database holds every document (the export folder is a best-effort copy)
+        assert bytes(i["pdf"]).startswith(b"%PDF-")
 
     confirmations = collections.Counter()
     for msg in mails_to(shop, "ann@example.com"):
