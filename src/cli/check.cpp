@@ -41,9 +41,12 @@ constexpr int kAlertsSchema = 2;
 // dead job. Returns how many there are.
 int report_undelivered_alerts(store::Connection& db) {
   const auto undelivered = store::undelivered_alerts(db);
-  for (const auto& a : undelivered)
-    std::cout << "PROBLEM: team alert " << a.job_id << " reached nobody (webhook " << a.webhook << ", email "
+  for (const auto& a : undelivered) {
+    // An alert that went out in a storm digest is retried or discarded through the digest's job.
+    const std::string& job = a.batch_id.empty() ? a.job_id : a.batch_id;
+    std::cout << "PROBLEM: team alert job " << job << " reached nobody (webhook " << a.webhook << ", email "
               << a.email << "): " << a.summary << " (order " << a.order_id << ", " << a.created_at << ")\n";
+  }
   if (!undelivered.empty())
     std::cout << "  fix the alert channel ([alerts] in the config), then `shopd jobs retry ID` to send it again, "
                  "or `shopd jobs discard ID` once the team knows\n";

@@ -73,6 +73,19 @@ JobResult JobExecutor::run_handler(const store::Job& job) {
   return handler(ctx);
 }
 
+namespace {
+
+// Dead jobs are logged by the failure hook. During a provider outage the
+// retries of the jobs waiting on it keep quiet (ProviderOutages said it once).
+void log_attempt_end(const Decision& d, const nlohmann::json& fields, bool known_outage) {
+  if (std::holds_alternative<decision::Done>(d)) log::info("job done", fields);
+  else if (std::holds_alternative<decision::RetryAt>(d))
+    log::write(known_outage ? log::Level::debug : log::Level::warn, "job failed, will retry", fields);
+  else if (std::holds_alternative<decision::Defer>(d)) log::info("job deferred", fields);
+}
+
+}  // namespace
+
 std::optional<TimePoint> JobExecutor::outage_to_report(const store::Job& job, TimePoint now) {
   const double threshold = config_.alerts.provider_down_seconds;
   // An alert about the alert channel would go through the alert channel.
@@ -122,12 +135,18 @@ JobExecutor::Execution JobExecutor::execute(const store::Job& job, std::mt19937_
     if (error->provider_status) fields["provider_status"] = error->provider_status;
     if (error->is_unreachable()) fields["unreachable"] = true;
   }
+  if (const auto* retry = std::get_if<decision::RetryAt>(&d)) fields["retry_at"] = format_iso(retry->at);
+  if (const auto* later = std::get_if<decision::Defer>(&d)) fields["run_at"] = format_iso(later->at);
   try {
     const bool applied = store_.writer().run_always([&](store::Tx& tx) {
       const bool ok = apply_decision(tx, job, d, end, result, config_);
-      if (ok && alert_since) raise_unreachable_alert(tx, job, end, *alert_since, config_);
-      if (ok && also) also(tx);
-      return ok;
+      if (!ok) return false;
+      if (alert_since) raise_unreachable_alert(tx, job, end, *alert_since, config_);
+      if (also) also(tx);
+      // Logged in commit order: with a short backoff another executor may
+      // run the next attempt as soon as this commit lands.
+      tx.after_commit([fields, d, known_outage] { log_attempt_end(d, fields, known_outage); });
+      return true;
     });
     if (alert_since && !applied) outages_.give_back_alert(job.kind);
     if (!applied) {
@@ -151,13 +170,6 @@ JobExecutor::Execution JobExecutor::execute(const store::Job& job, std::mt19937_
   if (result.after_commit && std::holds_alternative<decision::Done>(d)) result.after_commit();
   metrics_.jobs.inc({job.kind, outcome_label(d)});
   metrics_.job_duration.observe({job.kind}, std::chrono::duration<double>(duration).count());
-  if (const auto* retry = std::get_if<decision::RetryAt>(&d)) fields["retry_at"] = format_iso(retry->at);
-  if (const auto* later = std::get_if<decision::Defer>(&d)) fields["run_at"] = format_iso(later->at);
-  if (std::holds_alternative<decision::Done>(d)) log::info("job done", fields);
-  else if (std::holds_alternative<decision::RetryAt>(d))
-    log::write(known_outage ? log::Level::debug : log::Level::warn, "job failed, will retry", fields);
-  else if (std::holds_alternative<decision::Defer>(d)) log::info("job deferred", fields);
-  // Dead jobs are logged by the failure hook.
   return {Recorded::Yes, d};
 }
 

@@ -140,8 +140,12 @@ void Writer::loop() {
       batch = take_batch(background_turn);
     }
     bool jobs_enqueued = false;
+    std::vector<std::function<void()>> after_commit;
     if (begin_error) fail_batch(batch, what_of(begin_error));
-    else jobs_enqueued = commit_batch(batch);
+    else jobs_enqueued = commit_batch(batch, after_commit);
+    for (auto& fn : after_commit) {
+      try { fn(); } catch (...) {}
+    }
     std::function<void()> hook;
     {
       std::lock_guard lock(mu_);
@@ -231,7 +235,7 @@ int64_t Writer::pages_written() const {
   return current;
 }
 
-bool Writer::commit_batch(Batch& batch) {
+bool Writer::commit_batch(Batch& batch, std::vector<std::function<void()>>& after_commit) {
   Connection& db = *conn_;
   // Prepared once like every other statement: re-parsing the transaction
   // control for each task was a tenth of the writer's time.
@@ -249,8 +253,12 @@ bool Writer::commit_batch(Batch& batch) {
         // The file refused a page (a full disk): the whole transaction is lost.
         if (is_storage_failure(task->error)) throw;
       }
-      if (task->error || tx.rolled_back()) run("ROLLBACK TO task");
-      else jobs_enqueued = jobs_enqueued || tx.jobs_enqueued();
+      if (task->error || tx.rolled_back()) {
+        run("ROLLBACK TO task");
+      } else {
+        jobs_enqueued = jobs_enqueued || tx.jobs_enqueued();
+        for (auto& fn : tx.take_after_commit()) after_commit.push_back(std::move(fn));
+      }
       run("RELEASE task");
     }
     run("COMMIT");
@@ -259,6 +267,7 @@ bool Writer::commit_batch(Batch& batch) {
     // batch is stored, so every caller fails.
     const std::string why = e.what();
     try { db.exec("ROLLBACK"); } catch (...) {}
+    after_commit.clear();
     fail_batch(batch, why);
     return false;
   }

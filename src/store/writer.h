@@ -46,6 +46,7 @@
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #include "obs/episode.h"
 #include "store/connection.h"
@@ -64,10 +65,18 @@ class Tx {
   // the writer wakes the worker, so new work starts within milliseconds.
   void note_jobs_enqueued() { jobs_enqueued_ = true; }
   bool jobs_enqueued() const { return jobs_enqueued_ && !rollback_; }
+  // Runs on the writer thread once this transaction committed, before any
+  // later write starts: what it reports (a log line) is ordered exactly like
+  // the commits, even when another thread acts on the committed rows at once.
+  void after_commit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+  std::vector<std::function<void()>> take_after_commit() {
+    return rollback_ ? std::vector<std::function<void()>>{} : std::move(after_commit_);
+  }
 
  private:
   bool rollback_ = false;
   bool jobs_enqueued_ = false;
+  std::vector<std::function<void()>> after_commit_;
 };
 
 // Thrown by run() when the queue is longer than max_queued (load shedding).
@@ -148,7 +157,7 @@ class Writer {
   bool fail_overdue(const std::string& why);
   // Runs the batch in the transaction lock_database() began and commits it.
   // Returns true when the committed batch enqueued jobs.
-  bool commit_batch(Batch& batch);
+  bool commit_batch(Batch& batch, std::vector<std::function<void()>>& after_commit);
   void fail_batch(Batch& batch, const std::string& why);
   int64_t pages_written() const;
 

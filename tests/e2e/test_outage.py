@@ -57,11 +57,11 @@ def test_a_payment_provider_down_for_hours_costs_intake_nothing_caps_the_backoff
     shop = stripe_shop(shop_factory, stripe, hook)
     with Storefront(shop, "customer", interval=0.2) as front:
         wait_for(lambda: len(front.snapshot()) >= 15, message="orders before the outage")
-        stripe.refuse_connections()
+        stripe.stop_listening()
         down_at = time.monotonic()
         cpu = cpu_share(shop, OUTAGE_SECONDS)  # the outage, measured
         alerts_during_outage = list(hook.bodies)
-        stripe.accept_connections()
+        stripe.listen_again()
         up_at = time.monotonic()
         wait_for(lambda: len(log_lines(shop, "payment provider reachable again")) == 1, timeout=30,
                  message="the log to say the provider is reachable again")
