@@ -42,9 +42,14 @@ JobResult throws(const JobContext&) { throw std::runtime_error("disk I/O error")
 JobResult defers(const JobContext&) { return JobResult::deferred(at(90)); }
 JobResult database_unavailable(const JobContext&) { throw store::StorageUnavailable("database or disk is full"); }
 
-// Which fake runs payment.charge in the current test.
+// Which fakes run payment.charge and alert.team in the current test.
 JobHandler g_payment = succeeds;
-JobHandler fake_handlers(std::string_view kind) { return kind == kind::kPaymentCharge ? g_payment : succeeds; }
+JobHandler g_alert = succeeds;
+JobHandler fake_handlers(std::string_view kind) {
+  if (kind == kind::kPaymentCharge) return g_payment;
+  if (kind == kind::kAlertTeam) return g_alert;
+  return succeeds;
+}
 
 struct Harness {
   TempStore t;
@@ -171,6 +176,31 @@ TEST_SUITE("job_executor") {
       CHECK(h.t.job(id, kind::kPaymentCharge).state == "retrying");
       CHECK(h.t.load(id)->status == "received");
     }
+  }
+
+  TEST_CASE("the alert channel unreachable past alerts.provider_down_seconds raises no alert about itself") {
+    Harness h;
+    h.config.alerts.provider_down_seconds = 60;
+    h.config.alerts.webhook_url = "http://127.0.0.1:9/hook";
+    g_alert = cannot_connect;
+    const auto id = h.t.order();
+    h.t.write([&](store::Tx& tx) {
+      return store::enqueue(tx, store::NewJob{id, kind::kAlertTeam, 3, at(1), R"({"dead_job_id":"x"})"}, at(1));
+    });
+    for (const double t : {1.0, 30.0, 100.0, 200.0}) {
+      h.clock.set(at(t));
+      for (const auto& job : h.t.claim(at(t), 100))
+        if (job.kind == kind::kAlertTeam) h.executor.execute(job, h.rng);
+    }
+    g_alert = succeeds;
+    int alerts = 0;
+    for (const auto& job : h.t.jobs(id))
+      if (job.kind == kind::kAlertTeam) {
+        ++alerts;
+        CHECK(job.state == "retrying");
+        CHECK(job.unreachable_attempts == 4);
+      }
+    CHECK(alerts == 1);
   }
 
   TEST_CASE("a deferral runs the job later without using an attempt") {
