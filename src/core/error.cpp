@@ -16,16 +16,16 @@ std::string_view project_relative(std::string_view file) {
 
 }  // namespace
 
-std::string where_of(const std::source_location& loc) {
+std::string where_of(const SourceLocation& loc) {
   return std::string(project_relative(loc.file_name())) + ":" + std::to_string(loc.line()) + " " +
          loc.function_name();
 }
 
-JobError JobError::transient(std::string code, std::string message, std::source_location loc) {
+JobError JobError::transient(std::string code, std::string message, SourceLocation loc) {
   return JobError{Kind::Transient, std::move(code), std::move(message), 0, std::nullopt, "", where_of(loc)};
 }
 
-JobError JobError::permanent(std::string code, std::string message, std::source_location loc) {
+JobError JobError::permanent(std::string code, std::string message, SourceLocation loc) {
   return JobError{Kind::Permanent, std::move(code), std::move(message), 0, std::nullopt, "", where_of(loc)};
 }
 

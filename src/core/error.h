@@ -4,12 +4,13 @@
 #pragma once
 
 #include <optional>
-#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
+
+#include "core/source_location.h"
 
 namespace shopd {
 
@@ -29,9 +30,9 @@ struct JobError {
   std::string where;           // "src/providers/payment_stripe.cpp:88 charge" — where it was raised
 
   static JobError transient(std::string code, std::string message,
-                            std::source_location loc = std::source_location::current());
+                            SourceLocation loc = SourceLocation::current());
   static JobError permanent(std::string code, std::string message,
-                            std::source_location loc = std::source_location::current());
+                            SourceLocation loc = SourceLocation::current());
 
   bool is_permanent() const { return kind == Kind::Permanent; }
   JobError& with_status(int status) { provider_status = status; return *this; }
@@ -39,7 +40,7 @@ struct JobError {
   JobError& with_retry_after(std::optional<int> seconds) { retry_after_seconds = seconds; return *this; }
 };
 
-std::string where_of(const std::source_location& loc);
+std::string where_of(const SourceLocation& loc);
 
 // The longest prefix of `text` of at most `max_bytes` that does not cut a
 // UTF-8 sequence in half.

@@ -8,11 +8,11 @@
 #include <curl/curl.h>
 
 #include <memory>
-#include <source_location>
 #include <string>
 
 #include "core/cancel.h"
 #include "core/error.h"
+#include "core/source_location.h"
 
 namespace shopd::curl {
 
@@ -54,6 +54,6 @@ void append(Slist& list, const std::string& entry);
 // URL is Permanent "invalid_url" (a config mistake retrying cannot fix).
 // `where` names the caller.
 JobError transfer_error(CURLcode code, const std::string& detail,
-                        std::source_location loc = std::source_location::current());
+                        SourceLocation loc = SourceLocation::current());
 
 }  // namespace shopd::curl
