@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "config/config.h"
 #include "core/error.h"
@@ -307,6 +309,151 @@ void read_products(TableReader& root, std::vector<ProductSeed>& out) {
   }
 }
 
+// ---- Keeping toml++ 3.3.0 away from its undefined behaviour ---------------
+//
+// Debian 12's toml++ decides whether a non-ASCII character is whitespace with
+// a table that reaches __builtin_unreachable() for U+00A1-U+0499,
+// U+2C3E-U+3037 and U+FC26-U+FEFE, letters such as "é" and "Ä" among them
+// (marzer/tomlplusplus#190 and #295, fixed upstream by #305; the fuzz target
+// found it). It asks about a character outside quotes, and inside a """
+// string about the one after a backslash and the first one after a line
+// continued by a backslash. screen_toml() lets no such question reach it:
+// TOML allows no non-ASCII character outside strings and comments, so one
+// there is our own ConfigError; in a """ string the character is written as
+// its \u escape, which means the same. Delete once Debian ships the fix.
+
+size_t utf8_sequence_length(unsigned char lead) {
+  if (lead >= 0xC2 && lead <= 0xDF) return 2;
+  if (lead >= 0xE0 && lead <= 0xEF) return 3;
+  if (lead >= 0xF0 && lead <= 0xF4) return 4;
+  return 0;  // ASCII, a continuation byte or a byte UTF-8 never uses
+}
+
+// The code point that starts at text[at], if a well-formed UTF-8 sequence does.
+std::optional<char32_t> code_point_at(std::string_view text, size_t at) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const size_t n = utf8_sequence_length(lead);
+  if (n == 0 || at + n > text.size()) return std::nullopt;
+  char32_t cp = lead & (0xFF >> (n + 1));
+  for (size_t k = 1; k < n; ++k) {
+    const auto c = static_cast<unsigned char>(text[at + k]);
+    if ((c & 0xC0) != 0x80) return std::nullopt;
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  static constexpr char32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kSmallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
+  return cp;
+}
+
+std::string hex(char32_t value, int digits) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out(static_cast<size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i, value >>= 4) out[static_cast<size_t>(i)] = kHex[value & 0xF];
+  return out;
+}
+
+// "line 4, column 1: <what>", counted the way toml++ counts (columns in characters).
+ConfigError text_error(std::string_view text, size_t at, const std::string& what) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  const auto cp = code_point_at(text, at);
+  const std::string character = cp ? "U+" + hex(*cp, 4) : "byte 0x" + hex(static_cast<unsigned char>(text[at]), 2);
+  return ConfigError("config", "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                                   character + " " + what);
+}
+
+// Copies a backslash escape of a """ string from text[at] to `out` and returns
+// where the string goes on. A line-ending backslash takes the whitespace and
+// line breaks after it along; a non-ASCII character right after those is
+// written as its \u escape.
+size_t screen_multiline_escape(std::string_view text, size_t at, std::string& out) {
+  out += '\\';
+  size_t i = at + 1;
+  if (i == text.size()) return i;
+  if (static_cast<unsigned char>(text[i]) >= 0x80)
+    throw text_error(text, i, "after a backslash is not a TOML escape sequence");
+  if (std::string_view(" \t\r\n").find(text[i]) == std::string_view::npos) {
+    out += text[i];
+    return i + 1;
+  }
+  while (i < text.size() && std::string_view(" \t\r\n").find(text[i]) != std::string_view::npos) out += text[i++];
+  if (i == text.size() || static_cast<unsigned char>(text[i]) < 0x80) return i;
+  const auto cp = code_point_at(text, i);
+  if (!cp) throw text_error(text, i, "is not UTF-8");
+  out += *cp > 0xFFFF ? "\\U" + hex(*cp, 8) : "\\u" + hex(*cp, 4);
+  return i + utf8_sequence_length(static_cast<unsigned char>(text[i]));
+}
+
+// The text to hand to toml::parse: the same document, or a ConfigError.
+std::string screen_toml(std::string_view text) {
+  enum class In { Nothing, Comment, Basic, Literal, MultiBasic, MultiLiteral };
+  In in = In::Nothing;
+  std::string out;
+  out.reserve(text.size());
+  size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // a byte order mark toml++ skips
+  out += text.substr(0, i);
+  while (i < text.size()) {
+    const char c = text[i];
+    switch (in) {
+      case In::Nothing:
+        if (static_cast<unsigned char>(c) >= 0x80)
+          throw text_error(text, i, "outside quotes: TOML allows characters that are not ASCII only in quoted "
+                                    "strings and comments");
+        if (c == '#') in = In::Comment;
+        if (c == '"' || c == '\'') {
+          const bool triple = text.substr(i, 3) == std::string(3, c);
+          in = c == '"' ? (triple ? In::MultiBasic : In::Basic) : (triple ? In::MultiLiteral : In::Literal);
+          if (triple) {
+            out += text.substr(i, 3);
+            i += 3;
+            continue;
+          }
+        }
+        break;
+      case In::Comment:
+        if (c == '\n') in = In::Nothing;
+        break;
+      case In::Basic:
+        if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
+          out += text.substr(i, 2);  // an escape; it cannot end the string
+          i += 2;
+          continue;
+        }
+        if (c == '"' || c == '\n') in = In::Nothing;
+        break;
+      case In::Literal:
+        if (c == '\'' || c == '\n') in = In::Nothing;
+        break;
+      case In::MultiBasic:
+      case In::MultiLiteral: {
+        if (in == In::MultiBasic && c == '\\') {
+          i = screen_multiline_escape(text, i, out);
+          continue;
+        }
+        const char quote = in == In::MultiBasic ? '"' : '\'';
+        if (c != quote || text.substr(i, 3) != std::string(3, quote)) break;
+        // Up to two quotes before the closing three belong to the string, as toml++ reads them.
+        size_t run = 0;
+        while (run < 5 && i + run < text.size() && text[i + run] == quote) ++run;
+        out += text.substr(i, run);
+        i += run;
+        in = In::Nothing;
+        continue;
+      }
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
+
 }  // namespace
 
 const RetryPolicy& Config::Retry::for_kind(const std::string& kind) const {
@@ -325,7 +472,7 @@ Config parse_config(const std::string& toml_text, const std::filesystem::path& c
                     Secrets secrets) {
   toml::table doc;
   try {
-    doc = toml::parse(toml_text);
+    doc = toml::parse(screen_toml(toml_text));
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << "line " << e.source().begin.line << ", column " << e.source().begin.column << ": " << e.description();

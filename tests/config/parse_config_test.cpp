@@ -343,6 +343,59 @@ TEST_SUITE("parse_config") {
     CHECK(std::string(e.what()).find("line 2") != std::string::npos);
   }
 
+  // Found by tests/fuzz/config_fuzz.cpp: Debian's toml++ 3.3.0 reaches
+  // __builtin_unreachable() when it asks whether characters such as U+00E9
+  // or U+0154 are whitespace. parse_config keeps them from that question.
+  TEST_CASE("a non-ASCII character outside quotes is a config error naming its line and column") {
+    for (const std::string stray : {"\xC5\x94 = 1", "vat_id = \"x\" \xC3\xA9", "\xCC\xAA", "vat_id = \xFF"}) {
+      const ConfigError e = error_for(std::string(kMinimalConfig) + stray + "\n");
+      CAPTURE(e.what());
+      CHECK(e.key == "config");
+      CHECK(std::string(e.what()).find("line 5, column ") != std::string::npos);
+      CHECK(std::string(e.what()).find("outside quotes") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("non-ASCII text in quoted strings, quoted keys and comments is read as written") {
+    const Config c = parse(R"(# Grüße
+[shop] # Café
+"name" = "Zoë's Café"
+currency = "EUR"
+address = '''
+Ärger\
+  Straße 1'''
+vat_id = 'É-1'
+
+[[products]]
+sku = "A"
+name = """
+Été"""
+price_cents = 1
+stock = 1
+)");
+    CHECK(c.shop.name == "Zoë's Café");
+    CHECK(c.shop.address == "Ärger\\\n  Straße 1");
+    CHECK(c.shop.vat_id == "É-1");
+    REQUIRE(c.products.size() == 1);
+    CHECK(c.products[0].name == "Été");
+  }
+
+  TEST_CASE("a multi-line string continued by a backslash may go on with a non-ASCII letter") {
+    const Config c = parse(std::string(kMinimalConfig) + "address = \"\"\"\\\n    Ärzte GmbH, \\\n\n  😀 Straße 1\"\"\"\n");
+    CHECK(c.shop.address == "Ärzte GmbH, 😀 Straße 1");
+  }
+
+  TEST_CASE("a backslash before a non-ASCII character in a multi-line string is a config error") {
+    const ConfigError e = error_for(std::string(kMinimalConfig) + "address = \"\"\"a\\é\"\"\"\n");
+    CAPTURE(e.what());
+    CHECK(e.key == "config");
+    CHECK(std::string(e.what()).find("line 5, column 16") != std::string::npos);
+  }
+
+  TEST_CASE("a UTF-8 byte order mark before the first line is accepted") {
+    CHECK(parse("\xEF\xBB\xBF" + std::string(kMinimalConfig)).shop.name == "Tiny");
+  }
+
   TEST_CASE("every error is one line that starts with the key") {
     for (const std::string& text : {full_plus("[server]", "port = 1"), full_with("threads", "threads = \"8\""),
                                     full_with("currency", ""), std::string("[shop\n")}) {
