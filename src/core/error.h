@@ -71,6 +71,8 @@ struct FieldError {
 };
 
 // One line that names the offending key: "retry.base_seconds: must be > 0 (got -1)".
+// Control characters in the key or the message (a config file can hold any
+// bytes) are shown escaped ("\n", "\x0E"), so it is one line whatever the file held.
 struct ConfigError : std::runtime_error {
   ConfigError(std::string key, std::string message);
   std::string key;

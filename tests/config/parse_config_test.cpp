@@ -407,6 +407,19 @@ stock = 1
     }
   }
 
+  // Found by tests/fuzz/config_fuzz.cpp: an error that echoes part of the
+  // file (toml++'s "saw '...'", a quoted key, a value) carried its control
+  // characters, so a line break in the file broke the one-line error.
+  TEST_CASE("control characters the file holds are shown escaped in the one-line error") {
+    const ConfigError raw = error_for(std::string(kMinimalConfig) + "[retry]\nmax_seconds = i\x0E\n");
+    CHECK(std::string(raw.what()).find("saw 'i\\x0E'") != std::string::npos);
+    const ConfigError key = error_for(std::string(kMinimalConfig) + "\"un\\nknown\" = 1\n");
+    CHECK(key.key == "shop.un\\nknown");
+    CHECK(std::string(key.what()) == "shop.un\\nknown: unknown key");
+    const ConfigError value = error_for("[shop]\nname = \"x\"\ncurrency = \"E\\u007FR\\tX\"\n");
+    CHECK(std::string(value.what()).find("(got \"E\\x7FR\\tX\")") != std::string::npos);
+  }
+
   TEST_CASE("stripe needs its secret key in the named environment variable") {
     Env no_key = kSecrets;
     no_key.erase("MY_STRIPE_KEY");
