@@ -230,15 +230,11 @@ std::string quoted_printable(std::string_view text) {
     for (size_t k = 0; k < line.size(); ++k) {
       const auto c = static_cast<unsigned char>(line[k]);
       const bool last = k + 1 == line.size();
-      const bool at_line_start = column == 0;
-      if ((c == ' ' || c == '\t') && !last) {
-        put(std::string(1, static_cast<char>(c)));
-      } else if (c > 32 && c < 127 && c != '=' && !(at_line_start && c == '.') &&
-                 !(at_line_start && line.substr(k).starts_with("From "))) {
-        put(std::string(1, static_cast<char>(c)));
-      } else {
-        put(escaped(c));
-      }
+      bool plain = ((c == ' ' || c == '\t') && !last) || (c > 32 && c < 127 && c != '=');
+      // The character opens an encoded line when it comes first or put() breaks before it.
+      const bool opens_line = column == 0 || column + 1 > kBodyLineLength - 1;
+      if (plain && opens_line && (c == '.' || line.substr(k).starts_with("From "))) plain = false;
+      put(plain ? std::string(1, static_cast<char>(c)) : escaped(c));
     }
     if (eol == text.size()) break;
     out += kCrlf;

@@ -185,6 +185,26 @@ TEST_SUITE("mime") {
     CHECK(msg.find("of it.  =20\r\n") != std::string::npos);
   }
 
+  // Found by tests/fuzz/mime_fuzz.cpp: the "." and "From " rule looked at the
+  // column before put() broke the line, so a character that a soft line break
+  // moved to the start of a line went out unencoded.
+  TEST_CASE("a dot or From that a soft line break moves to the start of a line is encoded") {
+    for (const std::string& tail : {std::string("."), std::string(".hidden"), std::string("From here")}) {
+      Email e = sample_email();
+      e.text = std::string(75, 'x') + tail;
+      e.html.clear();
+      e.attachments.clear();
+      const std::string msg = render_mime(e);
+      const std::string body = msg.substr(msg.find("\r\n\r\n") + 4);
+      CAPTURE(tail);
+      for (const auto& line : crlf_lines(body)) {
+        CHECK_FALSE(line.starts_with("."));
+        CHECK_FALSE(line.starts_with("From "));
+      }
+      CHECK(body.find("=\r\n=" + std::string(tail[0] == '.' ? "2E" : "46")) != std::string::npos);
+    }
+  }
+
   TEST_CASE("a text-only email without attachments is a single text part") {
     Email e = sample_email();
     e.html.clear();
