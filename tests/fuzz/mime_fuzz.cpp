@@ -529,7 +529,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Entity top = parse_entity(message, sendable ? &long_ok : nullptr);
   require_header_names(top, 0, {"Date", "From", "To", "Subject", "Message-ID", "MIME-Version"}, true);
   FUZZ_REQUIRE(top.headers[0].value == "Sat, 28 Nov 2026 04:30:21 +0000", top.headers[0].value);
-  FUZZ_REQUIRE(top.headers[4].value == email.message_id, top.headers[4].value);
+  // An unsendable sender's domain may hold spaces or controls, which the Message-ID drops.
+  FUZZ_REQUIRE(!sendable || top.headers[4].value == email.message_id, top.headers[4].value);
   FUZZ_REQUIRE(top.headers[5].value == "1.0", top.headers[5].value);
   const auto subject = header_tokens(top.headers[3].value, Syntax::Unstructured);
   FUZZ_REQUIRE(same_header_text(decode_words(subject, Syntax::Unstructured), email.subject),
