@@ -228,6 +228,44 @@ TEST_SUITE("mime") {
     e.attachments[0].filename = "Rechnung-\xC3\x9C" ".pdf";
     CHECK(render_mime(e).find("filename*=UTF-8''Rechnung-%C3%9C.pdf") != std::string::npos);
   }
+  // Found by tests/fuzz/mime_fuzz.cpp: a long non-ASCII attachment name was
+  // one filename*= parameter on one header line of any length (past 998
+  // characters for a 350-byte name).
+  TEST_CASE("a long attachment name is cut into RFC 2231 sections on folded lines") {
+    std::string name;
+    for (int i = 0; i < 120; ++i) name += "\xC3\xA9";  // é
+    name += ".pdf";
+    Email e = sample_email();
+    e.attachments[0].filename = name;
+    const std::string msg = render_mime(e);
+    const size_t at = msg.find("Content-Disposition: attachment;");
+    REQUIRE(at != std::string::npos);
+    const std::string block = msg.substr(at, msg.find("\r\nContent-Transfer-Encoding", at) - at);
+    std::string decoded;
+    int section = 0;
+    for (const auto& line : crlf_lines(block)) {
+      CHECK(line.size() < 78);
+      const size_t star = line.find("filename*" + std::to_string(section) + "*=");
+      if (star == std::string::npos) continue;
+      std::string value = line.substr(line.find('=', star) + 1);
+      if (section == 0) {
+        REQUIRE(value.starts_with("UTF-8''"));
+        value = value.substr(7);
+      }
+      if (value.ends_with(";")) value.pop_back();
+      for (size_t i = 0; i < value.size(); ++i) {
+        if (value[i] != '%') {
+          decoded += value[i];
+          continue;
+        }
+        decoded += static_cast<char>(std::stoi(value.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      }
+      ++section;
+    }
+    CHECK(section > 1);
+    CHECK(decoded == name);
+  }
 }
 
 TEST_SUITE("parse_mailbox") {
