@@ -263,9 +263,12 @@ bool is_token_char(char ch) {
   return c > 32 && c < 127 && std::string_view("()<>@,;:\\\"/[]?=").find(ch) == std::string_view::npos;
 }
 
+// The attachment's type when it is a plain type/subtype short enough for the
+// header line; anything else is sent as application/octet-stream.
 std::string safe_content_type(const std::string& type) {
   const auto slash = type.find('/');
   const bool ok = slash != std::string::npos && slash > 0 && slash + 1 < type.size() &&
+                  type.size() <= kLongestPlainWord &&
                   std::all_of(type.begin(), type.begin() + slash, is_token_char) &&
                   std::all_of(type.begin() + slash + 1, type.end(), is_token_char);
   return ok ? type : "application/octet-stream";

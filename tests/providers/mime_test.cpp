@@ -223,6 +223,20 @@ TEST_SUITE("mime") {
     CHECK(header(a, "Content-Type") != header(b, "Content-Type"));  // boundaries follow the Message-ID
   }
 
+  // Found by tests/fuzz/mime_fuzz.cpp: any type/subtype was written as it
+  // came, so a long one made a Content-Type line of any length.
+  TEST_CASE("an attachment type that is not a short type/subtype is sent as application/octet-stream") {
+    for (const std::string& type : {"application/" + std::string(100, 'x'), std::string("text/plain\r\nX: y"),
+                                   std::string("pdf"), std::string("")}) {
+      Email e = sample_email();
+      e.attachments[0].content_type = type;
+      const std::string msg = render_mime(e);
+      CHECK(msg.find("\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment;") !=
+            std::string::npos);
+      for (const auto& line : crlf_lines(msg)) CHECK(line.size() < 78);
+    }
+  }
+
   TEST_CASE("a non-ASCII attachment name uses RFC 2231") {
     Email e = sample_email();
     e.attachments[0].filename = "Rechnung-\xC3\x9C" ".pdf";
