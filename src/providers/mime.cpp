@@ -142,7 +142,13 @@ std::vector<std::string> phrase_tokens(std::string_view raw) {
   bool atoms = true;
   for (const char ch : name)
     if (ch != ' ' && !is_atext(static_cast<unsigned char>(ch))) atoms = false;
-  if (atoms) return split_words(name);
+  if (atoms) {
+    std::vector<std::string> words = split_words(name);
+    // A word longer than a folded line can hold is encoded instead, as in text_tokens.
+    if (std::all_of(words.begin(), words.end(), [](const auto& w) { return w.size() <= kLongestPlainWord; }))
+      return words;
+    return encoded_words(name);
+  }
   std::string quoted = "\"";
   for (const char ch : name) {
     if (ch == '"' || ch == '\\') quoted += '\\';

@@ -153,6 +153,18 @@ TEST_SUITE("mime") {
     CHECK(header(render_mime(e), "From") == " \"Shop, Inc.\" <orders@shop.example>");
   }
 
+  // Found by tests/fuzz/mime_fuzz.cpp: a display name of plain atoms was
+  // written word by word, so one very long word made a header line past 78.
+  TEST_CASE("a display name with a word too long to fold is encoded and decodes back") {
+    Email e = sample_email();
+    e.to = {"Ann " + std::string(100, 'A'), "ann@example.com"};
+    const std::string msg = render_mime(e);
+    const std::string to = header(msg, "To");
+    CHECK(to.find("=?UTF-8?B?") != std::string::npos);
+    CHECK(decode_words(to) == e.to.name);
+    for (const auto& line : crlf_lines(msg.substr(0, msg.find("\r\n\r\n")))) CHECK(line.size() < 78);
+  }
+
   TEST_CASE("CR and LF in a subject cannot inject headers") {
     Email e = sample_email();
     e.subject = "Hello\r\nBcc: victim@example.com";
