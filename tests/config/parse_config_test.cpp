@@ -356,15 +356,32 @@ TEST_SUITE("parse_config") {
     }
   }
 
+  // toml++ looks ahead over a value's characters before it finds the value
+  // broken, quotes and what they enclose included.
+  TEST_CASE("a value broken by a quote before non-ASCII text is a config error naming its line") {
+    for (const std::string broken : {"vat_id = 4\"\xC3\xA9\"", "vat_id = 1979-05-27 [\"\xC3\xA9\"",
+                                     "vat_id = 1.'\xC3\xA9'", "vat_id = 4\"[da[\"\xC3\x84 x"}) {
+      const ConfigError e = error_for(std::string(kMinimalConfig) + broken + "\n");
+      CAPTURE(e.what());
+      CHECK(e.key == "config");
+      CHECK(std::string(e.what()).find("line 5") != std::string::npos);
+    }
+  }
+
   TEST_CASE("non-ASCII text in quoted strings, quoted keys and comments is read as written") {
     const Config c = parse(R"(# Grüße
 [shop] # Café
 "name" = "Zoë's Café"
-currency = "EUR"
+currency = "EUR" # €
 address = '''
 Ärger\
-  Straße 1'''
-vat_id = 'É-1'
+  """Straße""" 1'''''
+"vat_id" = 'É-1 "a"\b'
+
+[server]
+cors_origins = [ # Übersicht
+  "https://ö.example",
+  'https://ä.example' ]
 
 [[products]]
 sku = "A"
@@ -374,8 +391,9 @@ price_cents = 1
 stock = 1
 )");
     CHECK(c.shop.name == "Zoë's Café");
-    CHECK(c.shop.address == "Ärger\\\n  Straße 1");
-    CHECK(c.shop.vat_id == "É-1");
+    CHECK(c.shop.address == "Ärger\\\n  \"\"\"Straße\"\"\" 1''");
+    CHECK(c.shop.vat_id == "É-1 \"a\"\\b");
+    CHECK(c.server.cors_origins == std::vector<std::string>{"https://ö.example", "https://ä.example"});
     REQUIRE(c.products.size() == 1);
     CHECK(c.products[0].name == "Été");
   }
