@@ -125,9 +125,9 @@ fuzz-run-%: build/fuzz/%_fuzz
 	@echo "  FUZZ $* for $(FUZZ_SECONDS) s (log: build/fuzz/$*.log)"
 	@build/fuzz/$*_fuzz $(FUZZ_RUN_FLAGS) $(addprefix -dict=,$(wildcard tests/fuzz/$*.dict)) \
 	  -artifact_prefix=build/fuzz/$*- build/fuzz/corpus/$* tests/fuzz/corpus/$* > build/fuzz/$*.log 2>&1 \
-	  && grep -h '^Done\|stat::number_of_executed_units' build/fuzz/$*.log | tr '\n' ' ' | sed 's/^/  FUZZ $* ok: /; s/$$/\n/' \
+	  && sed -n 's/^Done/  FUZZ $* ok: done/p' build/fuzz/$*.log \
 	  || { tail -40 build/fuzz/$*.log; echo "FUZZ $* FAILED: reproduce with build/fuzz/$*_fuzz" \
-	       $$(ls build/fuzz/$*-* 2>/dev/null | head -1); exit 1; }
+	       $$(ls -t build/fuzz/$*-* 2>/dev/null | head -1); exit 1; }
 
 fuzz_objs = build/fuzz/obj/tests/fuzz/$(1)_fuzz.o $(addprefix build/fuzz/obj/,$(FUZZ_SRCS_$(1):.cpp=.o))
 # Named here so make keeps them (they are not intermediate files).
