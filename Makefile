@@ -13,6 +13,7 @@ DEB_PACKAGES := g++ make pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev \
   libtomlplusplus-dev libcurl4-openssl-dev libssl-dev libhpdf-dev ca-certificates \
   python3 python3-pytest python3-pytest-timeout python3-pytest-xdist \
   python3-aiosmtpd python3-prometheus-client \
+  iso-codes fonts-dejavu-core python3-fonttools poppler-utils \
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
 
 VARIANT ?= release
@@ -40,15 +41,19 @@ DEPS_STAMP := build/.deps-ok
 # Builds run on every core unless the caller already chose (`make -j1 ...`).
 SUBMAKE = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(shell nproc))
 
-.PHONY: all build run test unit e2e asan tsan test-asan test-tsan fuzz fuzz-bins fuzz-run deps clean bench
+.PHONY: all build run test unit e2e asan tsan test-asan test-tsan fuzz fuzz-bins fuzz-run deps clean bench bench-invoice
 .DEFAULT_GOAL := build
-
-build: shopd
 
 all: $(BUILD)/shopd $(BUILD)/unit_tests
 
-shopd: $(DEPS_STAMP) FORCE
+# ./shopd and the unit tests.
+build: $(DEPS_STAMP)
 	@$(SUBMAKE) VARIANT=release all
+	@cp build/release/shopd shopd.tmp && mv shopd.tmp shopd
+
+# ./shopd alone: what `make run`, the black-box tests and the benchmarks need.
+shopd: $(DEPS_STAMP) FORCE
+	@$(SUBMAKE) VARIANT=release build/release/shopd
 	@cp build/release/shopd shopd.tmp && mv shopd.tmp shopd
 FORCE:
 
@@ -58,14 +63,14 @@ run: shopd
 # The whole suite: unit tests, black-box tests against ./shopd, a bounded
 # fuzzing run, then the sanitizer builds over the tests that exercise memory
 # and threads.
-test: shopd
+test: build
 	build/release/unit_tests
 	$(PYTHON) -m pytest tests/e2e tests/fakes
 	@$(MAKE) --no-print-directory fuzz-run
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-tsan
 
-unit: shopd
+unit: build
 	build/release/unit_tests
 
 e2e: shopd
@@ -100,10 +105,10 @@ FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
 FUZZ_FLAGS   := -std=c++20 -Wall -Wextra -Werror -MMD -MP -O1 -g1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DTOML_HEADER_ONLY=1 -Isrc -I. -Itests/fuzz
 FUZZ_SRCS_validate_order  := src/http/validate_order.cpp
-FUZZ_SRCS_config          := src/config/parse_config.cpp src/core/error.cpp
-FUZZ_SRCS_mime            := src/providers/mime.cpp src/core/error.cpp src/core/sha256.cpp src/core/time.cpp
+FUZZ_SRCS_config          := src/config/parse_config.cpp src/core/error.cpp src/core/redact.cpp
+FUZZ_SRCS_mime            := src/providers/mime.cpp src/core/error.cpp src/core/redact.cpp src/core/sha256.cpp src/core/time.cpp
 FUZZ_SRCS_stripe_response := src/providers/payment_stripe.cpp src/providers/http_client.cpp \
-  src/providers/curl_support.cpp src/core/error.cpp src/core/time.cpp
+  src/providers/curl_support.cpp src/core/error.cpp src/core/redact.cpp src/core/time.cpp
 # toml++'s debug-only assertions off, as in the Debian library shopd links (see the header).
 build/fuzz/obj/src/config/parse_config.o: FUZZ_FLAGS += -include tests/fuzz/toml_release_asserts.h
 build/fuzz/obj/src/config/parse_config.o: tests/fuzz/toml_release_asserts.h
@@ -145,6 +150,11 @@ build/fuzz/obj/%.o: %.cpp
 bench: shopd
 	$(PYTHON) bench/run.py
 
+# Invoice PDF render time and size (bench/invoice_render.cpp).
+bench-invoice: $(DEPS_STAMP)
+	@$(SUBMAKE) VARIANT=release build/release/bench_invoice
+	build/release/bench_invoice
+
 # Installs what is missing; as a non-root user it prints the command instead.
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): Makefile
@@ -168,12 +178,34 @@ $(BUILD)/unit_tests: $(OBJS) $(TEST_OBJS) $(BUILD)/obj/tests/doctest_main.o
 	@echo "  LD  [$(VARIANT)] $@"
 	@$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench_invoice: $(OBJS) $(BUILD)/obj/bench/invoice_render.o
+	@echo "  LD  [$(VARIANT)] $@"
+	@$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # schema.sql is compiled in, so the binary alone is enough to deploy.
 $(BUILD)/gen/schema_sql.inc: schema.sql
 	@mkdir -p $(@D)
 	@{ printf 'R"SQL('; cat $<; printf ')SQL"\n'; } > $@
 
 $(BUILD)/obj/src/store/database.o: $(BUILD)/gen/schema_sql.inc
+
+# Country names for invoices, from Debian's iso-codes (core/country.h).
+ISO_3166 := /usr/share/iso-codes/json/iso_3166-1.json
+$(BUILD)/gen/countries.inc: src/core/countries.py $(ISO_3166)
+	@mkdir -p $(@D)
+	@$(PYTHON) $^ $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/src/core/country.o: $(BUILD)/gen/countries.inc
+
+# The invoice font: DejaVu Sans from fonts-dejavu-core, subset to what
+# invoices print (documents/invoice_font.py).
+DEJAVU := /usr/share/fonts/truetype/dejavu
+$(BUILD)/gen/invoice_font.inc: src/documents/invoice_font.py $(DEJAVU)/DejaVuSans.ttf
+	@mkdir -p $(@D)
+	@echo "  GEN [$(VARIANT)] $@"
+	@$(PYTHON) $^ $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/src/documents/invoice_pdf.o: $(BUILD)/gen/invoice_font.inc
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
@@ -183,4 +215,5 @@ $(BUILD)/obj/%.o: %.cpp
 clean:
 	rm -rf build shopd var/test-*
 
--include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/obj/main.d $(wildcard build/fuzz/obj/*/*.d build/fuzz/obj/*/*/*.d)
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/obj/main.d $(BUILD)/obj/bench/invoice_render.d \
+  $(wildcard build/fuzz/obj/*/*.d build/fuzz/obj/*/*/*.d)

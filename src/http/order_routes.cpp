@@ -3,7 +3,6 @@
 #include <variant>
 
 #include "config/config.h"
-#include "core/files.h"
 #include "core/job_kind.h"
 #include "core/uuid7.h"
 #include "http/error_response.h"
@@ -37,7 +36,7 @@ std::string order_location(const std::string& order_id) { return "/orders/" + or
 
 nlohmann::json accepted_body(const store::CreatedOrder& created, const std::string& currency) {
   return {{"id", created.id},
-          {"status", order_status::kReceived},
+          {"status", to_string(OrderStatus::Received)},
           {"total_cents", created.total_cents},
           {"currency", currency},
           {"status_url", order_location(created.id)}};
@@ -118,12 +117,13 @@ const store::Job* find_kind(const std::vector<store::Job>& jobs, std::string_vie
   return nullptr;
 }
 
-nlohmann::json step_json(const store::Job* job, std::string_view order_status) {
-  if (!job) return {{"state", step_state(nullptr, order_status)}, {"attempts", 0}};
+nlohmann::json step_json(const store::Job* job, OrderStatus order_status) {
+  if (!job) return {{"state", to_string(step_state(nullptr, order_status))}, {"attempts", 0}};
   const JobSummary summary{job->kind, job->state};
-  nlohmann::json step = {{"state", step_state(&summary, order_status)}, {"attempts", job->attempts}, {"kind", job->kind}};
+  nlohmann::json step = {
+      {"state", to_string(step_state(&summary, order_status))}, {"attempts", job->attempts}, {"kind", job->kind}};
   // Only the error's code: messages can quote customer data (an SMTP reply naming the address).
-  if ((job->state == "retrying" || job->state == "dead") && !job->last_error.empty())
+  if ((job->state == JobState::Retrying || is_given_up(job->state)) && !job->last_error.empty())
     step["error"] = job->last_error.substr(0, job->last_error.find(':'));
   return step;
 }
@@ -140,7 +140,7 @@ nlohmann::json public_order_json(const Order& order, const std::vector<store::Jo
     steps[std::string(step.name)] = step_json(job, order.status);
   }
   if (invoice) steps["invoice"]["number"] = invoice->number;
-  return {{"id", order.id},           {"status", order.status}, {"total_cents", order.total_cents},
+  return {{"id", order.id},           {"status", to_string(order.status)}, {"total_cents", order.total_cents},
           {"currency", order.currency}, {"created_at", order.created_at}, {"items", items},
           {"steps", steps}};
 }
@@ -162,14 +162,17 @@ void get_invoice(Services& s, const httplib::Request& req, httplib::Response& re
   const std::string id = req.matches[1];
   if (!is_uuid(id)) return send_error(res, 404, "not_found", "no order with this id");
   current_request().order_id = id;
-  const auto invoice = s.store.read([&](store::Connection& db) { return store::find_invoice(db, id); });
-  if (!invoice || invoice->file.empty())
-    return send_error(res, 404, "not_found", "this order has no invoice yet");
-  const auto pdf = read_file(invoice_path(s.config, invoice->file));
-  if (!pdf) return send_error(res, 404, "not_found", "the invoice document is missing on disk");
+  struct Stored {
+    std::optional<store::InvoiceRecord> invoice;
+    std::optional<std::string> pdf;
+  };
+  const auto stored = s.store.read([&](store::Connection& db) {
+    return Stored{store::find_invoice(db, id), store::invoice_pdf(db, id)};
+  });
+  if (!stored.invoice || !stored.pdf) return send_error(res, 404, "not_found", "this order has no invoice yet");
   res.status = 200;
-  res.set_header("Content-Disposition", "inline; filename=\"" + invoice->file + "\"");
-  res.set_content(*pdf, "application/pdf");
+  res.set_header("Content-Disposition", "inline; filename=\"" + invoice_file_name(*stored.invoice) + "\"");
+  res.set_content(*stored.pdf, "application/pdf");
 }
 
 }  // namespace

@@ -3,13 +3,15 @@
 #include "core/job_kind.h"
 #include "core/uuid7.h"
 
+#include <stdexcept>
+
 namespace shopd::store {
 
 namespace {
 
-#define JOB_COLUMNS                                                                                       \
+#define JOB_COLUMNS                                                                              \
   "id, order_id, kind, state, attempts, max_attempts, run_at, payload, lease_owner, lease_token, " \
-  "locked_until, last_error, created_at, updated_at"
+  "locked_until, last_error, created_at, updated_at, unreachable_attempts, unreachable_since"
 
 constexpr const char* kEnqueue =
     "INSERT INTO outbox (id, order_id, kind, state, priority, attempts, max_attempts, run_at, payload, created_at, "
@@ -27,26 +29,47 @@ constexpr const char* kClaimDue =
     "             ORDER BY priority, run_at LIMIT ?5) "
     "RETURNING " JOB_COLUMNS;
 
-constexpr const char* kStartAttempt =
-    "INSERT INTO job_attempts (id, job_id, attempt, started_at, outcome) VALUES (?1, ?2, ?3, ?4, 'running')";
+// An attempt is written once, when it ended. A job whose first attempt
+// succeeded gets no row: the job row holds all there is to say (done,
+// attempts 1, updated_at); with earlier attempts on record, the success is
+// recorded too, so the history reads to its end.
+#define RECORD_ATTEMPT_COLUMNS \
+  "(id, job_id, attempt, started_at, finished_at, duration_ms, outcome, error_code, error_message, " \
+  "provider_status, body_excerpt, error_where)"
+constexpr const char* kRecordAttempt =
+    "INSERT INTO job_attempts " RECORD_ATTEMPT_COLUMNS " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+constexpr const char* kRecordSuccessAfterHistory =
+    "INSERT INTO job_attempts " RECORD_ATTEMPT_COLUMNS " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 "
+    "WHERE EXISTS (SELECT 1 FROM job_attempts WHERE job_id = ?2)";
+#undef RECORD_ATTEMPT_COLUMNS
+constexpr const char* kCloseLegacyRunningAttempt =
+    "UPDATE job_attempts SET finished_at = ?2, outcome = 'interrupted', error_code = 'interrupted', "
+    "error_message = ?3 WHERE job_id = ?1 AND outcome = 'running'";
 
-constexpr const char* kFinishAttempt =
-    "UPDATE job_attempts SET finished_at = ?3, duration_ms = ?4, outcome = ?5, error_code = ?6, "
-    "error_message = ?7, provider_status = ?8, body_excerpt = ?9, error_where = ?10 "
-    "WHERE job_id = ?1 AND attempt = ?2 AND outcome = 'running'";
+// ?3 = 1 when the attempt reached no provider: it is given back
+// (attempts - 1) and counted apart; any answer ends the unreachable run.
+#define ATTEMPT_ACCOUNTING                                                                      \
+  "attempts = attempts - ?3, unreachable_attempts = unreachable_attempts + ?3, "            \
+  "unreachable_since = CASE WHEN ?3 = 1 THEN coalesce(unreachable_since, ?4) ELSE NULL END, " \
+  "lease_owner = NULL, lease_token = NULL, locked_until = NULL, updated_at = ?4"
 
 constexpr const char* kMarkDone =
-    "UPDATE outbox SET state = 'done', lease_owner = NULL, lease_token = NULL, locked_until = NULL, updated_at = ?3 "
+    "UPDATE outbox SET state = 'done', " ATTEMPT_ACCOUNTING " "
     "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
 constexpr const char* kMarkRetrying =
-    "UPDATE outbox SET state = 'retrying', run_at = ?3, last_error = ?4, lease_owner = NULL, lease_token = NULL, "
-    "locked_until = NULL, updated_at = ?5 "
+    "UPDATE outbox SET state = 'retrying', run_at = ?5, last_error = ?6, " ATTEMPT_ACCOUNTING " "
     "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
 constexpr const char* kMarkDead =
-    "UPDATE outbox SET state = 'dead', last_error = ?3, lease_owner = NULL, lease_token = NULL, locked_until = NULL, "
-    "updated_at = ?4 "
+    "UPDATE outbox SET state = 'dead', last_error = ?5, " ATTEMPT_ACCOUNTING " "
+    "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
+
+#undef ATTEMPT_ACCOUNTING
+
+constexpr const char* kDefer =
+    "UPDATE outbox SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END, attempts = attempts - 1, "
+    "run_at = ?3, lease_owner = NULL, lease_token = NULL, locked_until = NULL, updated_at = ?4 "
     "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
 constexpr const char* kSetPayload =
@@ -57,22 +80,17 @@ constexpr const char* kFindAbandoned =
     "AND ((?2 AND lease_owner IS NOT ?1) OR locked_until <= ?3)";
 
 constexpr const char* kRequeueAbandoned =
-    "UPDATE outbox SET state = 'retrying', run_at = ?3, lease_owner = NULL, lease_token = NULL, "
-    "locked_until = NULL, last_error = 'interrupted: the process running it stopped', updated_at = ?3 "
-    "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
+    "UPDATE outbox SET state = 'retrying', attempts = max(attempts - 1, 0), run_at = ?3, lease_owner = NULL, "
+    "lease_token = NULL, locked_until = NULL, last_error = 'interrupted: the process running it stopped', "
+    "updated_at = ?3 WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
-constexpr const char* kInterruptAttempt =
-    "UPDATE job_attempts SET finished_at = ?2, outcome = 'interrupted', error_code = 'interrupted', "
-    "error_message = ?3 WHERE job_id = ?1 AND outcome = 'running'";
 
 constexpr const char* kExtendLeases =
     "UPDATE outbox SET locked_until = ?4 WHERE state = 'running' AND lease_owner = ?1 "
     "AND id IN (SELECT value FROM json_each(?2)) AND locked_until < ?3";
 
-constexpr const char* kInterruptOwnedAttempts =
-    "UPDATE job_attempts SET finished_at = ?2, outcome = 'interrupted', error_code = 'interrupted', "
-    "error_message = 'released at shutdown' "
-    "WHERE outcome = 'running' AND job_id IN (SELECT id FROM outbox WHERE state = 'running' AND lease_owner = ?1)";
+
+constexpr const char* kOwnedRunning = "SELECT " JOB_COLUMNS " FROM outbox WHERE state = 'running' AND lease_owner = ?1";
 
 constexpr const char* kReleaseOwned =
     "UPDATE outbox SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END, "
@@ -80,8 +98,16 @@ constexpr const char* kReleaseOwned =
     "updated_at = ?2 WHERE state = 'running' AND lease_owner = ?1";
 
 constexpr const char* kRetryDead =
-    "UPDATE outbox SET state = 'pending', attempts = 0, max_attempts = ?2, run_at = ?3, updated_at = ?3 "
-    "WHERE id = ?1 AND state = 'dead'";
+    "UPDATE outbox SET state = 'pending', attempts = 0, unreachable_attempts = 0, unreachable_since = NULL, "
+    "max_attempts = ?2, run_at = ?3, updated_at = ?3 WHERE id = ?1 AND state = 'dead'";
+
+constexpr const char* kDiscardDead =
+    "UPDATE outbox SET state = 'discarded', updated_at = ?2 WHERE id = ?1 AND state = 'dead'";
+
+constexpr const char* kDeadJobIds =
+    "SELECT id FROM outbox WHERE state = 'dead' AND (?1 IS NULL OR kind = ?1) ORDER BY id";
+
+constexpr const char* kSetLastError = "UPDATE outbox SET last_error = ?2, updated_at = ?3 WHERE id = ?1";
 
 constexpr const char* kForgetJob = "DELETE FROM outbox WHERE order_id = ?1 AND kind = ?2";
 
@@ -104,12 +130,19 @@ constexpr const char* kPruneDone =
 
 #undef JOB_COLUMNS
 
+JobState read_state(const std::string& text) {
+  const auto state = parse_job_state(text);
+  // The schema's CHECK constraint allows only known names.
+  if (!state) throw std::runtime_error("outbox row with unknown state \"" + text + "\"");
+  return *state;
+}
+
 Job read_job(const Query& q) {
   Job j;
   j.id = q.text(0);
   j.order_id = q.text(1);
   j.kind = q.text(2);
-  j.state = q.text(3);
+  j.state = read_state(q.text(3));
   j.attempts = static_cast<int>(q.int64(4));
   j.max_attempts = static_cast<int>(q.int64(5));
   j.run_at = q.text(6);
@@ -120,6 +153,8 @@ Job read_job(const Query& q) {
   j.last_error = q.text(11);
   j.created_at = q.text(12);
   j.updated_at = q.text(13);
+  j.unreachable_attempts = static_cast<int>(q.int64(14));
+  j.unreachable_since = q.opt_text(15);
   return j;
 }
 
@@ -131,8 +166,15 @@ std::vector<Job> read_jobs(Query& q) {
 
 const char* outcome_name(const JobError* error) {
   if (!error) return "ok";
-  return error->is_permanent() ? "permanent" : "transient";
+  switch (error->kind) {
+    case JobError::Kind::Permanent: return "permanent";
+    case JobError::Kind::Unreachable: return "unreachable";
+    case JobError::Kind::Transient: return "transient";
+  }
+  return "transient";
 }
+
+int unreachable(const AttemptEnd& end) { return end.error && end.error->is_unreachable() ? 1 : 0; }
 
 // "card_declined: Your card was declined." — the one-line summary kept on the job.
 std::optional<std::string> summary(const JobError* error) {
@@ -140,11 +182,14 @@ std::optional<std::string> summary(const JobError* error) {
   return error->code + ": " + error->message;
 }
 
-void finish_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
-  auto q = tx.db.query(kFinishAttempt);
+// The attempt number: every attempt the job made, answered or not.
+int attempt_number(const Job& job) { return job.attempts + job.unreachable_attempts; }
+
+void record_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
   const JobError* e = end.error;
-  q.bind(job.id, job.attempts, format_iso(end.finished), end.duration_ms, outcome_name(e),
-         e ? std::optional<std::string>(e->code) : std::nullopt,
+  auto q = tx.db.query(e ? kRecordAttempt : kRecordSuccessAfterHistory);
+  q.bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(end.finished), end.duration_ms,
+         outcome_name(e), e ? std::optional<std::string>(e->code) : std::nullopt,
          e ? std::optional<std::string>(e->message) : std::nullopt,
          e && e->provider_status ? std::optional<int64_t>(e->provider_status) : std::nullopt,
          e && !e->body_excerpt.empty() ? std::optional<std::string>(e->body_excerpt) : std::nullopt,
@@ -152,11 +197,21 @@ void finish_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
   q.exec();
 }
 
+void record_interrupted(Tx& tx, const Job& job, TimePoint now, const char* why) {
+  // A shopd from before attempts were written at their end left a 'running' row: close that one.
+  if (tx.db.query(kCloseLegacyRunningAttempt).bind(job.id, format_iso(now), why).exec() > 0) return;
+  tx.db.query(kRecordAttempt)
+      .bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(now), nullptr, "interrupted",
+            "interrupted", why, nullptr, nullptr, nullptr)
+      .exec();
+}
+
+
 }  // namespace
 
 bool enqueue(Tx& tx, const NewJob& job, TimePoint now) {
   auto q = tx.db.query(kEnqueue);
-  q.bind(new_uuid7(), job.order_id, job.kind, job.max_attempts, format_iso(job.run_at), job.payload, format_iso(now),
+  q.bind(job.id.empty() ? new_uuid7() : job.id, job.order_id, job.kind, job.max_attempts, format_iso(job.run_at), job.payload, format_iso(now),
          job_priority(job.kind));
   const bool inserted = q.exec() == 1;
   if (inserted) tx.note_jobs_enqueued();
@@ -171,30 +226,36 @@ std::vector<Job> claim_due(Tx& tx, TimePoint now, int limit, const std::string& 
     q.bind(owner, new_uuid7() + ":", format_iso(now + std::chrono::seconds(lease_seconds)), ts, limit);
     jobs = read_jobs(q);
   }
-  for (const auto& job : jobs) tx.db.query(kStartAttempt).bind(new_uuid7(), job.id, job.attempts, ts).exec();
   return jobs;
 }
 
 bool mark_done(Tx& tx, const Job& job, const AttemptEnd& end) {
-  if (tx.db.query(kMarkDone).bind(job.id, job.lease_token, format_iso(end.finished)).exec() != 1) return false;
-  finish_attempt(tx, job, end);
+  auto q = tx.db.query(kMarkDone);
+  if (q.bind(job.id, job.lease_token, unreachable(end), format_iso(end.finished)).exec() != 1) return false;
+  record_attempt(tx, job, end);
   return true;
 }
 
 bool mark_retrying(Tx& tx, const Job& job, const AttemptEnd& end, TimePoint run_at) {
   auto q = tx.db.query(kMarkRetrying);
-  q.bind(job.id, job.lease_token, format_iso(run_at), summary(end.error), format_iso(end.finished));
+  q.bind(job.id, job.lease_token, unreachable(end), format_iso(end.finished), format_iso(run_at), summary(end.error));
   if (q.exec() != 1) return false;
-  finish_attempt(tx, job, end);
+  record_attempt(tx, job, end);
   tx.note_jobs_enqueued();  // the worker learns the new run_at and sleeps until then
   return true;
 }
 
 bool mark_dead(Tx& tx, const Job& job, const AttemptEnd& end) {
   auto q = tx.db.query(kMarkDead);
-  q.bind(job.id, job.lease_token, summary(end.error), format_iso(end.finished));
+  q.bind(job.id, job.lease_token, unreachable(end), format_iso(end.finished), summary(end.error));
   if (q.exec() != 1) return false;
-  finish_attempt(tx, job, end);
+  record_attempt(tx, job, end);
+  return true;
+}
+
+bool defer(Tx& tx, const Job& job, TimePoint run_at, TimePoint now) {
+  if (tx.db.query(kDefer).bind(job.id, job.lease_token, format_iso(run_at), format_iso(now)).exec() != 1) return false;
+  tx.note_jobs_enqueued();
   return true;
 }
 
@@ -211,7 +272,7 @@ std::vector<Job> find_abandoned(Connection& db, TimePoint now, const std::string
 bool requeue_abandoned(Tx& tx, const Job& job, TimePoint now) {
   const auto ts = format_iso(now);
   if (tx.db.query(kRequeueAbandoned).bind(job.id, job.lease_token, ts).exec() != 1) return false;
-  tx.db.query(kInterruptAttempt).bind(job.id, ts, "the process running it stopped").exec();
+  record_interrupted(tx, job, now, "the process running it stopped");
   tx.note_jobs_enqueued();
   return true;
 }
@@ -226,7 +287,13 @@ int extend_leases(Tx& tx, const std::string& owner, const std::string& job_ids_j
 
 int release_owned(Tx& tx, const std::string& owner, TimePoint now) {
   const auto ts = format_iso(now);
-  tx.db.query(kInterruptOwnedAttempts).bind(owner, ts).exec();
+  std::vector<Job> owned;
+  {
+    auto q = tx.db.query(kOwnedRunning);
+    q.bind(owner);
+    owned = read_jobs(q);
+  }
+  for (const auto& job : owned) record_interrupted(tx, job, now, "released at shutdown");
   const int released = tx.db.query(kReleaseOwned).bind(owner, ts).exec();
   if (released > 0) tx.note_jobs_enqueued();
   return released;
@@ -236,6 +303,22 @@ bool retry_dead(Tx& tx, const std::string& job_id, int max_attempts, TimePoint n
   if (tx.db.query(kRetryDead).bind(job_id, max_attempts, format_iso(now)).exec() != 1) return false;
   tx.note_jobs_enqueued();
   return true;
+}
+
+bool discard_dead(Tx& tx, const std::string& job_id, TimePoint now) {
+  return tx.db.query(kDiscardDead).bind(job_id, format_iso(now)).exec() == 1;
+}
+
+std::vector<std::string> dead_job_ids(Connection& db, const std::optional<std::string>& kind) {
+  auto q = db.query(kDeadJobIds);
+  q.bind(kind);
+  std::vector<std::string> ids;
+  while (q.step()) ids.push_back(q.text(0));
+  return ids;
+}
+
+void set_last_error(Tx& tx, const std::string& job_id, const std::string& text, TimePoint now) {
+  tx.db.query(kSetLastError).bind(job_id, text, format_iso(now)).exec();
 }
 
 int forget_job(Tx& tx, const std::string& order_id, std::string_view kind) {
@@ -284,17 +367,19 @@ std::optional<TimePoint> next_due_at(Connection& db) {
   return parse_iso(q.text(0));
 }
 
-std::vector<Job> list_jobs(Connection& db, const std::optional<std::string>& state, int limit,
+std::vector<Job> list_jobs(Connection& db, const std::optional<JobState>& state, int limit,
                            const std::optional<std::string>& after_id) {
   auto q = db.query(kListJobs);
-  q.bind(state, after_id, limit);
+  std::optional<std::string_view> state_name;
+  if (state) state_name = to_string(*state);
+  q.bind(state_name, after_id, limit);
   return read_jobs(q);
 }
 
-std::map<std::string, int64_t> count_jobs_by_state(Connection& db) {
-  std::map<std::string, int64_t> out;
+std::map<JobState, int64_t> count_jobs_by_state(Connection& db) {
+  std::map<JobState, int64_t> out;
   auto q = db.query(kCountByState);
-  while (q.step()) out[q.text(0)] = q.int64(1);
+  while (q.step()) out[read_state(q.text(0))] = q.int64(1);
   return out;
 }
 

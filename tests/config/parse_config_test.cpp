@@ -66,6 +66,7 @@ password_env = "MY_SMTP_PASS"
 [invoice]
 dir = "invoices"
 prefix = "RE-"
+seller_tax_id = "DE123456789"
 
 [alerts]
 webhook_url = "https://chat.example/hooks/abc"
@@ -172,6 +173,7 @@ TEST_SUITE("parse_config") {
     CHECK(c.email.password == "hunter2");
     CHECK(c.invoice.dir == kDir / "invoices");
     CHECK(c.invoice.prefix == "RE-");
+    CHECK(c.invoice.seller_tax_id == "DE123456789");
     CHECK(c.alerts.webhook_url == "https://chat.example/hooks/abc");
     CHECK(c.alerts.email == "team@shop.example");
     REQUIRE(c.products.size() == 2);
@@ -201,8 +203,9 @@ TEST_SUITE("parse_config") {
     CHECK(c.payment.secret_key.empty());
     CHECK(c.email.transport == "file");
     CHECK(c.email.dir == kDir / "var/mail");
-    CHECK(c.invoice.dir == kDir / "var/invoices");
+    CHECK(c.invoice.dir.empty());  // no export folder: the database holds the invoices
     CHECK(c.invoice.prefix == "INV-");
+    CHECK(c.invoice.seller_tax_id.empty());
     CHECK(c.alerts.webhook_url.empty());
     CHECK(c.products.empty());
   }
@@ -246,6 +249,12 @@ TEST_SUITE("parse_config") {
               .key == "products[2].colour");
     CHECK(error_for(std::string("verbose = true\n") + kFullConfig).key == "verbose");
     CHECK(error_for(std::string(kFullConfig) + "\n[logging]\nlevel = \"debug\"\n").key == "logging");
+  }
+
+  TEST_CASE("an old config with shop.vat_id stops startup and says where the key moved") {
+    const ConfigError e = error_for(full_plus("[shop]", "vat_id = \"DE123456789\""));
+    CHECK(e.key == "shop.vat_id");
+    CHECK(std::string(e.what()).find("seller_tax_id under [invoice]") != std::string::npos);
   }
 
   TEST_CASE("a secret written into the file is refused: secrets come only from the environment") {
@@ -347,7 +356,7 @@ TEST_SUITE("parse_config") {
   // __builtin_unreachable() when it asks whether characters such as U+00E9
   // or U+0154 are whitespace. parse_config keeps them from that question.
   TEST_CASE("a non-ASCII character outside quotes is a config error naming its line and column") {
-    for (const std::string stray : {"\xC5\x94 = 1", "vat_id = \"x\" \xC3\xA9", "\xCC\xAA", "vat_id = \xFF"}) {
+    for (const std::string stray : {"\xC5\x94 = 1", "address = \"x\" \xC3\xA9", "\xCC\xAA", "address = \xFF"}) {
       const ConfigError e = error_for(std::string(kMinimalConfig) + stray + "\n");
       CAPTURE(e.what());
       CHECK(e.key == "config");
@@ -359,8 +368,8 @@ TEST_SUITE("parse_config") {
   // toml++ looks ahead over a value's characters before it finds the value
   // broken, quotes and what they enclose included.
   TEST_CASE("a value broken by a quote before non-ASCII text is a config error naming its line") {
-    for (const std::string broken : {"vat_id = 4\"\xC3\xA9\"", "vat_id = 1979-05-27 [\"\xC3\xA9\"",
-                                     "vat_id = 1.'\xC3\xA9'", "vat_id = 4\"[da[\"\xC3\x84 x"}) {
+    for (const std::string broken : {"address = 4\"\xC3\xA9\"", "address = 1979-05-27 [\"\xC3\xA9\"",
+                                     "address = 1.'\xC3\xA9'", "address = 4\"[da[\"\xC3\x84 x"}) {
       const ConfigError e = error_for(std::string(kMinimalConfig) + broken + "\n");
       CAPTURE(e.what());
       CHECK(e.key == "config");
@@ -376,7 +385,9 @@ currency = "EUR" # €
 address = '''
 Ärger\
   """Straße""" 1'''''
-"vat_id" = 'É-1 "a"\b'
+
+[invoice]
+"seller_tax_id" = 'É-1 "a"\b'
 
 [server]
 cors_origins = [ # Übersicht
@@ -392,7 +403,7 @@ stock = 1
 )");
     CHECK(c.shop.name == "Zoë's Café");
     CHECK(c.shop.address == "Ärger\\\n  \"\"\"Straße\"\"\" 1''");
-    CHECK(c.shop.vat_id == "É-1 \"a\"\\b");
+    CHECK(c.invoice.seller_tax_id == "É-1 \"a\"\\b");
     CHECK(c.server.cors_origins == std::vector<std::string>{"https://ö.example", "https://ä.example"});
     REQUIRE(c.products.size() == 1);
     CHECK(c.products[0].name == "Été");

@@ -123,11 +123,9 @@ TEST_SUITE("outbox_store") {
     CHECK_FALSE(job.lease_token.empty());
     CHECK(job.lease_token == claimed[0].lease_token);
     CHECK(job.locked_until == format_iso(at(61)));
-    const auto attempts = t.attempts(job.id);
-    REQUIRE(attempts.size() == 1);
-    CHECK(attempts[0].attempt == 1);
-    CHECK(attempts[0].outcome == "running");
-    CHECK(attempts[0].started_at == format_iso(at(1)));
+    CHECK(job.updated_at == format_iso(at(1)));  // when the attempt started
+    // An attempt is written when it ends, not when it starts.
+    CHECK(t.attempts(job.id).empty());
   }
 
   TEST_CASE("every claim hands out a different lease token") {
@@ -138,7 +136,7 @@ TEST_SUITE("outbox_store") {
     const auto second = t.claim(at(2)).at(0);
     CHECK(second.id == first.id);
     CHECK(second.lease_token != first.lease_token);
-    CHECK(second.attempts == 2);
+    CHECK(second.attempts == 1);  // the interrupted attempt was given back
   }
 
   TEST_CASE("mark_done finishes the job and its attempt") {
@@ -150,11 +148,29 @@ TEST_SUITE("outbox_store") {
     CHECK(done.state == "done");
     CHECK(done.lease_token.empty());
     CHECK(done.locked_until.empty());
+    CHECK(done.attempts == 1);
+    CHECK(done.updated_at == format_iso(at(2)));
+    // A first attempt that succeeded leaves no attempt row: the job row says it all.
+    CHECK(t.attempts(job.id).empty());
+  }
+
+  TEST_CASE("a success after failed attempts is recorded, so the history reads to its end") {
+    TempStore t;
+    t.order();
+    const auto job = t.claim(at(1)).at(0);
+    const auto busy = JobError::transient("http_503", "busy").with_status(503);
+    REQUIRE(t.write([&](store::Tx& tx) { return store::mark_retrying(tx, job, {at(2), 10, &busy}, at(3)); }));
+    const auto again = t.claim(at(3)).at(0);
+    REQUIRE(t.write([&](store::Tx& tx) { return store::mark_done(tx, again, {at(4), 40, nullptr}); }));
     const auto attempts = t.attempts(job.id);
-    REQUIRE(attempts.size() == 1);
-    CHECK(attempts[0].outcome == "ok");
-    CHECK(attempts[0].duration_ms == 40);
-    CHECK(attempts[0].finished_at == format_iso(at(2)));
+    REQUIRE(attempts.size() == 2);
+    CHECK(attempts[0].outcome == "transient");
+    CHECK(attempts[0].started_at == format_iso(at(1)));
+    CHECK(attempts[1].attempt == 2);
+    CHECK(attempts[1].outcome == "ok");
+    CHECK(attempts[1].started_at == format_iso(at(3)));
+    CHECK(attempts[1].duration_ms == 40);
+    CHECK(attempts[1].finished_at == format_iso(at(4)));
   }
 
   TEST_CASE("a stale lease token changes nothing") {
@@ -176,7 +192,7 @@ TEST_SUITE("outbox_store") {
     CHECK(now.state == "running");
     CHECK(now.lease_owner == "worker-b");
     CHECK(now.lease_token == fresh.lease_token);
-    CHECK(t.attempts(fresh.id).back().outcome == "running");
+    CHECK(t.attempts(fresh.id).back().outcome == "interrupted");  // only the rescue wrote
     // The current holder still can.
     CHECK(t.write([&](store::Tx& tx) { return store::mark_done(tx, fresh, kOk); }));
   }
@@ -213,7 +229,7 @@ TEST_SUITE("outbox_store") {
     const auto again = t.claim(at(9));
     REQUIRE(again.size() == 1);
     CHECK(again[0].attempts == 2);
-    CHECK(t.attempts(job.id).size() == 2);
+    CHECK(t.attempts(job.id).size() == 1);  // the second is written when it ends
   }
 
   TEST_CASE("mark_dead records a permanent error") {
@@ -251,7 +267,7 @@ TEST_SUITE("outbox_store") {
     const auto requeued = reload(t, job);
     CHECK(requeued.state == "retrying");
     CHECK(requeued.run_at == format_iso(at(31)));
-    CHECK(requeued.attempts == 1);  // the lost attempt counts
+    CHECK(requeued.attempts == 0);  // a crash never uses up an attempt
     CHECK(requeued.lease_owner.empty());
     const auto attempt = t.attempts(job.id).at(0);
     CHECK(attempt.outcome == "interrupted");
@@ -299,7 +315,7 @@ TEST_SUITE("outbox_store") {
     CHECK(released_second.attempts == 1);
     CHECK(t.attempts(first_try.id).back().outcome == "interrupted");
     CHECK(reload(t, someone_elses).state == "running");
-    CHECK(t.attempts(someone_elses.id).back().outcome == "running");
+    CHECK(t.attempts(someone_elses.id).empty());
 
     // Claimed again, each released job repeats the attempt number it had.
     const auto reclaimed = t.claim(at(4), 10, "next");
@@ -322,7 +338,9 @@ TEST_SUITE("outbox_store") {
     const auto again = t.claim(at(50));
     REQUIRE(again.size() == 1);
     CHECK(again[0].attempts == 1);
-    // The earlier attempt stays on record next to the new one.
+    // The earlier attempt stays on record; the new one is written when it ends.
+    CHECK(t.attempts(job.id).size() == 1);
+    REQUIRE(t.write([&](store::Tx& tx) { return store::mark_done(tx, again[0], {at(51), 1, nullptr}); }));
     CHECK(t.attempts(job.id).size() == 2);
   }
 
@@ -345,5 +363,74 @@ TEST_SUITE("outbox_store") {
     CHECK(t.read([](store::Connection& db) { return store::next_due_at(db); }) == at(20));
     t.claim(at(25));
     CHECK(t.read([](store::Connection& db) { return store::next_due_at(db); }) == at(30));
+  }
+}
+
+TEST_SUITE("outbox_store accounting") {
+  TEST_CASE("an attempt that reached no provider is given back and counted apart, with when the outage began") {
+    TempStore t;
+    t.order();
+    const auto job = t.claim(at(1)).at(0);
+    const auto refused = JobError::unreachable("connect_failed", "Connection refused");
+    REQUIRE(t.write([&](store::Tx& tx) {
+      return store::mark_retrying(tx, job, store::AttemptEnd{at(2), 3, &refused}, at(5));
+    }));
+    auto j = reload(t, job);
+    CHECK(j.attempts == 0);
+    CHECK(j.unreachable_attempts == 1);
+    CHECK(j.unreachable_since == format_iso(at(2)));
+    CHECK(t.attempts(job.id).at(0).outcome == "unreachable");
+
+    // A second unreachable attempt keeps the start of the outage.
+    const auto again = t.claim(at(5)).at(0);
+    REQUIRE(t.write([&](store::Tx& tx) {
+      return store::mark_retrying(tx, again, store::AttemptEnd{at(6), 3, &refused}, at(9));
+    }));
+    j = reload(t, job);
+    CHECK(j.unreachable_attempts == 2);
+    CHECK(j.unreachable_since == format_iso(at(2)));
+    CHECK(t.attempts(job.id).back().attempt == 2);
+
+    // An answer ends the outage and counts.
+    const auto answered = t.claim(at(9)).at(0);
+    const auto busy = JobError::transient("http_503", "busy").with_status(503);
+    REQUIRE(t.write([&](store::Tx& tx) {
+      return store::mark_retrying(tx, answered, store::AttemptEnd{at(10), 3, &busy}, at(12));
+    }));
+    j = reload(t, job);
+    CHECK(j.attempts == 1);
+    CHECK(j.unreachable_attempts == 2);
+    CHECK_FALSE(j.unreachable_since.has_value());
+  }
+
+  TEST_CASE("a deferred job runs later with its attempt given back and no attempt row") {
+    TempStore t;
+    t.order();
+    const auto job = t.claim(at(1)).at(0);
+    REQUIRE(t.write([&](store::Tx& tx) { return store::defer(tx, job, at(60), at(1)); }));
+    const auto j = reload(t, job);
+    CHECK(j.state == "pending");
+    CHECK(j.attempts == 0);
+    CHECK(j.run_at == format_iso(at(60)));
+    CHECK(t.attempts(job.id).empty());
+    CHECK(t.claim(at(59)).empty());
+    CHECK(t.claim(at(60)).size() == 1);
+  }
+
+  TEST_CASE("only a dead job can be discarded, and a discarded job is never claimed") {
+    TempStore t;
+    t.order();
+    const auto job = t.claim(at(1)).at(0);
+    CHECK_FALSE(t.write([&](store::Tx& tx) { return store::discard_dead(tx, job.id, at(2)); }));
+    const auto declined = JobError::permanent("card_declined", "declined").with_status(402);
+    REQUIRE(t.write([&](store::Tx& tx) { return store::mark_dead(tx, job, store::AttemptEnd{at(2), 1, &declined}); }));
+    CHECK(t.read([](store::Connection& db) { return store::dead_job_ids(db, std::nullopt); }).size() == 1);
+    CHECK(t.read([](store::Connection& db) { return store::dead_job_ids(db, std::string("email.confirmation")); })
+              .empty());
+    REQUIRE(t.write([&](store::Tx& tx) { return store::discard_dead(tx, job.id, at(3)); }));
+    CHECK(reload(t, job).state == "discarded");
+    CHECK(t.read([](store::Connection& db) { return store::dead_job_ids(db, std::nullopt); }).empty());
+    CHECK_FALSE(t.write([&](store::Tx& tx) { return store::retry_dead(tx, job.id, 3, at(4)); }));
+    CHECK(t.claim(at(10)).empty());
   }
 }
