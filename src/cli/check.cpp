@@ -1,10 +1,14 @@
 // `shopd check`: is this shop able to run? Validates the config, opens the
 // database read-only, runs PRAGMA integrity_check, and prints what an owner
-// wants to see first (orders by status, jobs by state, dead jobs). Exits 1
-// on a problem, 2 on a bad config; it never changes the database.
+// wants to see first (orders by status, jobs by state, dead jobs). A config
+// file or data folder every user of the machine can write is a problem too.
+// Exits 1 on a problem, 2 on a bad config; it never changes the database.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -48,6 +52,42 @@ int report_undelivered_alerts(store::Connection& db) {
     std::cout << "  fix the alert channel ([alerts] in the config), then `shopd jobs retry ID` to send it again, "
                  "or `shopd jobs discard ID` once the team knows\n";
   return static_cast<int>(undelivered.size());
+}
+
+std::string octal_mode(std::filesystem::perms p) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(p) & 07777);
+  return buf;
+}
+
+// The config and the data folders must not be writable by every user of the
+// machine: anyone could point shopd elsewhere or swap the shop's files. That
+// is a problem. A database other users can read (made by an older shopd, or
+// copied in) is worth a note: shopd itself creates files owner-only.
+int report_open_to_others(const Config& config, const std::filesystem::path& config_path) {
+  std::vector<std::filesystem::path> paths{config_path, std::filesystem::absolute(config_path).parent_path(),
+                                           config.database.path.parent_path()};
+  if (config.email.transport == "file") paths.push_back(config.email.dir);
+  if (!config.invoice.dir.empty()) paths.push_back(config.invoice.dir);
+  int problems = 0;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const auto& path = paths[i];
+    if (std::find(paths.begin(), paths.begin() + static_cast<std::ptrdiff_t>(i), path) != paths.begin() + i)
+      continue;  // said once, also when the mail and invoice folders are the same
+    std::error_code ec;
+    const auto perms = std::filesystem::status(path, ec).permissions();
+    if (ec || (perms & std::filesystem::perms::others_write) == std::filesystem::perms::none) continue;
+    std::cout << "PROBLEM: " << path.string() << " is writable by every user on this machine (mode "
+              << octal_mode(perms) << "): anyone could change the shop; `chmod o-w " << path.string() << "`\n";
+    ++problems;
+  }
+  std::error_code ec;
+  const auto db = std::filesystem::status(config.database.path, ec).permissions();
+  if (!ec && (db & std::filesystem::perms::others_read) != std::filesystem::perms::none)
+    std::cout << "note: " << config.database.path.string() << " is readable by every user on this machine (mode "
+              << octal_mode(db) << "); it holds customers' names and addresses: `chmod o-rwx "
+              << config.database.path.string() << "`\n";
+  return problems;
 }
 
 // Returns the number of problems found.
@@ -113,6 +153,7 @@ int check(const std::filesystem::path& config_path) {
                  "dead job\n";
     ++problems;
   }
+  problems += report_open_to_others(*config, config_path);
   if (admin_token(*config).empty())
     std::cout << "admin API: disabled (" << config->server.admin_token_env << " is not set)\n";
   try {

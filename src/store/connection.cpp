@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "core/files.h"
+
 namespace shopd::store {
 
 namespace {
@@ -13,11 +15,19 @@ int open_flags(Connection::Mode mode) {
                                             : base | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 }
 
+// The file to open. A database shopd creates is private (core/files.h):
+// SQLite would make it 0644 less the umask, and its -wal and -shm copy the
+// database file's mode, so it is created here first.
+std::string prepared_path(const std::filesystem::path& path, Connection::Mode mode) {
+  if (mode == Connection::Mode::ReadWrite && !std::filesystem::exists(path)) create_private_file(path);
+  return path.string();
+}
+
 }  // namespace
 
 Connection::Connection(const std::filesystem::path& path, Mode mode, int busy_timeout_ms,
                        const std::string& synchronous)
-    : db_(path.string(), open_flags(mode), busy_timeout_ms) {
+    : db_(prepared_path(path, mode), open_flags(mode), busy_timeout_ms) {
   db_.exec("PRAGMA foreign_keys = ON");
   // Readers look up a few rows each; the OS caches the file for all of them.
   // A small page cache per reader keeps a dozen pooled connections from

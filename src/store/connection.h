@@ -29,6 +29,7 @@ struct Blob {
 class Connection {
  public:
   enum class Mode { ReadWrite, ReadOnly };
+  // ReadWrite creates a missing database file, owner-only (core/files.h).
   Connection(const std::filesystem::path& path, Mode mode, int busy_timeout_ms,
              const std::string& synchronous = "normal");
 
