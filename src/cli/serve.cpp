@@ -85,6 +85,11 @@ int serve(const std::filesystem::path& config_path) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  // Said once, before anything is created, rather than as a failed write later.
+  if (const auto problem = database_write_problem(config.database.path)) {
+    log::error(*problem, {{"database", config.database.path.string()}});
+    return 1;
+  }
   const int lock_fd = lock_database(config.database.path);
   if (lock_fd < 0) return 1;
 

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <stdexcept>
+
 #include "core/files.h"
 
 namespace shopd::store {
@@ -28,6 +30,11 @@ std::string prepared_path(const std::filesystem::path& path, Connection::Mode mo
 Connection::Connection(const std::filesystem::path& path, Mode mode, int busy_timeout_ms,
                        const std::string& synchronous)
     : db_(prepared_path(path, mode), open_flags(mode), busy_timeout_ms) {
+  // SQLite opens a file it may not write read-only without a word; every
+  // write would then fail later, one order at a time.
+  if (mode == Mode::ReadWrite && sqlite3_db_readonly(db_.getHandle(), "main") == 1)
+    throw std::runtime_error("the database file " + path.string() +
+                             " is read-only: make it writable for the user shopd runs as");
   db_.exec("PRAGMA foreign_keys = ON");
   // Readers look up a few rows each; the OS caches the file for all of them.
   // A small page cache per reader keeps a dozen pooled connections from

@@ -1,13 +1,22 @@
 """Files at rest (SPEC 5): what shopd leaves on disk is the owner's alone,
-and `shopd check` speaks up about a config or folder anyone can write."""
+`shopd check` speaks up about a config or folder anyone can write, and a
+database shopd cannot write stops it with one clear line instead of failing
+order by order.
 
+Tests run as root in CI, and root ignores permission bits: a read-only file
+or folder is made with `chattr +i`, or a read-only bind mount where the file
+system has no such flag, both of which bind root too."""
+
+import contextlib
 import grp
+import json
 import os
 import stat
+import subprocess
 
 import pytest
 
-from shop import one_completed_and_one_declined
+from shop import SHOPD, SLOW, one_completed_and_one_declined
 
 
 def wrong_modes(folder, file_mode, folder_mode):
@@ -84,3 +93,70 @@ def test_check_reports_a_config_file_or_data_folder_that_every_user_can_write(sh
     p = shop.cli("check")
     assert p.returncode == 0, p
     assert f"note: {shop.dir / 'var' / 'shop.db'} is readable by every user on this machine (mode 0644)" in p.stdout
+
+
+# --- a database shopd cannot write ------------------------------------------
+
+
+@contextlib.contextmanager
+def read_only(path):
+    """Makes `path` (a file or a folder) unwritable, even for root, for the length of the block."""
+    if os.geteuid() != 0:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        path.chmod(mode & ~0o222)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+        return
+    chattr = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    if chattr.returncode == 0:
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        return
+    bind = subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True, text=True)
+    if bind.returncode != 0:
+        pytest.skip(f"cannot make {path} read-only as root: chattr +i failed ({chattr.stderr.strip()}) "
+                    f"and so did a bind mount ({bind.stderr.strip()})")
+    try:
+        remount = subprocess.run(["mount", "-o", "remount,bind,ro", str(path)], capture_output=True, text=True)
+        if remount.returncode != 0:
+            pytest.skip(f"cannot remount {path} read-only: {remount.stderr.strip()}")
+        yield
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
+
+
+def serve_until_it_exits(shop):
+    p = subprocess.run([str(SHOPD), "serve", "--config", str(shop.config_path)], capture_output=True, text=True,
+                       timeout=20 * SLOW, cwd=shop.dir)
+    errors = [json.loads(line) for line in p.stderr.splitlines() if line.startswith("{")]
+    return p, [e for e in errors if e["level"] == "error"]
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_database_shopd_cannot_write_stops_serve_and_check_with_one_clear_line(shop_factory, what):
+    shop = shop_factory()
+    order_id, _ = one_completed_and_one_declined(shop)
+    shop.stop()
+    db = shop.dir / "var" / "shop.db"
+    target = db if what == "file" else db.parent
+
+    with read_only(target):
+        p, errors = serve_until_it_exits(shop)
+        assert p.returncode == 1, p  # a clean refusal, not a crash (a signal gives a negative code)
+        assert len(errors) == 1, p.stderr
+        line = errors[0]["msg"]
+        assert f"cannot write the database {what} {target} (" in line, line
+        assert "make it writable for the user shopd runs as" in line, line
+        assert "shopd started" not in p.stderr
+
+        check = shop.cli("check")
+        assert check.returncode == 1, check
+        assert f"PROBLEM: {line}" in check.stdout, check.stdout
+
+    # Once the owner fixes it, the shop starts with everything it had.
+    shop.start()
+    assert shop.order_status(order_id)["status"] == "completed"
