@@ -12,9 +12,10 @@ Every figure comes with a baseline measured in the same invocation:
           writes for an order, 64 orders per transaction, with a PDF-sized blob.
   flash   a flash sale: payments take 5 s, worker.concurrency = 500, and
           10,000 orders are posted as fast as the bench's clients can. Orders
-          completed per second against the ideal 500 / 5 s = 100/s, server
-          time of POST /orders while it runs (p50, p99 from the access log),
-          and peak RSS.
+          completed per second, from the first completion to the last (the
+          first 5 s only wait for the first payments), against the ideal
+          500 / 5 s = 100/s; server time of POST /orders while it runs (p50,
+          p99 from the access log); peak RSS.
 
 The backlog for `drain` is made by a shop whose payments take ten minutes and
 whose worker runs one job at a time, stopped with SIGTERM (its one running
@@ -37,6 +38,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import Server, post_orders, percentile  # noqa: E402
+
+
+def completion_span_seconds(db: Path) -> float:
+    """Seconds from the first order completed to the last (the drain rate once the first payments returned)."""
+    from datetime import datetime
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as c:
+        first, last = c.execute("select min(updated_at), max(updated_at) from orders where status = 'completed'").fetchone()
+    parse = lambda t: datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return (parse(last) - parse(first)).total_seconds()
 
 
 def completed(db: Path) -> int:
@@ -126,8 +136,10 @@ def bench_flash(root: Path, orders: int, clients: int) -> dict:
         done_at = time.perf_counter()
         peak = max(peak, server.rss_kib("VmHWM"))
         latencies = intake_server_ms(server.dir / "shopd.log")
-        return {"accepted": accepted, "completed": completed(server.db),
-                "completed_per_s": accepted / (done_at - start), "ideal_per_s": 500 / 5.0,
+        done = completed(server.db)
+        return {"accepted": accepted, "completed": done,
+                "completed_per_s": (done - 1) / completion_span_seconds(server.db), "ideal_per_s": 500 / 5.0,
+                "wall_s": done_at - start,
                 "intake_per_s": accepted / intake_seconds, "p50_ms": percentile(latencies, 50),
                 "p99_ms": percentile(latencies, 99), "peak_rss_mib": peak / 1024}
     finally:
@@ -162,7 +174,8 @@ def main():
             flash = bench_flash(root, args.flash_orders, args.clients)
             print(f"flash:    {flash['completed_per_s']:.1f} orders/s completed with 5 s payments and 500 in flight "
                   f"= {flash['completed_per_s'] / flash['ideal_per_s']:.3f} x the ideal {flash['ideal_per_s']:.0f}/s "
-                  f"({flash['completed']} of {flash['accepted']} completed); intake {flash['intake_per_s']:,.0f}/s, "
+                  f"({flash['completed']} of {flash['accepted']} completed in {flash['wall_s']:.0f} s); "
+                  f"intake {flash['intake_per_s']:,.0f}/s, "
                   f"server time p50 {flash['p50_ms']:.3f} ms p99 {flash['p99_ms']:.3f} ms; "
                   f"peak RSS {flash['peak_rss_mib']:.1f} MiB")
     finally:

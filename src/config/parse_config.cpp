@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/error.h"
 #include "core/job_kind.h"
+#include "core/pem.h"
 
 namespace shopd {
 
@@ -298,8 +299,8 @@ void read_tls(TableReader t, Config::Tls& tls, const std::filesystem::path& dir,
   tls.ca_file = resolve(dir, ca_file);
   const auto extra = read_file(tls.ca_file);
   if (!extra) throw ConfigError("tls.ca_file", "cannot read " + tls.ca_file.string());
-  if (extra->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
-    throw ConfigError("tls.ca_file", tls.ca_file.string() + " holds no PEM certificate");
+  if (const auto problem = pem_certificates_problem(*extra))
+    throw ConfigError("tls.ca_file", tls.ca_file.string() + " " + *problem);
   // libcurl trusts one bundle: the system store, then the owner's certificates.
   tls.ca_bundle = read_file(kSystemCaBundle).value_or("") + "\n" + *extra;
 }

@@ -97,15 +97,14 @@ Message single_alert(const FailureRecord& record) {
   return Message{"[shopd] " + record.job.kind + " dead for order " + record.order.id, failure_record_text(record)};
 }
 
-constexpr size_t kDigestLines = 50;
+// A digest names every order it reports, so it is kept to a size a chat
+// shows in full; a bigger storm goes out in one such digest per window.
+constexpr int kDigestAlerts = 50;
 
 Message digest(const Config& config, const std::vector<store::AlertRow>& batch) {
   std::string t = "shopd alert digest (" + config.shop.name + "): " + std::to_string(batch.size()) +
-                  " jobs died since the last alert, from " + batch.front().created_at + " to " +
-                  batch.back().created_at + "\n";
-  for (size_t i = 0; i < batch.size() && i < kDigestLines; ++i)
-    t += "  order " + batch[i].order_id + ": " + batch[i].summary + "\n";
-  if (batch.size() > kDigestLines) t += "  ... and " + std::to_string(batch.size() - kDigestLines) + " more\n";
+                  " jobs died, from " + batch.front().created_at + " to " + batch.back().created_at + "\n";
+  for (const auto& alert : batch) t += "  order " + alert.order_id + ": " + alert.summary + "\n";
   t += "Each job's full record: shopd jobs list --state dead, GET /admin/jobs?state=dead, or the dashboard.\n";
   return Message{"[shopd] " + std::to_string(batch.size()) + " jobs dead (digest)", t};
 }
@@ -164,7 +163,7 @@ JobResult run_alert_team(const JobContext& ctx) {
   if (!alert.batch_id.empty() && alert.batch_id != ctx.job.id) return JobResult::success();  // another job sends it
   if (now < mode.window_end) return JobResult::deferred(mode.window_end);
   const auto batch = ctx.store.writer().run_always(
-      [&](store::Tx& tx) { return store::claim_digest(tx, ctx.job.id, now); });
+      [&](store::Tx& tx) { return store::claim_digest(tx, ctx.job.id, now, kDigestAlerts); });
   const bool mine = std::any_of(batch.begin(), batch.end(), [&](const auto& a) { return a.job_id == ctx.job.id; });
   if (!mine) return JobResult::success();  // claimed into another digest a moment ago
   return deliver(ctx, alert, batch.size() == 1 ? single_alert(*record) : digest(ctx.config, batch));

@@ -475,6 +475,32 @@ stock = 1
     CHECK(admin_token(c, env_of({{"SHOPD_ADMIN_TOKEN", "wrong-variable"}})).empty());
   }
 
+  TEST_CASE("tls.ca_file is trusted on top of the system store; a missing or unreadable one is refused") {
+    const std::string text = full_plus("[alerts]", "") + "\n[tls]\nca_file = \"certs/company-ca.pem\"\n";
+    const std::string company_ca = "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n";
+    std::filesystem::path asked;
+    const auto files = [&](const std::filesystem::path& p) -> std::optional<std::string> {
+      if (p == kSystemCaBundle) return "SYSTEM\n";
+      asked = p;
+      return std::nullopt;
+    };
+    const auto refused = [&](const ReadFile& read) {
+      try {
+        parse_config(text, kDir, env_of(kSecrets), Secrets::Required, read);
+      } catch (const ConfigError& e) {
+        return std::string(e.what());
+      }
+      return std::string("parsed");
+    };
+    CHECK(refused(files) == "tls.ca_file: cannot read /srv/shop/certs/company-ca.pem");
+    CHECK(asked == kDir / "certs/company-ca.pem");
+    CHECK(refused([&](const std::filesystem::path& p) -> std::optional<std::string> {
+            return p == kSystemCaBundle ? "SYSTEM\n" : company_ca;
+          }) == "tls.ca_file: /srv/shop/certs/company-ca.pem holds a PEM block that cannot be read (corrupt or "
+                "truncated)");
+    CHECK(parse(kFullConfig, kSecrets).tls.ca_bundle.empty());  // no ca_file: libcurl's own default
+  }
+
   TEST_CASE("load_config resolves paths against the file's folder and reports an unreadable file") {
     const ConfigError e = [] {
       try {

@@ -7,7 +7,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "fakes"))
 
-from fixtures import hook, sink, stripe  # noqa: E402,F401  (pytest fixtures: the fakes)
+from fixtures import hook, sink, stripe, test_ca  # noqa: E402,F401  (pytest fixtures: the fakes)
 from shop import Shop  # noqa: E402
 
 

@@ -17,6 +17,7 @@ import http.client
 import threading
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -255,7 +256,7 @@ class Shop:
         return wait_for(check, timeout, message=f"order {order_id} to reach {statuses}")
 
     def jobs_unfinished(self) -> int:
-        return self.query("SELECT count(*) AS n FROM outbox WHERE state NOT IN ('done', 'dead')")[0]["n"]
+        return self.query("SELECT count(*) AS n FROM outbox WHERE state NOT IN ('done', 'dead', 'discarded')")[0]["n"]
 
     def wait_until_idle(self, timeout=15.0, message="every job to finish"):
         """Waits until no job is pending, running or retrying."""
@@ -306,6 +307,18 @@ class Shop:
         return -1 if self.umask is None else self.umask  # Popen leaves the umask alone for -1
 
 
+# The one line a refused config prints: it starts with the key at fault.
+KEY_LINE = re.compile(r"^shopd: config error in .*: (?P<key>[\w.\[\]]+): .+$")
+
+
+def serve_and_fail(shop: Shop) -> tuple[int, list[str]]:
+    """Starts shopd, expects it to exit by itself; returns its exit code and non-empty output lines."""
+    shop.write_config()
+    r = subprocess.run([str(SHOPD), "--config", str(shop.config_path)], capture_output=True, text=True,
+                       timeout=30, cwd=shop.dir, env={"PATH": "/usr/bin:/bin"})
+    return r.returncode, [line for line in (r.stdout + r.stderr).splitlines() if line.strip()]
+
+
 def one_completed_and_one_declined(shop: "Shop") -> tuple[str, str]:
     """A completed order and a declined one (a dead payment), every job finished; returns their ids."""
     ok = shop.post_order(order()).json()["id"]
@@ -333,19 +346,37 @@ class OrderStream:
             wait_for(lambda: len(stream.accepted) >= 100)
             ...
         assert not stream.failures
+
+    `interval` spaces the orders out (a steady load rather than as fast as
+    possible); `tokens` are the cards used, in turn. A request that gets no
+    answer at all (the shop is being killed or restarted) is counted in
+    `unanswered` and the stream carries on.
     """
 
-    def __init__(self, shop: "Shop"):
+    def __init__(self, shop: "Shop", interval: float = 0.0, tokens: tuple[str, ...] = ("pm_card_visa",)):
         self.shop = shop
+        self.interval = interval
+        self.tokens = tokens
         self.accepted: list[str] = []   # ids of 202s, in arrival order
         self.failures: list[Response] = []
+        self.unanswered = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
+        turn = 0
         while not self._stop.is_set():
-            r = self.shop.post_order(order(qty=1))
+            token = self.tokens[turn % len(self.tokens)]
+            turn += 1
+            try:
+                r = self.shop.post_order(order(qty=1, token=token))
+            except (OSError, http.client.HTTPException):
+                self.unanswered += 1
+                self._stop.wait(0.05)  # the shop is down: do not spin while it restarts
+                continue
             (self.accepted.append(r.json()["id"]) if r.status == 202 else self.failures.append(r))
+            if self.interval:
+                self._stop.wait(self.interval)
 
     def __enter__(self):
         self._thread.start()
