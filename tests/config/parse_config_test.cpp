@@ -352,6 +352,79 @@ TEST_SUITE("parse_config") {
     CHECK(std::string(e.what()).find("line 2") != std::string::npos);
   }
 
+  // Found by tests/fuzz/config_fuzz.cpp: Debian's toml++ 3.3.0 reaches
+  // __builtin_unreachable() when it asks whether characters such as U+00E9
+  // or U+0154 are whitespace. parse_config keeps them from that question.
+  TEST_CASE("a non-ASCII character outside quotes is a config error naming its line and column") {
+    for (const std::string stray : {"\xC5\x94 = 1", "address = \"x\" \xC3\xA9", "\xCC\xAA", "address = \xFF"}) {
+      const ConfigError e = error_for(std::string(kMinimalConfig) + stray + "\n");
+      CAPTURE(e.what());
+      CHECK(e.key == "config");
+      CHECK(std::string(e.what()).find("line 5, column ") != std::string::npos);
+      CHECK(std::string(e.what()).find("outside quotes") != std::string::npos);
+    }
+  }
+
+  // toml++ looks ahead over a value's characters before it finds the value
+  // broken, quotes and what they enclose included.
+  TEST_CASE("a value broken by a quote before non-ASCII text is a config error naming its line") {
+    for (const std::string broken : {"address = 4\"\xC3\xA9\"", "address = 1979-05-27 [\"\xC3\xA9\"",
+                                     "address = 1.'\xC3\xA9'", "address = 4\"[da[\"\xC3\x84 x"}) {
+      const ConfigError e = error_for(std::string(kMinimalConfig) + broken + "\n");
+      CAPTURE(e.what());
+      CHECK(e.key == "config");
+      CHECK(std::string(e.what()).find("line 5") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("non-ASCII text in quoted strings, quoted keys and comments is read as written") {
+    const Config c = parse(R"(# Grüße
+[shop] # Café
+"name" = "Zoë's Café"
+currency = "EUR" # €
+address = '''
+Ärger\
+  """Straße""" 1'''''
+
+[invoice]
+"seller_tax_id" = 'É-1 "a"\b'
+
+[server]
+cors_origins = [ # Übersicht
+  "https://ö.example",
+  'https://ä.example' ]
+
+[[products]]
+sku = "A"
+name = """
+Été"""
+price_cents = 1
+stock = 1
+)");
+    CHECK(c.shop.name == "Zoë's Café");
+    CHECK(c.shop.address == "Ärger\\\n  \"\"\"Straße\"\"\" 1''");
+    CHECK(c.invoice.seller_tax_id == "É-1 \"a\"\\b");
+    CHECK(c.server.cors_origins == std::vector<std::string>{"https://ö.example", "https://ä.example"});
+    REQUIRE(c.products.size() == 1);
+    CHECK(c.products[0].name == "Été");
+  }
+
+  TEST_CASE("a multi-line string continued by a backslash may go on with a non-ASCII letter") {
+    const Config c = parse(std::string(kMinimalConfig) + "address = \"\"\"\\\n    Ärzte GmbH, \\\n\n  😀 Straße 1\"\"\"\n");
+    CHECK(c.shop.address == "Ärzte GmbH, 😀 Straße 1");
+  }
+
+  TEST_CASE("a backslash before a non-ASCII character in a multi-line string is a config error") {
+    const ConfigError e = error_for(std::string(kMinimalConfig) + "address = \"\"\"a\\é\"\"\"\n");
+    CAPTURE(e.what());
+    CHECK(e.key == "config");
+    CHECK(std::string(e.what()).find("line 5, column 16") != std::string::npos);
+  }
+
+  TEST_CASE("a UTF-8 byte order mark before the first line is accepted") {
+    CHECK(parse("\xEF\xBB\xBF" + std::string(kMinimalConfig)).shop.name == "Tiny");
+  }
+
   TEST_CASE("every error is one line that starts with the key") {
     for (const std::string& text : {full_plus("[server]", "port = 1"), full_with("threads", "threads = \"8\""),
                                     full_with("currency", ""), std::string("[shop\n")}) {
@@ -361,6 +434,19 @@ TEST_SUITE("parse_config") {
       CHECK(line.find('\n') == std::string::npos);
       CHECK(line.starts_with(e.key + ": "));
     }
+  }
+
+  // Found by tests/fuzz/config_fuzz.cpp: an error that echoes part of the
+  // file (toml++'s "saw '...'", a quoted key, a value) carried its control
+  // characters, so a line break in the file broke the one-line error.
+  TEST_CASE("control characters the file holds are shown escaped in the one-line error") {
+    const ConfigError raw = error_for(std::string(kMinimalConfig) + "[retry]\nmax_seconds = i\x0E\n");
+    CHECK(std::string(raw.what()).find("saw 'i\\x0E'") != std::string::npos);
+    const ConfigError key = error_for(std::string(kMinimalConfig) + "\"un\\nknown\" = 1\n");
+    CHECK(key.key == "shop.un\\nknown");
+    CHECK(std::string(key.what()) == "shop.un\\nknown: unknown key");
+    const ConfigError value = error_for("[shop]\nname = \"x\"\ncurrency = \"E\\u007FR\\tX\"\n");
+    CHECK(std::string(value.what()).find("(got \"E\\x7FR\\tX\")") != std::string::npos);
   }
 
   TEST_CASE("stripe needs its secret key in the named environment variable") {
