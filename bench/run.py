@@ -59,7 +59,6 @@ class Server:
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         config = merge(BASE_CONFIG, {
-            "server": {"threads": 8},
             "retry": {"max_attempts": 8, "base_seconds": 1, "max_seconds": 60},
             "products": [{"sku": "MUG-01", "name": "Coffee mug", "price_cents": 1200, "stock": 10_000_000}],
         })

@@ -59,6 +59,7 @@ int serve(const std::filesystem::path& config_path) {
   const auto loaded = load_config_or_report(config_path);
   if (!loaded) return 2;
   const Config& config = *loaded;
+  for (const auto& warning : config.warnings) log::warn(warning);
 
   // Every thread started from here on inherits the blocked mask; the main
   // thread alone receives the signals, in sigwait below.

@@ -73,6 +73,8 @@ IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, co
 void post_order(Services& s, const httplib::Request& req, httplib::Response& res) {
   if (reject_non_json(req, res)) return;
   std::optional<std::string> key;
+  if (current_request().empty_idempotency_key)
+    return send_error(res, 400, "invalid_request", "Idempotency-Key must not be empty", "Idempotency-Key");
   if (req.has_header("Idempotency-Key")) {
     key = req.get_header_value("Idempotency-Key");
     if (!is_valid_idempotency_key(*key))

@@ -412,7 +412,7 @@ def test_fifty_parallel_orders_against_stock_of_ten_accept_exactly_ten(shop_fact
 
 
 def test_many_parallel_orders_are_all_accepted_and_ids_sort_by_arrival(shop_factory):
-    shop = shop_factory({"server": {"threads": 16}})
+    shop = shop_factory()
     with ThreadPoolExecutor(max_workers=32) as pool:
         results = list(pool.map(lambda i: shop.post_order(order(qty=1)), range(40)))
     assert [r.status for r in results] == [202] * 40
@@ -605,7 +605,7 @@ def test_sigterm_during_a_burst_keeps_every_order_that_got_a_202(shop):
 
 
 def test_with_a_full_write_queue_an_order_is_429_with_retry_after_or_202_and_only_202s_are_stored(shop_factory):
-    shop = shop_factory({"server": {"max_queued_writes": 1, "threads": 16},
+    shop = shop_factory({"server": {"max_queued_writes": 1},
                          "products": [{"sku": "MUG-01", "name": "Coffee mug", "price_cents": 1200, "stock": 1000}]})
     start = threading.Barrier(40)
 

@@ -29,7 +29,7 @@ def serve_and_fail(shop: Shop) -> tuple[int, list[str]]:
 @pytest.mark.parametrize("change,key", [
     ({"server": {"listen_port": 8080}}, "server.listen_port"),
     ({"databse": {"path": "x.db"}}, "databse"),
-    ({"server": {"threads": "8"}}, "server.threads"),
+    ({"server": {"max_connections": "8"}}, "server.max_connections"),
     ({"server": {"max_body_bytes": 1.5}}, "server.max_body_bytes"),
     ({"database": {"synchronous": "off"}}, "database.synchronous"),
     ({"retry": {"base_seconds": -1}}, "retry.base_seconds"),
