@@ -39,7 +39,11 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
 
 std::optional<Order> load_order(Connection& db, const std::string& order_id);
 
-void set_order_status(Tx& tx, const std::string& order_id, std::string_view status, TimePoint now);
+void set_order_status(Tx& tx, const std::string& order_id, OrderStatus status, TimePoint now);
+// The payment succeeded: records the provider's reference and paid_at.
+void mark_paid(Tx& tx, const std::string& order_id, const std::string& payment_ref, TimePoint now);
+// The provider's reference of a payment that did not succeed (so the owner
+// can look the attempt up in the provider's dashboard).
 void set_payment_ref(Tx& tx, const std::string& order_id, const std::string& payment_ref, TimePoint now);
 
 // reserved -> sold, with 'sale' ledger rows. False if not reserved (already done).
@@ -52,7 +56,7 @@ std::optional<FieldError> rereserve_stock(Tx& tx, const std::string& order_id, T
 
 struct OrderRow {
   std::string id;
-  std::string status;
+  OrderStatus status = OrderStatus::Received;
   int64_t total_cents = 0;
   std::string currency;
   std::string created_at;
@@ -60,6 +64,6 @@ struct OrderRow {
 };
 // Newest first, starting after the cursor id (UUIDv7 order is creation order).
 std::vector<OrderRow> list_orders(Connection& db, int limit, const std::optional<std::string>& after_id);
-std::map<std::string, int64_t> count_orders_by_status(Connection& db);
+std::map<OrderStatus, int64_t> count_orders_by_status(Connection& db);
 
 }  // namespace shopd::store

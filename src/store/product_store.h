@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "core/time.h"
 #include "store/connection.h"
+#include "store/writer.h"
 
 namespace shopd::store {
 
@@ -24,14 +25,14 @@ std::optional<Product> find_product(Connection& db, const std::string& sku);
 
 // Inserts the [[products]] of shop.toml that the database does not have yet;
 // existing products are left alone (the database owns stock once it exists).
-void seed_products(Connection& db, const std::vector<ProductSeed>& seeds, TimePoint now);
+void seed_products(Tx& tx, const std::vector<ProductSeed>& seeds, TimePoint now);
 
 // Admin upsert. A stock change is recorded as an 'adjust' ledger row.
 // Returns true when the product was created.
-bool upsert_product(Connection& db, const Product& product, TimePoint now);
+bool upsert_product(Tx& tx, const Product& product, TimePoint now);
 
 // Appends one row to stock_ledger.
-void record_stock_movement(Connection& db, const std::string& sku, const std::string& order_id,
-                           const char* reason, int64_t qty_delta, TimePoint now);
+void record_stock_movement(Tx& tx, const std::string& sku, const std::string& order_id, const char* reason,
+                           int64_t qty_delta, TimePoint now);
 
 }  // namespace shopd::store
