@@ -11,7 +11,7 @@ DEB_PACKAGES := g++ make pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev \
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev doctest-dev \
   libtomlplusplus-dev libcurl4-openssl-dev libssl-dev libhpdf-dev ca-certificates \
   python3 python3-pytest python3-pytest-timeout python3-pytest-xdist \
-  python3-aiosmtpd python3-prometheus-client
+  python3-aiosmtpd python3-prometheus-client nginx-light openssl wrk
 
 VARIANT ?= release
 BUILD   := build/$(VARIANT)
@@ -85,8 +85,19 @@ test-tsan: tsan
 	TSAN_OPTIONS="$(TSAN_OPTIONS_TEST)" build/tsan/unit_tests
 	SHOPD_BIN=build/tsan/shopd TSAN_OPTIONS="$(TSAN_OPTIONS_TEST)" $(PYTHON) -m pytest -m sanitize tests/e2e
 
-bench: shopd
-	$(PYTHON) bench/run.py
+# The baselines of bench/http_intake.py, built from the same Debian packages as shopd.
+BENCH_TOOLS := build/bench/httplib_202 build/bench/sqlite_orders
+
+bench: shopd $(BENCH_TOOLS)
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+build/bench/httplib_202: bench/httplib_202.cpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -pthread $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+build/bench/sqlite_orders: bench/sqlite_orders.cpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -o $@ $< -lsqlite3
 
 # Installs what is missing; as a non-root user it prints the command instead.
 deps: $(DEPS_STAMP)

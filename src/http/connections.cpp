@@ -22,6 +22,7 @@ struct ThreadStart {
 
 void* run_connection_thread(void* arg) {
   std::unique_ptr<ThreadStart> start(static_cast<ThreadStart*>(arg));
+  pthread_setname_np(pthread_self(), "shopd-http");  // for top -H and perf
   start->task();
   Connections* connections = start->connections;
   start.reset();

@@ -343,13 +343,7 @@ void HttpServer::after_routing(const httplib::Request& req, httplib::Response& r
 void HttpServer::log_request() {
   const RequestContext& ctx = current_request();
   if (ctx.status == 0) return;  // no request was read
-  nlohmann::json fields = {{"request_id", ctx.request_id},
-                           {"method", ctx.method},
-                           {"route", ctx.route},
-                           {"status", ctx.status},
-                           {"duration_ms", ctx.seconds * 1000.0}};
-  if (!ctx.order_id.empty()) fields["order_id"] = ctx.order_id;
-  log::info("request", fields);
+  log::access({ctx.request_id, ctx.method, ctx.route, ctx.status, ctx.seconds * 1000.0, ctx.order_id});
 }
 
 void HttpServer::bind() {
