@@ -206,6 +206,7 @@ def test_a_client_trickling_its_head_is_cut_off_at_the_request_deadline(shop_fac
     assert elapsed < 10 * SLOW, f"the trickling client was served for {elapsed:.1f} s"
     if answered:
         assert answered.startswith(b"HTTP/1.1 408"), answered
+        assert b'"code":"request_timeout"' in answered, answered
     conn.close()
 
 
