@@ -179,6 +179,7 @@ HttpServer::HttpServer(Services& services)
       connections_(static_cast<size_t>(services.config.server.max_connections)),
       svr_(connections_, stream_limits(services.config.server)) {
   const auto& server = services.config.server;
+  services_.connections = &connections_;
   svr_.new_task_queue = [this] { return new ConnectionThreads(connections_, kConnectionStackBytes); };
   svr_.set_payload_max_length(server.max_body_bytes);
   // Headers and body leave in separate writes; without NODELAY, Nagle and the

@@ -229,6 +229,10 @@ def test_more_connections_than_max_connections_make_room_for_a_new_client(shop_f
             except ConnectionResetError:
                 closed += 1
         assert closed >= 100 - 32, closed
+        metrics = shop.get("/metrics").body.decode()
+        evicted = next(float(line.split()[1]) for line in metrics.splitlines()
+                       if line.startswith("shopd_http_connections_evicted_total "))
+        assert evicted >= 100 - 32, metrics
     finally:
         close_all(socks)
 
@@ -320,6 +324,27 @@ def test_a_compressed_body_is_415_and_never_inflated(shop, encoding, make):
     refused_and_closed(shop, post_head(len(body), f"Content-Encoding: {encoding}\r\n") + body, 415,
                        "unsupported_media_type")
     assert shop.get("/healthz").status == 200
+
+
+def test_a_refused_body_announced_with_expect_100_continue_is_never_invited(shop):
+    conn = Conn(shop.port)
+    conn.send(post_head(10_000_000, "Expect: 100-continue\r\n"))
+    status, headers, body = conn.answer()  # the final answer, not "100 Continue"
+    assert_spec_error(status, headers, body, 413, "payload_too_large")
+    assert conn.closed_by_server()
+    conn.close()
+
+
+def test_an_order_announced_with_expect_100_continue_is_invited_and_accepted(shop):
+    body = order_bytes()
+    conn = Conn(shop.port)
+    conn.send(post_head(len(body), "Expect: 100-continue\r\n"))
+    conn.sock.settimeout(10 * SLOW)
+    assert conn.reader.readline().startswith(b"HTTP/1.1 100")
+    assert conn.reader.readline() == b"\r\n"
+    conn.send(body)
+    assert conn.answer()[0] == 202
+    conn.close()
 
 
 def test_content_encoding_identity_is_an_ordinary_body(shop):
