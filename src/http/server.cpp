@@ -116,11 +116,12 @@ void raise_open_files_limit(size_t connections) {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
   if (limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   }
   if (limit.rlim_cur < connections + kSpareFileDescriptors)
-    log::warn("open file limit is below server.max_connections; connections past it are refused",
+    log::warn("open file limit is below server.max_connections; connections past it wait in the kernel's queue",
               {{"limit", static_cast<uint64_t>(limit.rlim_cur)}, {"max_connections", connections}});
 }
 
@@ -182,8 +183,8 @@ HttpServer::HttpServer(Services& services)
   services_.connections = &connections_;
   svr_.new_task_queue = [this] { return new ConnectionThreads(connections_, kConnectionStackBytes); };
   svr_.set_payload_max_length(server.max_body_bytes);
-  // Headers and body leave in separate writes; without NODELAY, Nagle and the
-  // client's delayed ACK add ~40 ms to every keep-alive answer.
+  // An answer leaves in one send(2), but without NODELAY it could wait for
+  // the client to ACK the previous one (Nagle and delayed ACK: ~40 ms).
   svr_.set_tcp_nodelay(true);
   // cpp-httplib's default sets SO_REUSEPORT, which lets a second process
   // bind the same port and silently take half of the connections.
@@ -251,6 +252,8 @@ HttpServer::HttpServer(Services& services)
   register_admin_routes(svr_, services_);
 }
 
+namespace {
+
 void start_request_context(const httplib::Request& req) {
   RequestContext& ctx = current_request();
   if (!ctx.request_id.empty()) return;  // the Expect handler ran first
@@ -260,6 +263,8 @@ void start_request_context(const httplib::Request& req) {
   if (const ConnectionStream* stream = ListeningServer::current_stream())
     ctx.empty_idempotency_key = stream->empty_idempotency_key();
 }
+
+}  // namespace
 
 bool HttpServer::refuse_before_body(const httplib::Request& req, httplib::Response& res) {
   start_request_context(req);
