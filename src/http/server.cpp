@@ -70,8 +70,13 @@ namespace {
 
 // Each connection's thread: cpp-httplib's parser, the handlers and nlohmann
 // JSON stay well inside this (request paths are capped below, and JSON
-// nesting is checked before it is parsed).
+// nesting is checked before it is parsed). Sanitizers' frames are several
+// times larger.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr size_t kConnectionStackBytes = 1024 * 1024;
+#else
 constexpr size_t kConnectionStackBytes = 256 * 1024;
+#endif
 // Past this, the answer says "Connection: close" and the client reconnects
 // (as nginx's keepalive_requests), which bounds what one connection can hold.
 constexpr size_t kMaxRequestsPerConnection = 10000;

@@ -410,6 +410,20 @@ def test_pipelined_requests_are_answered_in_order(shop):
     conn.close()
 
 
+@pytest.mark.sanitize
+@pytest.mark.parametrize("method,prefix,suffix", [
+    ("GET", "/orders/", ""), ("GET", "/orders/", "/invoice"), ("GET", "/admin/jobs/", ""),
+    ("POST", "/admin/jobs/", "/retry"), ("PUT", "/admin/products/", ""),
+])
+def test_the_longest_paths_any_route_could_match_are_answered_and_longer_ones_are_404(shop, method, prefix, suffix):
+    """Route patterns are regular expressions that recurse per character on a small thread stack."""
+    for length, expected in [(256, {400, 401, 404}), (257, {404}), (8000, {404})]:
+        path = prefix + "a" * (length - len(prefix) - len(suffix)) + suffix
+        r = shop.request(method, path, body={} if method != "GET" else None, headers={"Authorization": "Bearer x"})
+        assert r.status in expected, (length, r)
+    assert shop.get("/healthz").status == 200
+
+
 def test_a_get_with_a_body_is_answered_and_the_body_is_never_taken_for_a_request(shop):
     before = shop.query("SELECT count(*) AS n FROM orders")[0]["n"]
     body = order_bytes(qty=1)
