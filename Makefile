@@ -13,7 +13,7 @@ DEB_PACKAGES := g++ make pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev \
   libtomlplusplus-dev libcurl4-openssl-dev libssl-dev libhpdf-dev ca-certificates \
   python3 python3-pytest python3-pytest-timeout python3-pytest-xdist \
   python3-aiosmtpd python3-prometheus-client \
-  iso-codes fonts-dejavu-core python3-fonttools poppler-utils \
+  iso-codes fonts-dejavu-core python3-fonttools poppler-utils nginx-light openssl wrk \
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
 
 VARIANT ?= release
@@ -147,8 +147,19 @@ build/fuzz/obj/%.o: %.cpp
 	@echo "  CXX [fuzz] $<"
 	@$(FUZZ_CXX) $(FUZZ_FLAGS) -c -o $@ $<
 
-bench: shopd
-	$(PYTHON) bench/run.py
+# The baselines of bench/http_intake.py, built from the same Debian packages as shopd.
+BENCH_TOOLS := build/bench/httplib_202 build/bench/sqlite_orders
+
+bench: shopd $(BENCH_TOOLS)
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+build/bench/httplib_202: bench/httplib_202.cpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -pthread $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+build/bench/sqlite_orders: bench/sqlite_orders.cpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++20 -O2 -Wall -Wextra -Werror -o $@ $< -lsqlite3
 
 # Invoice PDF render time and size (bench/invoice_render.cpp).
 bench-invoice: $(DEPS_STAMP)

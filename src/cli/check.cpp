@@ -142,6 +142,7 @@ int check(const std::filesystem::path& config_path) {
             << "\", listen " << config->server.host << ":" << config->server.port << ", payment "
             << config->payment.provider << ", email " << config->email.transport << ", worker concurrency "
             << config->worker.concurrency << ")\n";
+  for (const auto& warning : config->warnings) std::cout << "note: " << warning << "\n";
   int problems = 0;
   std::vector<std::filesystem::path> folders;
   if (!config->invoice.dir.empty()) folders.push_back(config->invoice.dir);

@@ -92,6 +92,7 @@ int serve(const std::filesystem::path& config_path) {
   if (!loaded) return 2;
   const Config& config = *loaded;
   tune_malloc();
+  for (const auto& warning : config.warnings) log::warn(warning);
 
   // Every thread started from here on inherits the blocked mask; the main
   // thread alone receives the signals, in sigwait below.

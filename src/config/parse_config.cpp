@@ -184,11 +184,19 @@ void read_shop(TableReader t, Config::Shop& shop) {
   while (!shop.public_url.empty() && shop.public_url.back() == '/') shop.public_url.pop_back();
 }
 
-void read_server(TableReader t, Config::Server& server) {
+void read_server(TableReader t, Config::Server& server, std::vector<std::string>& warnings) {
   std::string listen = server.host + ":" + std::to_string(server.port);
   t.string("listen", listen);
   parse_listen(listen, server);
-  t.integer("threads", server.threads, 1, 1024);
+  // Before connections got a thread each, this sized a fixed pool that a few
+  // idle clients could fill. Old files keep starting.
+  if (t.find("threads"))
+    warnings.push_back("server.threads is no longer used and can be removed: each connection gets its own "
+                       "thread, up to server.max_connections");
+  t.integer("max_connections", server.max_connections, 16, 100000);
+  t.integer("idle_timeout_seconds", server.idle_timeout_seconds, 1, 3600);
+  t.integer("request_timeout_seconds", server.request_timeout_seconds, 1, 600);
+  t.integer("max_header_bytes", server.max_header_bytes, 1024, 1024 * 1024);
   t.integer("max_body_bytes", server.max_body_bytes, 256, 64 * 1024 * 1024);
   t.string_list("cors_origins", server.cors_origins);
   t.string("admin_token_env", server.admin_token_env);
@@ -527,7 +535,7 @@ Config parse_config(const std::string& toml_text, const std::filesystem::path& c
   c.config_dir = config_dir;
   TableReader root(&doc, "");
   read_shop(root.table("shop"), c.shop);
-  read_server(root.table("server"), c.server);
+  read_server(root.table("server"), c.server, c.warnings);
   read_database(root.table("database"), c.database, config_dir);
   read_worker(root.table("worker"), c.worker);
   read_retry(root.table("retry"), c.retry);

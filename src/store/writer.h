@@ -17,20 +17,25 @@
 // behind at most a few background writes, while a flood of orders cannot
 // starve the worker.
 //
+// Callers that arrive while the writer is busy join the same open batch and
+// wait on it together: one wake-up per batch, not one per caller (each was a
+// system call on the writer thread).
+//
 // Threads: run() may be called from any thread except the writer itself.
 // The function passed to run() executes on the writer thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #include "store/connection.h"
 
@@ -94,8 +99,14 @@ class Writer {
  private:
   struct Task {
     std::function<void(Tx&)> body;
-    std::promise<void> done;
     std::exception_ptr error;
+  };
+  // Tasks committed together. Callers append while it is the last of its
+  // queue; once the writer has taken it, only the writer touches it until
+  // `done`, after which each caller reads its own task's error.
+  struct Batch {
+    std::vector<Task> tasks;
+    std::atomic<uint32_t> done{0};  // a futex word: 1 once committed
   };
 
   // Runs fn on the writer thread and hands back its result (run, run_always).
@@ -104,14 +115,16 @@ class Writer {
   void submit_and_wait(std::function<void(Tx&)> body, bool is_request);
   void loop();
   // Returns true when the committed batch enqueued jobs.
-  bool commit_batch(std::deque<std::shared_ptr<Task>>& batch);
+  bool commit_batch(std::vector<Task>& tasks);
 
   std::unique_ptr<Connection> conn_;
   const size_t max_queued_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::shared_ptr<Task>> requests_;
-  std::deque<std::shared_ptr<Task>> background_;
+  std::deque<std::shared_ptr<Batch>> requests_;
+  std::deque<std::shared_ptr<Batch>> background_;
+  size_t queued_requests_ = 0;
+  size_t queued_background_ = 0;
   bool stopping_ = false;
   uint64_t commits_ = 0;
   std::function<void()> on_jobs_enqueued_;

@@ -23,7 +23,10 @@ public_url = "https://shop.example/"
 
 [server]
 listen = "0.0.0.0:9090"
-threads = 4
+max_connections = 512
+idle_timeout_seconds = 30
+request_timeout_seconds = 5
+max_header_bytes = 8192
 max_body_bytes = 32768
 cors_origins = ["http://localhost:3000", "https://shop.example"]
 admin_token_env = "MY_ADMIN_TOKEN"
@@ -148,7 +151,11 @@ TEST_SUITE("parse_config") {
     CHECK(c.shop.public_url == "https://shop.example");  // trailing slash dropped for link building
     CHECK(c.server.host == "0.0.0.0");
     CHECK(c.server.port == 9090);
-    CHECK(c.server.threads == 4);
+    CHECK(c.server.max_connections == 512);
+    CHECK(c.server.idle_timeout_seconds == 30);
+    CHECK(c.server.request_timeout_seconds == 5);
+    CHECK(c.server.max_header_bytes == 8192);
+    CHECK(c.warnings.empty());
     CHECK(c.server.max_body_bytes == 32768);
     CHECK(c.server.cors_origins == std::vector<std::string>{"http://localhost:3000", "https://shop.example"});
     CHECK(c.server.admin_token_env == "MY_ADMIN_TOKEN");
@@ -188,7 +195,10 @@ TEST_SUITE("parse_config") {
     const Config c = parse(kMinimalConfig);
     CHECK(c.server.host == "127.0.0.1");
     CHECK(c.server.port == 8080);
-    CHECK(c.server.threads == 8);
+    CHECK(c.server.max_connections == 1024);
+    CHECK(c.server.idle_timeout_seconds == 60);
+    CHECK(c.server.request_timeout_seconds == 10);
+    CHECK(c.server.max_header_bytes == 16384);
     CHECK(c.server.max_body_bytes == 65536);
     CHECK(c.server.cors_origins.empty());
     CHECK(c.server.admin_token_env == "SHOPD_ADMIN_TOKEN");
@@ -263,6 +273,15 @@ TEST_SUITE("parse_config") {
     CHECK(error_for(full_plus("[server]", "admin_token = \"t\"")).key == "server.admin_token");
   }
 
+  TEST_CASE("an old config with server.threads still starts, with a warning that the key does nothing") {
+    for (const char* value : {"8", "64", "\"8\""}) {
+      const Config c = parse(full_plus("[server]", std::string("threads = ") + value), kSecrets);
+      REQUIRE(c.warnings.size() == 1);
+      CHECK(c.warnings[0].starts_with("server.threads is no longer used"));
+      CHECK(c.server.max_connections == 512);
+    }
+  }
+
   TEST_CASE("a retry table that is not a job kind or family is refused") {
     CHECK(error_for(std::string(kFullConfig) + "\n[retry.paymnet]\nmax_attempts = 2\n").key == "retry.paymnet");
     CHECK(error_for(full_plus("[retry]", "jitter = true")).key == "retry.jitter");
@@ -274,7 +293,7 @@ TEST_SUITE("parse_config") {
       std::string key;
     };
     const std::vector<Case> cases = {
-        {full_with("threads", "threads = \"8\""), "server.threads"},
+        {full_with("max_connections", "max_connections = \"8\""), "server.max_connections"},
         {full_with("max_body_bytes", "max_body_bytes = 65536.0"), "server.max_body_bytes"},
         {full_with("listen", "listen = 8080"), "server.listen"},
         {full_with("cors_origins", "cors_origins = \"http://localhost:3000\""), "server.cors_origins"},
@@ -313,7 +332,10 @@ TEST_SUITE("parse_config") {
       std::string key;
     };
     const std::vector<Case> cases = {
-        {full_with("threads", "threads = 0"), "server.threads"},
+        {full_with("max_connections", "max_connections = 0"), "server.max_connections"},
+        {full_with("request_timeout_seconds", "request_timeout_seconds = 0"), "server.request_timeout_seconds"},
+        {full_with("idle_timeout_seconds", "idle_timeout_seconds = 0"), "server.idle_timeout_seconds"},
+        {full_with("max_header_bytes", "max_header_bytes = 100"), "server.max_header_bytes"},
         {full_with("max_body_bytes", "max_body_bytes = 0"), "server.max_body_bytes"},
         {full_with("listen", "listen = \"localhost\""), "server.listen"},
         {full_with("listen", "listen = \"127.0.0.1:99999\""), "server.listen"},
@@ -426,7 +448,7 @@ stock = 1
   }
 
   TEST_CASE("every error is one line that starts with the key") {
-    for (const std::string& text : {full_plus("[server]", "port = 1"), full_with("threads", "threads = \"8\""),
+    for (const std::string& text : {full_plus("[server]", "port = 1"), full_with("max_connections", "max_connections = \"8\""),
                                     full_with("currency", ""), std::string("[shop\n")}) {
       const ConfigError e = error_for(text);
       const std::string line = e.what();

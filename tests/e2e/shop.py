@@ -35,7 +35,7 @@ ADMIN_TOKEN = "test-admin-token"
 
 BASE_CONFIG = {
     "shop": {"name": "Test Shop", "currency": "EUR", "public_url": "http://shop.test"},
-    "server": {"listen": "127.0.0.1:0", "threads": 8, "max_body_bytes": 65536,
+    "server": {"listen": "127.0.0.1:0", "max_body_bytes": 65536,
                "cors_origins": ["http://localhost:3000"], "admin_token_env": "SHOPD_ADMIN_TOKEN"},
     "database": {"path": "var/shop.db", "synchronous": "normal"},
     "worker": {"concurrency": 8, "lease_seconds": 30},
