@@ -110,6 +110,7 @@ HttpServer::HttpServer(Services& services) : services_(services) {
   register_order_routes(svr_, services_);
   register_ops_routes(svr_, services_);
   register_admin_routes(svr_, services_);
+  register_dashboard_routes(svr_, services_);
 }
 
 httplib::Server::HandlerResponse HttpServer::before_routing(const httplib::Request& req, httplib::Response& res) {

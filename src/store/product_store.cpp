@@ -53,6 +53,14 @@ bool upsert_product(Connection& db, const Product& product, TimePoint now) {
   return !before;
 }
 
+ProductEdit edit_product(Connection& db, const Product& product, int64_t seen_stock, TimePoint now) {
+  const auto before = find_product(db, product.sku);
+  if (!before) return ProductEdit::NotFound;
+  if (before->stock != seen_stock) return ProductEdit::StockChanged;
+  upsert_product(db, product, now);
+  return ProductEdit::Saved;
+}
+
 void record_stock_movement(Connection& db, const std::string& sku, const std::string& order_id, const char* reason,
                            int64_t qty_delta, TimePoint now) {
   std::optional<std::string> order;

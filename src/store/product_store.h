@@ -30,6 +30,13 @@ void seed_products(Connection& db, const std::vector<ProductSeed>& seeds, TimePo
 // Returns true when the product was created.
 bool upsert_product(Connection& db, const Product& product, TimePoint now);
 
+// The dashboard's edit of an existing product. `seen_stock` is the stock the
+// owner's form showed: when orders reserved or released stock since, nothing
+// is saved (StockChanged), so the owner's number never silently overwrites
+// theirs. A stock change is recorded as an 'adjust' ledger row.
+enum class ProductEdit { Saved, NotFound, StockChanged };
+ProductEdit edit_product(Connection& db, const Product& product, int64_t seen_stock, TimePoint now);
+
 // Appends one row to stock_ledger.
 void record_stock_movement(Connection& db, const std::string& sku, const std::string& order_id,
                            const char* reason, int64_t qty_delta, TimePoint now);
