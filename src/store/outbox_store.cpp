@@ -106,8 +106,10 @@ constexpr const char* kOldestDueJob =
     "SELECT " JOB_COLUMNS " FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying') "
     "AND run_at <= ?1 ORDER BY run_at LIMIT 1";
 constexpr const char* kListDeadJobs =
-    "SELECT " JOB_COLUMNS " FROM outbox WHERE state = 'dead' AND (?1 IS NULL OR kind = ?1) "
-    "AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
+    "SELECT j.id, j.order_id, j.kind, j.state, j.attempts, j.max_attempts, j.run_at, j.payload, j.lease_owner, "
+    "j.lease_token, j.locked_until, j.last_error, j.created_at, j.updated_at, o.customer_name "
+    "FROM outbox j JOIN orders o ON o.id = j.order_id WHERE j.state = 'dead' AND (?1 IS NULL OR j.kind = ?1) "
+    "AND (?2 IS NULL OR j.id < ?2) ORDER BY j.id DESC LIMIT ?3";
 constexpr const char* kCountDeadJobs = "SELECT count(*) FROM outbox WHERE state = 'dead' AND (?1 IS NULL OR kind = ?1)";
 // job_attempts_failed holds only failed attempts, newest last.
 constexpr const char* kRecentFailures =
@@ -333,11 +335,13 @@ std::optional<Job> oldest_due_job(Connection& db, TimePoint now) {
   return read_job(q);
 }
 
-std::vector<Job> list_dead_jobs(Connection& db, const std::optional<std::string>& kind, int limit,
-                                const std::optional<std::string>& after_id) {
+std::vector<DeadJob> list_dead_jobs(Connection& db, const std::optional<std::string>& kind, int limit,
+                                    const std::optional<std::string>& after_id) {
   auto q = db.query(kListDeadJobs);
   q.bind(kind, after_id, limit);
-  return read_jobs(q);
+  std::vector<DeadJob> out;
+  while (q.step()) out.push_back(DeadJob{read_job(q), q.text(14)});
+  return out;
 }
 
 int64_t count_dead_jobs(Connection& db, const std::optional<std::string>& kind) {

@@ -130,9 +130,14 @@ std::optional<TimePoint> oldest_due_at(Connection& db, TimePoint now);
 // The job that has waited longest past its run_at and is not running yet.
 std::optional<Job> oldest_due_job(Connection& db, TimePoint now);
 
+// A dead job with the name of the customer whose order it serves.
+struct DeadJob {
+  Job job;
+  std::string customer_name;
+};
 // Dead jobs, newest first, optionally of one kind, starting after the cursor id.
-std::vector<Job> list_dead_jobs(Connection& db, const std::optional<std::string>& kind, int limit,
-                                const std::optional<std::string>& after_id);
+std::vector<DeadJob> list_dead_jobs(Connection& db, const std::optional<std::string>& kind, int limit,
+                                    const std::optional<std::string>& after_id);
 int64_t count_dead_jobs(Connection& db, const std::optional<std::string>& kind);
 
 // An attempt that failed (transient or permanent), with the job it belongs to.

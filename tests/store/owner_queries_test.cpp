@@ -151,10 +151,11 @@ TEST_SUITE("owner queries") {
       CHECK(store::count_dead_jobs(db, emails) == 0);
       const auto page = store::list_dead_jobs(db, payments, 1, std::nullopt);
       REQUIRE(page.size() == 1);
-      CHECK(page[0].order_id == b);
-      const auto rest = store::list_dead_jobs(db, payments, 10, page[0].id);
+      CHECK(page[0].job.order_id == b);
+      CHECK(page[0].customer_name == "B");
+      const auto rest = store::list_dead_jobs(db, payments, 10, page[0].job.id);
       REQUIRE(rest.size() == 1);
-      CHECK(rest[0].order_id == a);
+      CHECK(rest[0].job.order_id == a);
     });
   }
 

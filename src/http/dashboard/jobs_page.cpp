@@ -23,7 +23,7 @@ void kind_filter(html::Html& h, const std::string& kind) {
 void bulk_actions(html::Html& h, const DeadJobsData& d, const Viewer& v) {
   const std::string which = std::to_string(d.total) + " dead " + (d.kind.empty() ? "job" : d.kind + " job") +
                             (d.total == 1 ? "" : "s");
-  h.raw("<p id=\"bulk\">").text(which).raw(": ");
+  h.raw("<div class=\"bulk\" id=\"bulk\"><span>").text(which).raw("</span> ");
   for (const char* action : {"retry", "discard"}) {
     const bool retry = std::string_view(action) == "retry";
     h.open("form", {{"method", "post"},
@@ -40,7 +40,7 @@ void bulk_actions(html::Html& h, const DeadJobsData& d, const Viewer& v) {
         .close("form")
         .raw(" ");
   }
-  h.raw("</p>");
+  h.raw("</div>");
 }
 
 }  // namespace
@@ -67,17 +67,17 @@ html::Html render_dead_jobs(const DeadJobsData& d, const Viewer& v) {
   }
   bulk_actions(h, d, v);
   h.raw("<div class=\"scroll\"><table id=\"dead-jobs\"><thead><tr><th>Died (UTC)</th><th>Kind</th><th>Order</th>"
-        "<th class=\"num\">Attempts</th><th>Last error</th><th></th></tr></thead><tbody>");
-  for (const auto& j : d.jobs) {
+        "<th class=\"num\">Attempts</th><th>Last error</th><th>Act</th></tr></thead><tbody>");
+  for (const auto& [j, customer_name] : d.jobs) {
     h.open("tr", {{"data-job-id", j.id}, {"data-kind", j.kind}})
         .el("td", short_time(j.updated_at))
         .el("td", j.kind, {{"class", "mono"}})
         .raw("<td>")
-        .el("a", j.order_id.substr(0, 13) + "…", {{"href", "/admin/ui/orders/" + j.order_id}, {"class", "mono"}})
+        .el("a", customer_name, {{"href", "/admin/ui/orders/" + j.order_id}})
         .raw("</td>")
         .el("td", std::to_string(j.attempts) + "/" + std::to_string(j.max_attempts), {{"class", "num"}})
         .el("td", j.last_error, {{"class", "error-text"}})
-        .raw("<td>");
+        .raw("<td class=\"actions\">");
     open_form(h, "/admin/ui/jobs/" + j.id + "/retry", v.csrf, v.path);
     h.raw("<button type=\"submit\" data-action=\"retry\">Retry</button></form> ");
     open_form(h, "/admin/ui/jobs/" + j.id + "/discard", v.csrf, v.path);
@@ -87,7 +87,7 @@ html::Html render_dead_jobs(const DeadJobsData& d, const Viewer& v) {
   if (!d.after.empty()) h.el("a", "First page", {{"href", html::with_query("/admin/ui/jobs", {{"kind", d.kind}})}});
   if (d.more)
     h.el("a", "Older",
-         {{"href", html::with_query("/admin/ui/jobs", {{"kind", d.kind}, {"after", d.jobs.back().id}})},
+         {{"href", html::with_query("/admin/ui/jobs", {{"kind", d.kind}, {"after", d.jobs.back().job.id}})},
           {"id", "next-page"}});
   h.raw("</div>");
   return h;

@@ -45,6 +45,8 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 .badge.warn { background: #fff1dc; color: var(--warn); }
 .badge.muted { background: #eee; color: var(--muted); }
 form.inline { display: inline; margin: 0; }
+td.actions { white-space: nowrap; }
+.bulk { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-bottom: .75rem; }
 form.filters { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin-bottom: 1rem; }
 form.filters label, form.edit label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); }
 form.edit { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: 0; }
@@ -110,6 +112,9 @@ constexpr std::string_view kJs = R"JS(
 })();
 )JS";
 
+constexpr std::string_view kIcon =
+    R"SVG(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#17202a"/><path d="M8 12h16l-2 12H10z" fill="#cfe0f7"/><path d="M12 12a4 4 0 0 1 8 0" stroke="#cfe0f7" stroke-width="2" fill="none"/></svg>)SVG";
+
 struct NavItem {
   Nav nav;
   html::Markup href;
@@ -148,6 +153,7 @@ std::string render_page(const Frame& f, const html::Html& body) {
         "<meta name=\"referrer\" content=\"same-origin\">")
       .el("title", std::string(f.title) + " · shopd")
       .open("link", {{"rel", "stylesheet"}, {"href", kCssPath}})
+      .open("link", {{"rel", "icon"}, {"href", kIconPath}, {"type", "image/svg+xml"}})
       .open("script", {{"src", kJsPath}, {"defer", "defer"}})
       .close("script")
       .raw("</head><body>");
@@ -166,6 +172,7 @@ std::string render_page(const Frame& f, const html::Html& body) {
 
 std::string_view stylesheet() { return kCss; }
 std::string_view script() { return kJs; }
+std::string_view icon() { return kIcon; }
 
 void open_form(html::Html& h, std::string_view action, std::string_view csrf, std::string_view back) {
   h.open("form", {{"method", "post"}, {"action", action}, {"class", "inline"}}).hidden("csrf", csrf);

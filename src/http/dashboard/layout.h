@@ -26,11 +26,13 @@ struct Frame {
 // The whole document around `body` (already-built HTML).
 std::string render_page(const Frame& frame, const html::Html& body);
 
-// The stylesheet and the script, compiled in, served at kCssPath and kJsPath.
+// The stylesheet, the script and the tab icon, compiled in, served at these paths.
 inline constexpr std::string_view kCssPath = "/admin/assets/dashboard.css";
 inline constexpr std::string_view kJsPath = "/admin/assets/dashboard.js";
+inline constexpr std::string_view kIconPath = "/admin/assets/icon.svg";
 std::string_view stylesheet();
 std::string_view script();
+std::string_view icon();
 
 // A POST form to `action` carrying the CSRF token; close it with h.close("form").
 void open_form(html::Html& h, std::string_view action, std::string_view csrf, std::string_view back = "");

@@ -87,7 +87,7 @@ inline constexpr int kJobsPerPage = 50;
 struct DeadJobsData {
   std::string kind;   // filter; empty: every kind
   std::string after;  // cursor of this page
-  std::vector<store::Job> jobs;
+  std::vector<store::DeadJob> jobs;
   bool more = false;
   int64_t total = 0;  // dead jobs matching the filter, on every page
 };

@@ -397,6 +397,8 @@ void register_dashboard_routes(httplib::Server& svr, Services& s) {
   add_route(svr, "GET", "/admin/assets/dashboard.js", "/admin/assets", [](const auto&, auto& res) {
     send_asset(res, dashboard::script(), "text/javascript; charset=utf-8");
   });
+  add_route(svr, "GET", "/admin/assets/icon.svg", "/admin/assets",
+            [](const auto&, auto& res) { send_asset(res, dashboard::icon(), "image/svg+xml"); });
   add_route(svr, "GET", "/admin/ui/orders", "/admin/ui/orders", page(s, orders));
   add_route(svr, "GET", R"(/admin/ui/orders/([^/]+))", "/admin/ui/orders/{id}", page(s, order_detail));
   add_route(svr, "GET", "/admin/ui/jobs", "/admin/ui/jobs", page(s, dead_jobs));
