@@ -140,6 +140,16 @@ def test_a_wrong_token_signs_nobody_in(shop):
     assert shop.query("SELECT count(*) AS n FROM admin_sessions")[0]["n"] == 0
 
 
+def test_after_ten_wrong_tokens_sign_in_is_paused_even_for_the_right_one(shop):
+    for _ in range(10):
+        assert Owner(shop).post_form("/admin/sign-in", {"token": "guess"}).status == 401
+    r = Owner(shop).post_form("/admin/sign-in", {"token": ADMIN_TOKEN})
+    assert r.status == 429 and r.headers["retry-after"] == "60"
+    assert session_cookie_of(r) is None
+    # The API with the bearer token is not affected.
+    assert shop.admin("GET", "/admin/orders").status == 200
+
+
 def test_signing_out_ends_the_session_on_the_server_not_only_in_the_browser(shop):
     owner = Owner(shop).sign_in()
     r = owner.act("/admin/sign-out")

@@ -10,12 +10,14 @@
 //     action 403, and nothing changes;
 //   - every POST must carry the session's CSRF token in the form field
 //     "csrf" (403 otherwise), and a browser that says the request comes
-//     from another site (Sec-Fetch-Site: cross-site) is refused as well.
+//     from another site (Sec-Fetch-Site: cross-site) is refused as well;
+//   - guessing the token is slowed down (dashboard::SignInThrottle).
 //
 // Actions answer 303 back to the page they came from ("back", a path under
 // /admin/) with a notice code the page turns into one line of text. Notices
 // are fixed strings chosen by code: nothing from the URL is echoed as a message.
 #include <algorithm>
+#include <memory>
 
 #include "core/sha256.h"
 #include "core/uuid7.h"
@@ -114,6 +116,7 @@ constexpr Notice kNotices[] = {
     {"saved", "Product saved.", false},
     {"signed_out", "You are signed out.", false},
     {"wrong_token", "That is not the admin token.", true},
+    {"too_many_sign_ins", "Too many wrong tokens: sign-in is paused for a minute.", true},
     {"not_found", "No such job.", true},
     {"job_not_dead", "Only dead jobs can be retried or discarded; this one is no longer dead.", true},
     {"out_of_stock", "Not retried: the order's stock is gone. Add stock on the products page, then retry.", true},
@@ -234,16 +237,25 @@ void get_sign_in(Services& s, const httplib::Request& req, httplib::Response& re
                 f, dashboard::render_sign_in(false, s.config.server.admin_token_env, safe_back(next, "next", ""))));
 }
 
-void post_sign_in(Services& s, const httplib::Request& req, httplib::Response& res) {
+void post_sign_in(Services& s, dashboard::SignInThrottle& throttle, const httplib::Request& req,
+                  httplib::Response& res) {
   if (s.admin_token.empty()) return send_disabled(s, res);
   const Form form = dashboard::parse_form(req.body);
+  const std::string next = safe_back(form, "next", "");
+  const auto sign_in_again = [&](int status, std::string_view notice) {
+    dashboard::Frame f{.title = "Sign in", .notice = find_notice(notice)->text, .notice_is_error = true};
+    send_html(res, status,
+              dashboard::render_page(f, dashboard::render_sign_in(false, s.config.server.admin_token_env, next)));
+  };
+  if (!throttle.allows(SystemClock().now())) {
+    res.set_header("Retry-After", "60");
+    return sign_in_again(429, "too_many_sign_ins");
+  }
   const auto token = form.find("token");
   if (token == form.end() || !constant_time_equals(token->second, s.admin_token)) {
+    throttle.record_failure(SystemClock().now());
     log::warn("dashboard sign-in refused: wrong token", {{"request_id", current_request().request_id}});
-    const std::string next = safe_back(form, "next", "");
-    dashboard::Frame f{.title = "Sign in", .notice = find_notice("wrong_token")->text, .notice_is_error = true};
-    return send_html(res, 401,
-                     dashboard::render_page(f, dashboard::render_sign_in(false, s.config.server.admin_token_env, next)));
+    return sign_in_again(401, "wrong_token");
   }
   const std::string id = dashboard::new_session_id();
   const TimePoint now = SystemClock().now();
@@ -389,8 +401,9 @@ void register_dashboard_routes(httplib::Server& svr, Services& s) {
   add_route(svr, "GET", "/admin/", "/admin/", page(s, overview));
   add_route(svr, "GET", "/admin/sign-in", "/admin/sign-in",
             [&s](const auto& req, auto& res) { get_sign_in(s, req, res); });
+  auto throttle = std::make_shared<dashboard::SignInThrottle>();
   add_route(svr, "POST", "/admin/sign-in", "/admin/sign-in",
-            [&s](const auto& req, auto& res) { post_sign_in(s, req, res); });
+            [&s, throttle](const auto& req, auto& res) { post_sign_in(s, *throttle, req, res); });
   add_route(svr, "POST", "/admin/sign-out", "/admin/sign-out", action(s, sign_out));
   add_route(svr, "GET", "/admin/assets/dashboard.css", "/admin/assets",
             [](const auto&, auto& res) { send_asset(res, dashboard::stylesheet(), "text/css; charset=utf-8"); });

@@ -62,4 +62,22 @@ std::string cleared_session_cookie(bool secure) { return cookie("", secure, "; M
 
 bool wants_secure_cookie(std::string_view public_url) { return public_url.substr(0, 8) == "https://"; }
 
+bool SignInThrottle::allows(TimePoint now) {
+  std::lock_guard lock(mu_);
+  if (now - window_start_ >= std::chrono::minutes(1)) {
+    window_start_ = now;
+    failures_ = 0;
+  }
+  return failures_ < kMaxFailedSignIns;
+}
+
+void SignInThrottle::record_failure(TimePoint now) {
+  std::lock_guard lock(mu_);
+  if (now - window_start_ >= std::chrono::minutes(1)) {
+    window_start_ = now;
+    failures_ = 0;
+  }
+  ++failures_;
+}
+
 }  // namespace shopd::dashboard

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,5 +52,24 @@ std::string cleared_session_cookie(bool secure);
 
 // Secure cookies when the shop is reached over https (shop.public_url).
 bool wants_secure_cookie(std::string_view public_url);
+
+// Slows down guessing the admin token: after kMaxFailedSignIns wrong tokens
+// within a minute, sign-in is refused (429) until that minute is over. One
+// counter for the whole process, not per client address: behind the TLS
+// proxy every client has the proxy's address. An owner locked out this way
+// waits a minute; the CLI and the bearer API are not affected.
+// Thread-safe.
+inline constexpr int kMaxFailedSignIns = 10;
+class SignInThrottle {
+ public:
+  // False while sign-in is refused.
+  bool allows(TimePoint now);
+  void record_failure(TimePoint now);
+
+ private:
+  std::mutex mu_;
+  TimePoint window_start_{};
+  int failures_ = 0;
+};
 
 }  // namespace shopd::dashboard

@@ -64,6 +64,19 @@ TEST_SUITE("dashboard session") {
     CHECK(judge_session(store::AdminSession{"h", "yesterday", "today"}, t0()) == SessionVerdict::Expired);
   }
 
+  TEST_CASE("ten wrong tokens in a minute pause sign-in until the minute is over") {
+    SignInThrottle throttle;
+    for (int i = 0; i < kMaxFailedSignIns; ++i) {
+      CHECK(throttle.allows(at(i)));
+      throttle.record_failure(at(i));
+    }
+    CHECK_FALSE(throttle.allows(at(30)));
+    CHECK_FALSE(throttle.allows(at(59.9)));
+    CHECK(throttle.allows(at(60)));
+    throttle.record_failure(at(61));
+    CHECK(throttle.allows(at(62)));
+  }
+
   TEST_CASE("the cookie is HttpOnly and SameSite=Strict, Secure only for an https shop") {
     const auto plain = session_cookie("abc", false);
     CHECK(plain == "shopd_session=abc; Path=/admin; HttpOnly; SameSite=Strict");
