@@ -11,7 +11,8 @@ DEB_PACKAGES := g++ make pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev \
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev doctest-dev \
   libtomlplusplus-dev libcurl4-openssl-dev libssl-dev libhpdf-dev ca-certificates \
   python3 python3-pytest python3-pytest-timeout python3-pytest-xdist \
-  python3-aiosmtpd python3-prometheus-client
+  python3-aiosmtpd python3-prometheus-client \
+  chromium chromium-driver python3-selenium
 
 VARIANT ?= release
 BUILD   := build/$(VARIANT)

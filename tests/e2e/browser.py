@@ -114,6 +114,16 @@ class Browser:
         self.driver.save_screenshot(str(path))
         return path
 
+    def full_screenshot(self, name: str) -> Path:
+        """The whole page, not only what fits the window: the window grows to the page's height for the shot."""
+        width, height = self.driver.get_window_size()["width"], self.driver.get_window_size()["height"]
+        page_height = self.driver.execute_script("return document.documentElement.scrollHeight")
+        self.resize(width, max(height, page_height + 120))  # the window's frame takes some of its height
+        try:
+            return self.screenshot(name)
+        finally:
+            self.resize(width, height)
+
     def resize(self, width: int, height: int) -> None:
         self.driver.set_window_size(width, height)
 

@@ -73,7 +73,7 @@ def test_an_owner_signs_in_follows_orders_fixes_dead_jobs_edits_stock_and_signs_
         assert "mail_smtp.cpp" in email.text                           # and where in shopd it failed
         assert b.text("[data-step='email']").endswith("dead")
         assert b.text("#invoice-link").startswith("INV-")
-        b.screenshot("order-with-dead-email")
+        b.full_screenshot("order-with-dead-email")
 
         # Retry the dead email from the page and watch the order complete.
         b.click("#timeline li[data-kind='email.confirmation'] button[data-action='retry']")
@@ -82,7 +82,7 @@ def test_an_owner_signs_in_follows_orders_fixes_dead_jobs_edits_stock_and_signs_
                      timeout=30, message="the retried email to be done (the page refreshes itself)")
         b.wait_until(lambda: b.text("#order-summary").startswith("Status\ncompleted"), message="the order completed")
         assert job_state(shop, retried, "email.confirmation") == "done"
-        b.screenshot("order-completed")
+        b.full_screenshot("order-completed")
 
         # Discard the other order's dead email from the dead jobs page.
         b.click("header a[href='/admin/ui/jobs']")
