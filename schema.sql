@@ -180,6 +180,197 @@ SELECT j.id, j.order_id, j.kind, j.attempts, j.last_error, j.updated_at AS died_
 
 -- migration: 2
 
+-- Going live and the owner's window:
+--   * an owner can discard a dead job (state `discarded`);
+--   * attempts that reached no provider (connection refused, DNS, TLS
+--     handshake, no answer before the timeout) do not use up max_attempts:
+--     they are counted apart, and the job dies only once the provider has been
+--     unreachable for retry.unreachable_seconds (job_attempts outcome `unreachable`);
+--   * orders record when their payment succeeded (`paid_at`);
+--   * invoices hold their PDF;
+--   * every team alert is a row in `alerts`, with what each channel did;
+--   * views that answer an owner's questions.
+-- SQLite cannot change a CHECK constraint in place, so `outbox` and
+-- `job_attempts` are rebuilt the way SQLite's ALTER TABLE documentation
+-- prescribes (shopd runs migrations with foreign keys off, then checks them).
+
+DROP VIEW order_overview;
+DROP VIEW dead_jobs;
+
+-- A job leaves
+--   pending    when a worker claims it (-> running);
+--   running    when its attempt ends (-> done | retrying | dead), or when its
+--              lease expires or the process stops (-> retrying, run again; the
+--              interrupted attempt does not count);
+--   retrying   when run_at comes and a worker claims it (-> running);
+--   done       never (pruned after retention.done_job_days);
+--   dead       only by an owner: retry (-> pending, attempts reset) or
+--              discard (-> discarded);
+--   discarded  never: an owner decided it will not run again.
+-- "waiting" and "skipped" are not stored: a step whose job does not exist yet
+-- waits for its prerequisite, or is skipped when it never will run.
+CREATE TABLE outbox_v2 (
+  id                   TEXT PRIMARY KEY,
+  order_id             TEXT NOT NULL REFERENCES orders (id),
+  kind                 TEXT NOT NULL CHECK (kind IN ('payment.charge', 'inventory.commit', 'invoice.generate',
+                         'email.confirmation', 'inventory.release', 'email.payment_failed', 'alert.team')),
+  state                TEXT NOT NULL DEFAULT 'pending'
+                       CHECK (state IN ('pending', 'running', 'retrying', 'done', 'dead', 'discarded')),
+  priority             INTEGER NOT NULL DEFAULT 0,   -- lower runs first; later pipeline steps come first
+  attempts             INTEGER NOT NULL DEFAULT 0,   -- attempts the provider answered, and the running one
+  max_attempts         INTEGER NOT NULL,
+  unreachable_attempts INTEGER NOT NULL DEFAULT 0,   -- attempts that reached no provider (they do not count)
+  unreachable_since    TEXT,                         -- first of the unreachable attempts since the last answer
+  run_at               TEXT NOT NULL,                -- not claimed before this time
+  payload              TEXT NOT NULL DEFAULT '{}',   -- JSON; alert.team names the dead job here
+  lease_owner          TEXT,                         -- the process that holds the job while running
+  lease_token          TEXT,                         -- changes with every claim; later writes must match it
+  locked_until         TEXT,                         -- the lease: after this a running job is run again
+  last_error           TEXT,
+  created_at           TEXT NOT NULL,
+  updated_at           TEXT NOT NULL
+) STRICT;
+INSERT INTO outbox_v2 (id, order_id, kind, state, priority, attempts, max_attempts, run_at, payload, lease_owner,
+                       lease_token, locked_until, last_error, created_at, updated_at)
+SELECT id, order_id, kind, state, priority, attempts, max_attempts, run_at, payload, lease_owner,
+       lease_token, locked_until, last_error, created_at, updated_at
+  FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v2 RENAME TO outbox;
+CREATE INDEX outbox_order_id ON outbox (order_id);
+-- The claim query walks this index: waiting jobs by priority, then oldest
+-- first. Partial, so it only holds the jobs that still have to run.
+CREATE INDEX outbox_due ON outbox (priority, run_at) WHERE state IN ('pending', 'retrying');
+-- When is the next job due (the worker sleeps until then).
+CREATE INDEX outbox_next_due ON outbox (run_at) WHERE state IN ('pending', 'retrying');
+-- Jobs by state, newest first (admin lists, counts, rescue of running jobs).
+CREATE INDEX outbox_state ON outbox (state, id);
+-- One job of each kind per order (alerts: one per dead job, so they are exempt).
+CREATE UNIQUE INDEX outbox_one_kind_per_order ON outbox (order_id, kind) WHERE kind <> 'alert.team';
+
+-- One row per attempt of a job: the failure record is read from here.
+-- outcome: running | ok | transient (answered, retry) | unreachable (no
+-- answer, does not count) | permanent | interrupted (the process stopped).
+CREATE TABLE job_attempts_v2 (
+  id              TEXT PRIMARY KEY,
+  job_id          TEXT NOT NULL REFERENCES outbox (id) ON DELETE CASCADE,
+  attempt         INTEGER NOT NULL,
+  started_at      TEXT NOT NULL,
+  finished_at     TEXT,
+  duration_ms     INTEGER,
+  outcome         TEXT NOT NULL DEFAULT 'running'
+                  CHECK (outcome IN ('running', 'ok', 'transient', 'unreachable', 'permanent', 'interrupted')),
+  error_code      TEXT,
+  error_message   TEXT,
+  provider_status INTEGER,                    -- HTTP status or SMTP reply code
+  body_excerpt    TEXT,                       -- start of the provider's answer (secrets scrubbed)
+  error_where     TEXT                        -- source location that raised the error
+) STRICT;
+INSERT INTO job_attempts_v2 SELECT * FROM job_attempts;
+DROP TABLE job_attempts;
+ALTER TABLE job_attempts_v2 RENAME TO job_attempts;
+CREATE INDEX job_attempts_job_id ON job_attempts (job_id);
+
+-- When the order's payment succeeded (NULL: not paid). Revenue counts these.
+ALTER TABLE orders ADD COLUMN paid_at TEXT;
+UPDATE orders SET paid_at = coalesce(
+  (SELECT j.updated_at FROM outbox j WHERE j.order_id = orders.id AND j.kind = 'payment.charge' AND j.state = 'done'),
+  CASE WHEN status IN ('paid', 'completed') THEN updated_at END);
+
+-- The invoice document itself, written in the transaction that assigns its
+-- number. `file` is its name in the optional export folder ([invoice] dir).
+ALTER TABLE invoices ADD COLUMN pdf BLOB;
+
+-- One row per team alert (an alert.team job, one per dead job). What each
+-- channel did with it (`webhook`, `email`):
+--   none     the channel is not configured
+--   pending  not delivered yet
+--   sent     delivered, alone or in a digest
+--   failed   the alert job died before this channel delivered it
+-- In an alert storm the first alert goes out at once (mode `alone`) and the
+-- ones that follow within alerts.digest_seconds wait and go out together in
+-- one digest (mode `digest`, batch_id: the alert job that sends the digest).
+CREATE TABLE alerts (
+  job_id       TEXT PRIMARY KEY REFERENCES outbox (id),
+  dead_job_id  TEXT NOT NULL REFERENCES outbox (id),
+  order_id     TEXT NOT NULL REFERENCES orders (id),
+  kind         TEXT NOT NULL,                      -- the dead job's kind
+  summary      TEXT NOT NULL,                      -- "payment.charge: card_declined: Your card was declined."
+  webhook      TEXT NOT NULL CHECK (webhook IN ('none', 'pending', 'sent', 'failed')),
+  email        TEXT NOT NULL CHECK (email IN ('none', 'pending', 'sent', 'failed')),
+  mode         TEXT CHECK (mode IN ('alone', 'digest')),  -- NULL until its job first runs
+  batch_id     TEXT REFERENCES outbox (id),
+  sent_at      TEXT,                               -- when it went out (alone or in its digest)
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL
+) STRICT;
+CREATE INDEX alerts_dead_job_id ON alerts (dead_job_id);
+CREATE INDEX alerts_order_id ON alerts (order_id);
+CREATE INDEX alerts_batch_id ON alerts (batch_id);
+CREATE INDEX alerts_sent_at ON alerts (sent_at);
+CREATE INDEX alerts_waiting ON alerts (mode) WHERE batch_id IS NULL;
+
+-- Owners' views, for `sqlite3 -box var/shop.db 'select * from <view>'`.
+
+-- Every order, newest first, with its customer, items, invoice and jobs.
+CREATE VIEW order_overview AS
+SELECT o.id,
+       o.created_at,
+       o.status,
+       o.customer_name,
+       o.customer_email,
+       printf('%d.%02d %s', o.total_cents / 100, o.total_cents % 100, o.currency) AS total,
+       (SELECT group_concat(i.qty || ' x ' || i.sku, ', ') FROM order_items i WHERE i.order_id = o.id) AS items,
+       (SELECT number FROM invoices v WHERE v.order_id = o.id) AS invoice,
+       (SELECT group_concat(j.kind || '=' || j.state, ' ') FROM outbox j WHERE j.order_id = o.id) AS jobs
+  FROM orders o
+ ORDER BY o.id DESC;
+
+-- Jobs that need a human, with the last error. `shopd jobs retry <id>` runs
+-- one again; `shopd jobs discard <id>` lets it go.
+CREATE VIEW dead_jobs AS
+SELECT j.id, j.order_id, j.kind, j.attempts, j.last_error, j.updated_at AS died_at
+  FROM outbox j
+ WHERE j.state = 'dead'
+ ORDER BY j.updated_at DESC;
+
+-- Orders whose payment succeeded, per day (UTC, the day the order was placed) and currency.
+CREATE VIEW revenue_daily AS
+SELECT substr(o.created_at, 1, 10) AS day,
+       o.currency,
+       count(*) AS orders,
+       sum(o.total_cents) AS revenue_cents
+  FROM orders o
+ WHERE o.paid_at IS NOT NULL
+ GROUP BY day, o.currency
+ ORDER BY day DESC, o.currency;
+
+-- Per product: what can still be sold, what orders hold while their payment
+-- is not settled, and what was sold. Stock adds up: what the shop put on
+-- sale = on_sale + reserved + sold.
+CREATE VIEW stock_overview AS
+SELECT p.sku,
+       p.name,
+       p.stock AS on_sale,
+       coalesce((SELECT sum(i.qty) FROM order_items i JOIN orders o ON o.id = i.order_id
+                  WHERE i.sku = p.sku AND o.stock_state = 'reserved'), 0) AS reserved,
+       coalesce((SELECT sum(i.qty) FROM order_items i JOIN orders o ON o.id = i.order_id
+                  WHERE i.sku = p.sku AND o.stock_state = 'sold'), 0) AS sold
+  FROM products p
+ ORDER BY p.sku;
+
+-- Team alerts that reached nobody: every configured channel failed (or none
+-- is configured). `shopd check` reports them until their job is discarded.
+CREATE VIEW undelivered_alerts AS
+SELECT a.job_id, a.order_id, a.kind, a.summary, a.webhook, a.email, a.created_at
+  FROM alerts a
+  JOIN outbox j ON j.id = coalesce(a.batch_id, a.job_id)
+ WHERE a.webhook NOT IN ('sent', 'pending') AND a.email NOT IN ('sent', 'pending')
+   AND j.state <> 'discarded'
+ ORDER BY a.created_at DESC;
+
+-- migration: 3
+
 -- Dashboard sign-ins (GET /admin/, src/http/dashboard/session.h). The browser
 -- holds a random session id in a cookie; only its SHA-256 is stored here, so
 -- a copy of the database (a backup) holds no working sign-in. A session ends
@@ -192,5 +383,7 @@ CREATE TABLE admin_sessions (
   last_seen_at TEXT NOT NULL       -- advanced at most once a minute while pages are used
 ) STRICT, WITHOUT ROWID;
 
--- The dashboard's "recent failures": failed attempts only, by time.
-CREATE INDEX job_attempts_failed ON job_attempts (started_at) WHERE outcome IN ('transient', 'permanent');
+-- The dashboard's "recent failures": attempts the provider answered with an
+-- error, or that reached no provider, by time.
+CREATE INDEX job_attempts_failed ON job_attempts (started_at)
+  WHERE outcome IN ('transient', 'unreachable', 'permanent');

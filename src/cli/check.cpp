@@ -11,6 +11,7 @@
 #include "core/version.h"
 #include "store/connection.h"
 #include "store/database.h"
+#include "store/alert_store.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
@@ -25,17 +26,28 @@ bool writable_folder(const std::filesystem::path& dir) {
   return !p.empty() && ::access(p.c_str(), W_OK) == 0;
 }
 
-int schema_version(store::Connection& db) {
-  auto q = db.query("PRAGMA user_version");
-  q.step();
-  return static_cast<int>(q.int64(0));
-}
-
-void print_counts(const char* title, const std::map<std::string, int64_t>& counts) {
+template <class E>
+void print_counts(const char* title, const std::map<E, int64_t>& counts) {
   std::cout << title << ":";
   if (counts.empty()) std::cout << " none";
-  for (const auto& [k, v] : counts) std::cout << " " << k << "=" << v;
+  for (const auto& [k, v] : counts) std::cout << " " << to_string(k) << "=" << v;
   std::cout << "\n";
+}
+
+// The schema that first has the alerts table.
+constexpr int kAlertsSchema = 2;
+
+// An alert that reached nobody is a problem: the team does not know about a
+// dead job. Returns how many there are.
+int report_undelivered_alerts(store::Connection& db) {
+  const auto undelivered = store::undelivered_alerts(db);
+  for (const auto& a : undelivered)
+    std::cout << "PROBLEM: team alert " << a.job_id << " reached nobody (webhook " << a.webhook << ", email "
+              << a.email << "): " << a.summary << " (order " << a.order_id << ", " << a.created_at << ")\n";
+  if (!undelivered.empty())
+    std::cout << "  fix the alert channel ([alerts] in the config), then `shopd jobs retry ID` to send it again, "
+                 "or `shopd jobs discard ID` once the team knows\n";
+  return static_cast<int>(undelivered.size());
 }
 
 // Returns the number of problems found.
@@ -47,16 +59,14 @@ int check_database(const Config& config) {
   }
   store::Connection db(path, store::Connection::Mode::ReadOnly, config.database.busy_timeout_ms);
   int problems = 0;
-  const int version = schema_version(db);
+  const int version = store::schema_version(db);
   std::cout << "database: " << path.string() << " (schema " << version << ", this shopd knows "
             << store::latest_schema_version() << ")\n";
   if (version > store::latest_schema_version()) {
     std::cout << "PROBLEM: the database is newer than this shopd; upgrade shopd\n";
     return 1;
   }
-  auto q = db.query("PRAGMA integrity_check");
-  q.step();
-  const std::string integrity = q.text(0);
+  const std::string integrity = store::integrity_check(db);
   std::cout << "integrity: " << integrity << "\n";
   if (integrity != "ok") ++problems;
   if (version < 1) {
@@ -68,10 +78,14 @@ int check_database(const Config& config) {
     print_counts("orders", store::count_orders_by_status(c));
     const auto jobs = store::count_jobs_by_state(c);
     print_counts("jobs", jobs);
-    if (auto dead = jobs.find("dead"); dead != jobs.end() && dead->second > 0)
+    if (auto dead = jobs.find(JobState::Dead); dead != jobs.end() && dead->second > 0)
       std::cout << "note: " << dead->second
-                << " dead job(s) need a look: `shopd jobs list --state dead`, then `shopd jobs retry ID`\n";
+                << " dead job(s) need a look: `shopd jobs list --state dead`, then `shopd jobs retry ID` "
+                   "or `shopd jobs discard ID`\n";
+    if (version >= kAlertsSchema) problems += report_undelivered_alerts(c);
   });
+  if (version < store::latest_schema_version())
+    std::cout << "schema: " << version << "; `shopd serve` upgrades it to " << store::latest_schema_version() << "\n";
   return problems;
 }
 
@@ -90,6 +104,11 @@ int check(const std::filesystem::path& config_path) {
       std::cout << "PROBLEM: cannot write to " << dir.string() << "\n";
       ++problems;
     }
+  }
+  if (config->alerts.webhook_url.empty() && config->alerts.email.empty()) {
+    std::cout << "PROBLEM: no alert channel: set alerts.webhook_url and/or alerts.email, or nobody hears of a "
+                 "dead job\n";
+    ++problems;
   }
   if (admin_token(*config).empty())
     std::cout << "admin API: disabled (" << config->server.admin_token_env << " is not set)\n";

@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "core/job_kind.h"
+#include "core/states.h"
 #include "core/version.h"
 
 namespace shopd::cli {
@@ -21,20 +23,41 @@ int run(int argc, char** argv) {
   jobs_cmd->require_subcommand(1);
   std::optional<std::string> state;
   int limit = 50;
+  std::vector<std::string> state_names, kind_names(kAllJobKinds.begin(), kAllJobKinds.end());
+  for (const auto& [s, name] : kJobStateNames) state_names.emplace_back(name);
   auto* list_cmd = jobs_cmd->add_subcommand("list", "table of outbox jobs, newest first");
-  list_cmd->add_option("--state", state, "pending, running, retrying, done or dead")
-      ->check(CLI::IsMember({"pending", "running", "retrying", "done", "dead"}));
+  list_cmd->add_option("--state", state, names_list(kJobStateNames))->check(CLI::IsMember(state_names));
   list_cmd->add_option("--limit", limit, "rows to show")->check(CLI::Range(1, 100000))->capture_default_str();
-  std::string job_id;
-  auto* retry_cmd = jobs_cmd->add_subcommand("retry", "put a dead job back to pending (attempts reset)");
-  retry_cmd->add_option("ID", job_id, "the job id")->required();
+
+  // retry and discard take the same arguments: job ids, or --all-dead [--kind K].
+  struct Act {
+    std::vector<std::string> ids;
+    bool all_dead = false;
+    std::optional<std::string> kind;
+  } retry, discard;
+  auto add_act = [&](const char* name, const char* what, Act& act) {
+    auto* cmd = jobs_cmd->add_subcommand(name, what);
+    auto* ids = cmd->add_option("ID", act.ids, "job ids");
+    auto* all = cmd->add_flag("--all-dead", act.all_dead, "every dead job");
+    cmd->add_option("--kind", act.kind, "with --all-dead: only dead jobs of this kind")
+        ->check(CLI::IsMember(kind_names))
+        ->needs(all);
+    ids->excludes(all);
+    cmd->callback([cmd, &act] {
+      if (act.ids.empty() && !act.all_dead) throw CLI::RequiredError("ID... or --all-dead");
+      (void)cmd;
+    });
+    return cmd;
+  };
+  auto* retry_cmd = add_act("retry", "put dead jobs back to pending (attempts reset)", retry);
+  auto* discard_cmd = add_act("discard", "let dead jobs go: they never run again and need no look", discard);
 
   std::string destination;
   auto* backup_cmd = app.add_subcommand("backup", "consistent copy of the live database (SQLite online backup)");
   backup_cmd->add_option("PATH", destination, "where to write the copy")->required();
 
   // --config is accepted before or after the subcommand.
-  for (auto* sub : {serve_cmd, check_cmd, list_cmd, retry_cmd, backup_cmd})
+  for (auto* sub : {serve_cmd, check_cmd, list_cmd, retry_cmd, discard_cmd, backup_cmd})
     sub->add_option("--config", config_path, "path to shop.toml");
 
   try {
@@ -44,8 +67,10 @@ int run(int argc, char** argv) {
   }
 
   if (check_cmd->parsed()) return check(config_path);
-  if (list_cmd->parsed()) return jobs_list(config_path, state, limit);
-  if (retry_cmd->parsed()) return jobs_retry(config_path, job_id);
+  if (list_cmd->parsed()) return jobs_list(config_path, state ? parse_job_state(*state) : std::nullopt, limit);
+  if (retry_cmd->parsed()) return jobs_act(config_path, BulkAction::Retry, retry.ids, retry.all_dead, retry.kind);
+  if (discard_cmd->parsed())
+    return jobs_act(config_path, BulkAction::Discard, discard.ids, discard.all_dead, discard.kind);
   if (backup_cmd->parsed()) return backup(config_path, destination);
   return serve(config_path);
 }

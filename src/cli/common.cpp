@@ -3,12 +3,27 @@
 #include <iostream>
 
 #include "core/error.h"
+#include "core/redact.h"
 
 namespace shopd::cli {
 
+namespace {
+
+// Whatever a provider echoes back, these values never reach a log, the
+// database or a message (core/redact.h).
+void register_config_secrets(const Config& config) {
+  for (const auto& secret : {config.payment.secret_key, config.email.password, admin_token(config),
+                             config.alerts.webhook_url})
+    register_secret(secret);
+}
+
+}  // namespace
+
 std::optional<Config> load_config_or_report(const std::filesystem::path& path, Secrets secrets) {
   try {
-    return load_config(path, process_env, secrets);
+    auto config = load_config(path, process_env, secrets);
+    register_config_secrets(config);
+    return config;
   } catch (const ConfigError& e) {
     std::cerr << "shopd: config error in " << path.string() << ": " << e.what() << "\n";
     return std::nullopt;

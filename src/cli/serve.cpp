@@ -75,7 +75,7 @@ int serve(const std::filesystem::path& config_path) {
   try {
     prepare_folders(config);
     store::Store store(store_options(config));
-    store.writer().run_always([&](store::Tx& tx) { store::seed_products(tx.db, config.products, SystemClock().now()); });
+    store.writer().run_always([&](store::Tx& tx) { store::seed_products(tx, config.products, SystemClock().now()); });
 
     Metrics metrics;
     SystemClock clock;

@@ -16,9 +16,12 @@
 namespace shopd {
 
 struct RetryPolicy {
-  int max_attempts = 8;         // total attempts, the first included
+  int max_attempts = 8;         // total attempts the provider answered, the first included
   double base_seconds = 2;      // delay ceiling before attempt n+1 is base * 2^(n-1) ...
   double max_seconds = 3600;    // ... capped here
+  // A provider that cannot be reached at all is retried (without using up
+  // max_attempts) until this long after the first attempt that got no answer.
+  double unreachable_seconds = 86400;
 };
 
 struct ProductSeed {
@@ -100,7 +103,17 @@ struct Config {
     std::string webhook_url;
     std::string email;
     int timeout_seconds = 10;
+    // In an alert storm: the first alert goes out at once, the rest within
+    // this window wait and go out together in one digest.
+    double digest_seconds = 60;
   } alerts;
+
+  struct Tls {
+    std::filesystem::path ca_file;  // extra PEM certificates to trust; empty: the system store only
+    // The PEM bundle every outgoing TLS connection trusts: the system store
+    // plus ca_file. Empty when ca_file is empty (libcurl's default then).
+    std::string ca_bundle;
+  } tls;
 
   struct Retention {
     int done_job_days = 30;  // done jobs and their attempts are pruned after this
@@ -118,9 +131,16 @@ std::optional<std::string> process_env(const std::string& name);
 // cron job or a shell that does not hold the shop's secrets.
 enum class Secrets { Required, NotNeeded };
 
-// Throws ConfigError.
+using ReadFile = std::function<std::optional<std::string>(const std::filesystem::path&)>;
+std::optional<std::string> read_whole_file(const std::filesystem::path& path);
+
+// Debian's bundle of the system's trusted CAs (package ca-certificates).
+inline constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+// Throws ConfigError. `read_file` reads files the config names (tls.ca_file).
 Config parse_config(const std::string& toml_text, const std::filesystem::path& config_dir,
-                    const GetEnv& env = process_env, Secrets secrets = Secrets::Required);
+                    const GetEnv& env = process_env, Secrets secrets = Secrets::Required,
+                    const ReadFile& read_file = read_whole_file);
 // Reads the file, then parse_config. Throws ConfigError (key "config" when the file can't be read).
 Config load_config(const std::filesystem::path& file, const GetEnv& env = process_env,
                    Secrets secrets = Secrets::Required);

@@ -159,6 +159,7 @@ RetryPolicy read_retry_policy(TableReader& t, RetryPolicy policy) {
   t.integer("max_attempts", policy.max_attempts, 1, 1000);
   t.number("base_seconds", policy.base_seconds, 0.001, 86400.0 * 30);
   t.number("max_seconds", policy.max_seconds, 0.001, 86400.0 * 30);
+  t.number("unreachable_seconds", policy.unreachable_seconds, 0, 86400.0 * 365);
   if (policy.max_seconds < policy.base_seconds)
     throw ConfigError(t.key_path("max_seconds"), "must be at least base_seconds");
   return policy;
@@ -215,7 +216,8 @@ void read_retry(TableReader t, Config::Retry& retry) {
   if (t.raw()) {
     for (auto&& [k, v] : *t.raw()) {
       const std::string name(k.str());
-      if (name == "max_attempts" || name == "base_seconds" || name == "max_seconds") continue;
+      if (name == "max_attempts" || name == "base_seconds" || name == "max_seconds" || name == "unreachable_seconds")
+        continue;
       if (!v.is_table()) throw ConfigError(t.key_path(name), "unknown key");
       bool known = is_job_kind(name);
       for (auto kind : kAllJobKinds) known = known || kind_family(kind) == name;
@@ -277,9 +279,24 @@ void read_alerts(TableReader t, Config::Alerts& a) {
   t.string("webhook_url", a.webhook_url);
   t.string("email", a.email);
   t.integer("timeout_seconds", a.timeout_seconds, 1, 600);
+  t.number("digest_seconds", a.digest_seconds, 0, 86400);
   t.reject_unknown_keys();
   if (!a.webhook_url.empty() && !is_http_url(a.webhook_url))
     throw ConfigError("alerts.webhook_url", "must start with http:// or https://");
+}
+
+void read_tls(TableReader t, Config::Tls& tls, const std::filesystem::path& dir, const ReadFile& read_file) {
+  std::string ca_file;
+  t.string("ca_file", ca_file);
+  t.reject_unknown_keys();
+  if (ca_file.empty()) return;
+  tls.ca_file = resolve(dir, ca_file);
+  const auto extra = read_file(tls.ca_file);
+  if (!extra) throw ConfigError("tls.ca_file", "cannot read " + tls.ca_file.string());
+  if (extra->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    throw ConfigError("tls.ca_file", tls.ca_file.string() + " holds no PEM certificate");
+  // libcurl trusts one bundle: the system store, then the owner's certificates.
+  tls.ca_bundle = read_file(kSystemCaBundle).value_or("") + "\n" + *extra;
 }
 
 void read_retention(TableReader t, Config::Retention& r) {
@@ -322,7 +339,7 @@ std::optional<std::string> process_env(const std::string& name) {
 }
 
 Config parse_config(const std::string& toml_text, const std::filesystem::path& config_dir, const GetEnv& env,
-                    Secrets secrets) {
+                    Secrets secrets, const ReadFile& read_file) {
   toml::table doc;
   try {
     doc = toml::parse(toml_text);
@@ -344,6 +361,7 @@ Config parse_config(const std::string& toml_text, const std::filesystem::path& c
   read_email(root.table("email"), c.email, config_dir, env);
   read_invoice(root.table("invoice"), c.invoice, config_dir);
   read_alerts(root.table("alerts"), c.alerts);
+  read_tls(root.table("tls"), c.tls, config_dir, read_file);
   read_retention(root.table("retention"), c.retention);
   read_products(root, c.products);
   root.reject_unknown_keys();
@@ -357,6 +375,14 @@ Config load_config(const std::filesystem::path& file, const GetEnv& env, Secrets
   text << in.rdbuf();
   auto dir = std::filesystem::absolute(file).parent_path();
   return parse_config(text.str(), dir, env, secrets);
+}
+
+std::optional<std::string> read_whole_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::string admin_token(const Config& config, const GetEnv& env) {

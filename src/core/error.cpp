@@ -1,5 +1,7 @@
 #include "core/error.h"
 
+#include "core/redact.h"
+
 #include <string_view>
 
 namespace shopd {
@@ -22,15 +24,21 @@ std::string where_of(const std::source_location& loc) {
 }
 
 JobError JobError::transient(std::string code, std::string message, std::source_location loc) {
-  return JobError{Kind::Transient, std::move(code), std::move(message), 0, std::nullopt, "", where_of(loc)};
+  return JobError{Kind::Transient, std::move(code), scrub_secrets(message), 0, std::nullopt, "", where_of(loc), ""};
 }
 
 JobError JobError::permanent(std::string code, std::string message, std::source_location loc) {
-  return JobError{Kind::Permanent, std::move(code), std::move(message), 0, std::nullopt, "", where_of(loc)};
+  return JobError{Kind::Permanent, std::move(code), scrub_secrets(message), 0, std::nullopt, "", where_of(loc), ""};
+}
+
+JobError JobError::unreachable(std::string code, std::string message, std::source_location loc) {
+  return JobError{Kind::Unreachable, std::move(code), scrub_secrets(message), 0, std::nullopt, "", where_of(loc), ""};
 }
 
 JobError& JobError::with_body(std::string_view body) {
-  body_excerpt = std::string(utf8_prefix(body, kBodyExcerptBytes));
+  // Scrubbed before it is cut, so a secret at the cut cannot survive half-masked.
+  const std::string clean = scrub_secrets(body);
+  body_excerpt = std::string(utf8_prefix(clean, kBodyExcerptBytes));
   return *this;
 }
 

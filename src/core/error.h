@@ -13,12 +13,21 @@
 
 namespace shopd {
 
-// Why a job attempt failed. Transient errors are retried with backoff;
-// permanent errors go straight to the failure hook. Providers classify by the
-// protocol (HTTP status, Stripe error type, SMTP reply code), never by
-// matching message text.
+// Why a job attempt failed. Providers classify by the protocol (HTTP status,
+// Stripe error type, SMTP reply code, libcurl's result), never by matching
+// message text:
+//   Transient    the provider answered and the answer says "try again"
+//                (5xx, 429, SMTP 4xx): retried with backoff; counts against
+//                max_attempts.
+//   Unreachable  no answer at all (connection refused, DNS, TLS handshake,
+//                no answer before the timeout): retried with backoff capped at
+//                max_seconds until retry.unreachable_seconds have passed since
+//                the first such failure; does not count against max_attempts.
+//   Permanent    the provider said no (card declined, 4xx): the failure hook.
+// The message and body excerpt are scrubbed of secrets when they are set
+// (core/redact.h): a provider that echoes a key never gets it stored.
 struct JobError {
-  enum class Kind { Transient, Permanent };
+  enum class Kind { Transient, Unreachable, Permanent };
 
   Kind kind = Kind::Transient;
   std::string code;            // short machine name: "card_declined", "timeout", "smtp_451"
@@ -27,16 +36,21 @@ struct JobError {
   std::optional<int> retry_after_seconds;  // the provider's Retry-After, if it sent one
   std::string body_excerpt;    // start of the provider's answer, for the failure record
   std::string where;           // "src/providers/payment_stripe.cpp:88 charge" — where it was raised
+  std::string provider_ref;    // the provider's id for what the attempt made ("pi_..."), if it said
 
   static JobError transient(std::string code, std::string message,
                             std::source_location loc = std::source_location::current());
   static JobError permanent(std::string code, std::string message,
                             std::source_location loc = std::source_location::current());
+  static JobError unreachable(std::string code, std::string message,
+                              std::source_location loc = std::source_location::current());
 
   bool is_permanent() const { return kind == Kind::Permanent; }
+  bool is_unreachable() const { return kind == Kind::Unreachable; }
   JobError& with_status(int status) { provider_status = status; return *this; }
   JobError& with_body(std::string_view body);
   JobError& with_retry_after(std::optional<int> seconds) { retry_after_seconds = seconds; return *this; }
+  JobError& with_provider_ref(std::string ref) { provider_ref = std::move(ref); return *this; }
 };
 
 std::string where_of(const std::source_location& loc);

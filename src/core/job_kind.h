@@ -1,5 +1,6 @@
-// The job kinds of the pipeline (SPEC section 4) and the order statuses. These
-// strings are stored in the database and shown in the API; they never change.
+// The job kinds of the pipeline (SPEC section 4). These strings are stored in
+// the database and shown in the API; they never change. States and statuses:
+// core/states.h.
 #pragma once
 
 #include <array>
@@ -42,12 +43,5 @@ inline int job_priority(std::string_view k) {
 // "payment.charge" -> "payment"
 inline std::string_view kind_family(std::string_view k) { return k.substr(0, k.find('.')); }
 
-namespace order_status {
-inline constexpr std::string_view kReceived = "received";
-inline constexpr std::string_view kPaid = "paid";
-inline constexpr std::string_view kCompleted = "completed";
-inline constexpr std::string_view kPaymentFailed = "payment_failed";
-inline constexpr std::string_view kNeedsAttention = "needs_attention";
-}  // namespace order_status
 
 }  // namespace shopd

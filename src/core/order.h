@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/states.h"
+
 namespace shopd {
 
 struct OrderLine {
@@ -44,7 +46,7 @@ struct OrderItem {
 // A stored order with everything a job or a page needs.
 struct Order {
   std::string id;
-  std::string status;
+  OrderStatus status = OrderStatus::Received;
   std::string stock_state;
   int64_t total_cents = 0;
   std::string currency;
@@ -52,6 +54,7 @@ struct Order {
   Address shipping;
   std::string payment_method;
   std::string payment_ref;
+  std::string paid_at;  // empty until the payment succeeded
   std::string created_at;
   std::string updated_at;
   std::vector<OrderItem> items;

@@ -12,7 +12,8 @@
 #include "http/server.h"
 #include "http/validate_order.h"
 #include "outbox/job_state.h"
-#include "outbox/retry_dead_job.h"
+#include "core/job_kind.h"
+#include "outbox/owner_actions.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
@@ -79,7 +80,7 @@ nlohmann::json nullable(const std::string& s) { return s.empty() ? nlohmann::jso
 
 nlohmann::json job_json(const store::Job& j) {
   return {{"id", j.id},           {"order_id", j.order_id},     {"kind", j.kind},
-          {"state", j.state},     {"attempts", j.attempts},     {"max_attempts", j.max_attempts},
+          {"state", to_string(j.state)}, {"attempts", j.attempts},   {"max_attempts", j.max_attempts},
           {"run_at", j.run_at},   {"last_error", nullable(j.last_error)}, {"created_at", j.created_at},
           {"updated_at", j.updated_at}};
 }
@@ -106,7 +107,7 @@ nlohmann::json attempt_json(const store::Attempt& a) {
 
 nlohmann::json order_row_json(const store::OrderRow& o) {
   return {{"id", o.id},
-          {"status", o.status},
+          {"status", to_string(o.status)},
           {"total_cents", o.total_cents},
           {"currency", o.currency},
           {"created_at", o.created_at},
@@ -125,11 +126,10 @@ void list_jobs(Services& s, const httplib::Request& req, httplib::Response& res)
   auto page = read_page(req);
   if (auto* e = std::get_if<FieldError>(&page)) return send_error(res, *e);
   const auto& p = std::get<Page>(page);
-  std::optional<std::string> state;
+  std::optional<JobState> state;
   if (req.has_param("state") && !req.get_param_value("state").empty()) {
-    state = req.get_param_value("state");
-    if (!parse_job_state(*state))
-      return send_error(res, 400, "invalid_request", "state must be pending, running, retrying, done or dead", "state");
+    state = parse_job_state(req.get_param_value("state"));
+    if (!state) return send_error(res, 400, "invalid_request", "state must be " + names_list(kJobStateNames), "state");
   }
   auto rows = s.store.read([&](store::Connection& db) { return store::list_jobs(db, state, p.limit + 1, p.after); });
   send_json(res, 200, paged(std::move(rows), p.limit, job_json));
@@ -145,7 +145,14 @@ std::optional<nlohmann::json> job_detail(store::Connection& db, const std::strin
   // `attempts` stays the count of the SPEC job shape; every attempt's record
   // is listed under the name of the table that holds it.
   body["job_attempts"] = attempts;
+  body["unreachable_attempts"] = job->unreachable_attempts;
+  body["unreachable_since"] = job->unreachable_since ? nlohmann::json(*job->unreachable_since) : nlohmann::json();
   return body;
+}
+
+void send_owner_action_error(httplib::Response& res, const OwnerActionError& e) {
+  const int status = e.kind == OwnerActionError::Kind::NotFound ? 404 : 409;
+  send_error(res, status, std::string(e.code()), e.message);
 }
 
 void get_job(Services& s, const httplib::Request& req, httplib::Response& res) {
@@ -159,9 +166,58 @@ void retry_job(Services& s, const httplib::Request& req, httplib::Response& res)
   const std::string id = req.matches[1];
   const auto error = s.store.writer().run_always(
       [&](store::Tx& tx) { return retry_dead_job(tx, id, s.config, SystemClock().now()); });
-  if (error) return send_error(res, *error);
+  if (error) return send_owner_action_error(res, *error);
   auto body = s.store.read([&](store::Connection& db) { return job_detail(db, id); });
   send_json(res, 200, *body);
+}
+
+void discard_job(Services& s, const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  const auto error =
+      s.store.writer().run_always([&](store::Tx& tx) { return discard_dead_job(tx, id, SystemClock().now()); });
+  if (error) return send_owner_action_error(res, *error);
+  auto body = s.store.read([&](store::Connection& db) { return job_detail(db, id); });
+  send_json(res, 200, *body);
+}
+
+struct BulkRequest {
+  BulkAction action = BulkAction::Retry;
+  std::optional<std::string> kind;
+};
+
+std::variant<BulkRequest, FieldError> read_bulk_request(const nlohmann::json& body) {
+  auto invalid = [](std::string field, std::string msg) { return FieldError{400, "invalid_request", msg, field}; };
+  if (!body.is_object()) return invalid("", "request body must be a JSON object");
+  BulkRequest r;
+  const auto action = body.find("action");
+  if (action == body.end() || !action->is_string() || (*action != "retry" && *action != "discard"))
+    return invalid("action", "action must be \"retry\" or \"discard\"");
+  r.action = *action == "retry" ? BulkAction::Retry : BulkAction::Discard;
+  // Only dead jobs can be acted on; "state" may say so, and nothing else.
+  const auto state = body.find("state");
+  if (state != body.end() && (!state->is_string() || *state != "dead"))
+    return invalid("state", "state must be \"dead\": only dead jobs can be retried or discarded");
+  const auto kind = body.find("kind");
+  if (kind != body.end() && !kind->is_null()) {
+    if (!kind->is_string() || !is_job_kind(kind->get_ref<const std::string&>()))
+      return invalid("kind", "kind must be one of the job kinds, e.g. \"payment.charge\"");
+    r.kind = kind->get<std::string>();
+  }
+  return r;
+}
+
+void bulk_jobs(Services& s, const httplib::Request& req, httplib::Response& res) {
+  if (reject_non_json(req, res)) return;
+  auto parsed = parse_json_body(req.body);
+  if (auto* e = std::get_if<FieldError>(&parsed)) return send_error(res, *e);
+  auto bulk = read_bulk_request(std::get<nlohmann::json>(parsed));
+  if (auto* e = std::get_if<FieldError>(&bulk)) return send_error(res, *e);
+  const auto& r = std::get<BulkRequest>(bulk);
+  const auto outcome = s.store.writer().run_always(
+      [&](store::Tx& tx) { return act_on_dead_jobs(tx, r.action, r.kind, s.config, SystemClock().now()); });
+  nlohmann::json body = {{"affected", outcome.affected}};
+  if (outcome.out_of_stock > 0) body["out_of_stock"] = outcome.out_of_stock;
+  send_json(res, 200, body);
 }
 
 std::variant<store::Product, FieldError> read_product(const std::string& sku, const nlohmann::json& body) {
@@ -195,7 +251,7 @@ void put_product(Services& s, const httplib::Request& req, httplib::Response& re
   if (auto* e = std::get_if<FieldError>(&product)) return send_error(res, *e);
   const auto& p = std::get<store::Product>(product);
   const bool created =
-      s.store.writer().run_always([&](store::Tx& tx) { return store::upsert_product(tx.db, p, SystemClock().now()); });
+      s.store.writer().run_always([&](store::Tx& tx) { return store::upsert_product(tx, p, SystemClock().now()); });
   send_json(res, created ? 201 : 200,
             {{"sku", p.sku}, {"name", p.name}, {"price_cents", p.price_cents}, {"stock", p.stock}});
 }
@@ -213,7 +269,9 @@ void register_admin_routes(httplib::Server& svr, Services& s) {
   add_route(svr, "GET", "/admin/orders", "/admin/orders", admin(s, list_orders));
   add_route(svr, "GET", "/admin/jobs", "/admin/jobs", admin(s, list_jobs));
   add_route(svr, "GET", R"(/admin/jobs/([^/]+))", "/admin/jobs/{id}", admin(s, get_job));
+  add_route(svr, "POST", "/admin/jobs/bulk", "/admin/jobs/bulk", admin(s, bulk_jobs));
   add_route(svr, "POST", R"(/admin/jobs/([^/]+)/retry)", "/admin/jobs/{id}/retry", admin(s, retry_job));
+  add_route(svr, "POST", R"(/admin/jobs/([^/]+)/discard)", "/admin/jobs/{id}/discard", admin(s, discard_job));
   add_route(svr, "PUT", R"(/admin/products/([^/]+))", "/admin/products/{sku}", admin(s, put_product));
 }
 

@@ -4,6 +4,8 @@
 #include "http/error_response.h"
 #include "http/server.h"
 #include "outbox/worker.h"
+#include "store/alert_store.h"
+#include "store/database.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
@@ -23,7 +25,7 @@ void get_products(Services& s, httplib::Response& res) {
 void get_readyz(Services& s, httplib::Response& res) {
   // Writable: the writer can take the write lock and commit. Exceptions
   // become 503 in the server's exception handler.
-  s.store.writer().run_always([](store::Tx& tx) { tx.db.query("SELECT 1").step(); });
+  s.store.writer().run_always([](store::Tx& tx) { store::ping(tx.db); });
   if (!s.worker.alive()) return send_error(res, 503, "unavailable", "the worker is not running");
   send_json(res, 200, {{"status", "ready"}});
 }
@@ -31,24 +33,31 @@ void get_readyz(Services& s, httplib::Response& res) {
 std::string outbox_gauges(Services& s) {
   const TimePoint now = SystemClock().now();
   struct Snapshot {
-    std::map<std::string, int64_t> jobs;
-    std::map<std::string, int64_t> orders;
+    std::map<JobState, int64_t> jobs;
+    std::map<OrderStatus, int64_t> orders;
     std::optional<TimePoint> oldest_due;
+    int64_t undelivered_alerts = 0;
   };
   const auto snap = s.store.read([&](store::Connection& db) {
-    return Snapshot{store::count_jobs_by_state(db), store::count_orders_by_status(db), store::oldest_due_at(db, now)};
+    return Snapshot{store::count_jobs_by_state(db), store::count_orders_by_status(db), store::oldest_due_at(db, now),
+                    store::count_undelivered_alerts_ever(db)};
   });
   std::vector<GaugeSample> jobs, orders;
-  for (const char* state : {"pending", "running", "retrying", "done", "dead"}) {
+  for (const auto& [state, name] : kJobStateNames) {
     auto it = snap.jobs.find(state);
-    jobs.push_back({{{"state", state}}, static_cast<double>(it == snap.jobs.end() ? 0 : it->second)});
+    jobs.push_back({{{"state", std::string(name)}}, static_cast<double>(it == snap.jobs.end() ? 0 : it->second)});
   }
-  for (const char* status : {"received", "paid", "completed", "payment_failed", "needs_attention"}) {
+  for (const auto& [status, name] : kOrderStatusNames) {
     auto it = snap.orders.find(status);
-    orders.push_back({{{"status", status}}, static_cast<double>(it == snap.orders.end() ? 0 : it->second)});
+    orders.push_back({{{"status", std::string(name)}}, static_cast<double>(it == snap.orders.end() ? 0 : it->second)});
   }
   const double oldest = snap.oldest_due ? std::chrono::duration<double>(now - *snap.oldest_due).count() : 0.0;
   std::string out;
+  // A count of rows that are never deleted, so it only grows: a counter, read
+  // from the database so it survives restarts and adds up across nodes.
+  render_counter(out, "shopd_alerts_undelivered_total",
+                 "Team alerts that no channel delivered (see `shopd check` and the alerts table).",
+                 static_cast<double>(snap.undelivered_alerts));
   render_gauge(out, "shopd_outbox_jobs", "Outbox jobs by state.", jobs);
   render_gauge(out, "shopd_outbox_oldest_due_seconds",
                "Age of the oldest job that is due and not running (0 when none): the worker's backlog.",

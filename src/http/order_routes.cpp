@@ -37,7 +37,7 @@ std::string order_location(const std::string& order_id) { return "/orders/" + or
 
 nlohmann::json accepted_body(const store::CreatedOrder& created, const std::string& currency) {
   return {{"id", created.id},
-          {"status", order_status::kReceived},
+          {"status", to_string(OrderStatus::Received)},
           {"total_cents", created.total_cents},
           {"currency", currency},
           {"status_url", order_location(created.id)}};
@@ -118,12 +118,13 @@ const store::Job* find_kind(const std::vector<store::Job>& jobs, std::string_vie
   return nullptr;
 }
 
-nlohmann::json step_json(const store::Job* job, std::string_view order_status) {
-  if (!job) return {{"state", step_state(nullptr, order_status)}, {"attempts", 0}};
+nlohmann::json step_json(const store::Job* job, OrderStatus order_status) {
+  if (!job) return {{"state", to_string(step_state(nullptr, order_status))}, {"attempts", 0}};
   const JobSummary summary{job->kind, job->state};
-  nlohmann::json step = {{"state", step_state(&summary, order_status)}, {"attempts", job->attempts}, {"kind", job->kind}};
+  nlohmann::json step = {
+      {"state", to_string(step_state(&summary, order_status))}, {"attempts", job->attempts}, {"kind", job->kind}};
   // Only the error's code: messages can quote customer data (an SMTP reply naming the address).
-  if ((job->state == "retrying" || job->state == "dead") && !job->last_error.empty())
+  if ((job->state == JobState::Retrying || is_given_up(job->state)) && !job->last_error.empty())
     step["error"] = job->last_error.substr(0, job->last_error.find(':'));
   return step;
 }
@@ -140,7 +141,7 @@ nlohmann::json public_order_json(const Order& order, const std::vector<store::Jo
     steps[std::string(step.name)] = step_json(job, order.status);
   }
   if (invoice) steps["invoice"]["number"] = invoice->number;
-  return {{"id", order.id},           {"status", order.status}, {"total_cents", order.total_cents},
+  return {{"id", order.id},           {"status", to_string(order.status)}, {"total_cents", order.total_cents},
           {"currency", order.currency}, {"created_at", order.created_at}, {"items", items},
           {"steps", steps}};
 }

@@ -1,24 +1,30 @@
 // alert.team: tell the team a job died, with its full failure record, through
-// the webhook and/or by email to alerts.email.
+// every configured channel (the webhook and/or an email to alerts.email),
+// each on its own, recording in `alerts` which delivered. In a storm the
+// first alert goes out at once and the rest go out in one digest per window
+// (store/alert_store.h).
 //
-// Running twice is safe: once the webhook took the message, the job's payload
-// records it, so a retry for the email copy (the relay may be the very thing
-// that is down) does not post to the chat again. Only a crash between the
-// post and that record can repeat the chat message; the email copy has a
-// Message-ID fixed per job. A dead alert.team never raises another alert (see
-// outbox/failure_hook.cpp).
+// Running twice is safe: a channel that delivered is recorded as sent in the
+// alerts table and not used again, so a retry for the email copy (the relay
+// may be the very thing that is down) does not post to the chat again. Only a
+// crash between a delivery and its record can repeat a message; the email
+// copy has a Message-ID fixed per job. A dead alert.team never raises
+// another alert (see outbox/failure_hook.cpp).
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/job_kind.h"
 #include "core/money.h"
 #include "jobs/compose.h"
 #include "jobs/failure_record.h"
 #include "jobs/handler.h"
+#include "store/alert_store.h"
 
 namespace shopd {
 
 std::string failure_record_text(const FailureRecord& r) {
   std::string t = "shopd alert (" + r.shop_name + "): job " + r.job.kind + " is dead for order " + r.order.id + "\n";
-  t += "Order status: " + r.order.status + ", total " + format_money(r.order.total_cents, r.order.currency) +
+  t += "Order status: " + std::string(to_string(r.order.status)) + ", total " + format_money(r.order.total_cents, r.order.currency) +
        ", placed " + r.order.created_at + "\n";
   t += "Job " + r.job.id + ": " + std::to_string(r.job.attempts) + " of " + std::to_string(r.job.max_attempts) +
        " attempts used\n";
@@ -40,15 +46,23 @@ std::string failure_record_text(const FailureRecord& r) {
     if (last_with_provider->provider_status) t += " (status " + std::to_string(*last_with_provider->provider_status) + ")";
     t += ": " + last_with_provider->body_excerpt.value_or("(no body)") + "\n";
   }
+  if (!r.attempts.empty() && r.attempts.back().outcome == "unreachable") {
+    t += "The provider could not be reached (no answer at all) for retry.unreachable_seconds.\n";
+    if (r.job.kind == kind::kPaymentCharge)
+      t += "The charge may or may not have happened, so the stock stays reserved and the customer was not told.\n"
+           "Look the order up in the payment provider's dashboard (metadata order_id = " + r.order.id +
+           "), then retry (it asks again with the same Idempotency-Key) or discard.\n";
+  }
   t += "To run it again: shopd jobs retry " + r.job.id + "  (or POST /admin/jobs/" + r.job.id + "/retry)\n";
   return t;
 }
 
 namespace {
 
-constexpr const char* kWebhookDelivered = "webhook_delivered";
-
-std::optional<FailureRecord> load_record(const JobContext& ctx, const nlohmann::json& payload) {
+// The dead job, its order and every attempt, read fresh: the record says
+// everything the team needs to act.
+std::optional<FailureRecord> load_record(const JobContext& ctx) {
+  const auto payload = nlohmann::json::parse(ctx.job.payload, nullptr, false);
   if (!payload.is_object() || !payload.contains("dead_job_id") || !payload["dead_job_id"].is_string())
     return std::nullopt;
   const auto dead_id = payload["dead_job_id"].get<std::string>();
@@ -59,26 +73,101 @@ std::optional<FailureRecord> load_record(const JobContext& ctx, const nlohmann::
   });
 }
 
+// The alerts row of this job; one is made for an alert raised before shopd
+// recorded alerts (a database migrated while alerts were queued).
+store::AlertRow alert_row(const JobContext& ctx, const FailureRecord& record) {
+  if (auto row = ctx.store.read([&](store::Connection& db) { return store::find_alert(db, ctx.job.id); }))
+    return *row;
+  return ctx.store.writer().run_always([&](store::Tx& tx) {
+    store::record_alert(tx,
+                        store::NewAlert{ctx.job.id, record.job.id, record.order.id, record.job.kind,
+                                        record.job.kind + " dead: " + record.job.last_error,
+                                        ctx.providers.webhook != nullptr, !ctx.config.alerts.email.empty()},
+                        ctx.clock.now());
+    return *store::find_alert(tx.db, ctx.job.id);
+  });
+}
+
+struct Message {
+  std::string subject;
+  std::string text;
+};
+
+Message single_alert(const FailureRecord& record) {
+  return Message{"[shopd] " + record.job.kind + " dead for order " + record.order.id, failure_record_text(record)};
+}
+
+constexpr size_t kDigestLines = 50;
+
+Message digest(const Config& config, const std::vector<store::AlertRow>& batch) {
+  std::string t = "shopd alert digest (" + config.shop.name + "): " + std::to_string(batch.size()) +
+                  " jobs died since the last alert, from " + batch.front().created_at + " to " +
+                  batch.back().created_at + "\n";
+  for (size_t i = 0; i < batch.size() && i < kDigestLines; ++i)
+    t += "  order " + batch[i].order_id + ": " + batch[i].summary + "\n";
+  if (batch.size() > kDigestLines) t += "  ... and " + std::to_string(batch.size() - kDigestLines) + " more\n";
+  t += "Each job's full record: shopd jobs list --state dead, GET /admin/jobs?state=dead, or the dashboard.\n";
+  return Message{"[shopd] " + std::to_string(batch.size()) + " jobs dead (digest)", t};
+}
+
+// Tries every channel still pending for this alert (or batch), each on its
+// own: one failing never stops the other. A channel that fails for good is
+// marked failed and not tried again; one that may recover keeps the job retrying.
+JobResult deliver(const JobContext& ctx, const store::AlertRow& alert, const Message& message) {
+  std::optional<JobError> retryable, permanent;
+  auto note = [&](store::AlertChannel channel, std::optional<JobError> error) {
+    ctx.store.writer().run_always([&](store::Tx& tx) {
+      if (!error) store::mark_alert_sent(tx, ctx.job.id, channel, ctx.clock.now());
+      else if (error->is_permanent()) store::mark_alert_failed(tx, ctx.job.id, channel, ctx.clock.now());
+    });
+    if (error) (error->is_permanent() ? permanent : retryable) = std::move(error);
+  };
+  if (alert.webhook == "pending") {
+    note(store::AlertChannel::Webhook,
+         ctx.providers.webhook
+             ? ctx.providers.webhook->post_text(message.text, ctx.cancel)
+             : std::optional<JobError>(JobError::permanent("no_webhook", "alerts.webhook_url is not set any more")));
+  }
+  if (alert.email == "pending") {
+    std::optional<JobError> error;
+    if (ctx.config.alerts.email.empty()) {
+      error = JobError::permanent("no_email", "alerts.email is not set any more");
+    } else {
+      Email e = new_email(ctx.job, ctx.config, Mailbox{"", ctx.config.alerts.email}, message.subject, ctx.clock.now());
+      e.text = message.text;
+      error = ctx.providers.mailer->send(e, ctx.cancel);
+    }
+    note(store::AlertChannel::Email, std::move(error));
+  }
+  if (retryable) return JobResult::failure(*retryable);
+  if (permanent) return JobResult::failure(*permanent);
+  return JobResult::success();
+}
+
 }  // namespace
 
 JobResult run_alert_team(const JobContext& ctx) {
-  nlohmann::json payload = nlohmann::json::parse(ctx.job.payload, nullptr, false);
-  const auto record = load_record(ctx, payload);
+  const auto record = load_record(ctx);
   if (!record) return JobResult::failure(JobError::permanent("bad_payload", "alert names no existing dead job"));
-  const std::string text = failure_record_text(*record);
+  const store::AlertRow alert = alert_row(ctx, *record);
+  if (alert.webhook == "none" && alert.email == "none")
+    return JobResult::failure(JobError::permanent(
+        "no_channel", "no alert channel is configured: set alerts.webhook_url and/or alerts.email"));
 
-  if (ctx.providers.webhook && !payload.value(kWebhookDelivered, false)) {
-    if (auto error = ctx.providers.webhook->post_text(text, ctx.cancel)) return JobResult::failure(*error);
-    payload[kWebhookDelivered] = true;
-    ctx.store.writer().run_always([&](store::Tx& tx) { store::set_payload(tx, ctx.job, payload.dump()); });
-  }
-  if (!ctx.config.alerts.email.empty()) {
-    Email e = new_email(ctx.job, ctx.config, Mailbox{"", ctx.config.alerts.email},
-                        "[shopd] " + record->job.kind + " dead for order " + ctx.order.id, ctx.clock.now());
-    e.text = text;
-    if (auto error = ctx.providers.mailer->send(e, ctx.cancel)) return JobResult::failure(*error);
-  }
-  return JobResult::success();
+  const TimePoint now = ctx.clock.now();
+  const auto window = std::chrono::duration_cast<Millis>(std::chrono::duration<double>(ctx.config.alerts.digest_seconds));
+  const auto mode = ctx.store.writer().run_always(
+      [&](store::Tx& tx) { return store::choose_alert_mode(tx, ctx.job.id, now, window); });
+  if (mode.alone) return deliver(ctx, alert, single_alert(*record));
+
+  // Held for a digest.
+  if (!alert.batch_id.empty() && alert.batch_id != ctx.job.id) return JobResult::success();  // another job sends it
+  if (now < mode.window_end) return JobResult::deferred(mode.window_end);
+  const auto batch = ctx.store.writer().run_always(
+      [&](store::Tx& tx) { return store::claim_digest(tx, ctx.job.id, now); });
+  const bool mine = std::any_of(batch.begin(), batch.end(), [&](const auto& a) { return a.job_id == ctx.job.id; });
+  if (!mine) return JobResult::success();  // claimed into another digest a moment ago
+  return deliver(ctx, alert, batch.size() == 1 ? single_alert(*record) : digest(ctx.config, batch));
 }
 
 }  // namespace shopd

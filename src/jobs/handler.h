@@ -49,14 +49,23 @@ struct JobContext {
 };
 
 struct JobResult {
+  using Effects = std::function<void(store::Tx&, TimePoint now)>;
+
   std::optional<JobError> error;
   // Runs in the transaction that marks the job done; must be idempotent.
-  std::function<void(store::Tx&, TimePoint now)> on_done;
+  Effects on_done;
+  // Runs in the transaction that records the attempt, whatever its outcome
+  // (the PaymentIntent id of a declined payment); must be idempotent.
+  Effects on_finish;
+  // Run again at this time without using up an attempt (an alert held for
+  // the storm digest).
+  std::optional<TimePoint> defer_until;
 
-  static JobResult success(std::function<void(store::Tx&, TimePoint)> effects = {}) {
-    return JobResult{std::nullopt, std::move(effects)};
+  static JobResult success(Effects effects = {}) { return JobResult{std::nullopt, std::move(effects), {}, {}}; }
+  static JobResult failure(JobError error, Effects effects = {}) {
+    return JobResult{std::move(error), {}, std::move(effects), {}};
   }
-  static JobResult failure(JobError error) { return JobResult{std::move(error), {}}; }
+  static JobResult deferred(TimePoint until) { return JobResult{std::nullopt, {}, {}, until}; }
 };
 
 using JobHandler = JobResult (*)(const JobContext&);

@@ -17,7 +17,7 @@ JobResult run_inventory_release(const JobContext& ctx) {
   return JobResult::success([order_id = ctx.order.id](store::Tx& tx, TimePoint now) {
     const auto jobs = store::jobs_for_order(tx.db, order_id);
     const bool payment_dead = std::any_of(jobs.begin(), jobs.end(), [](const store::Job& j) {
-      return j.kind == kind::kPaymentCharge && j.state == "dead";
+      return j.kind == kind::kPaymentCharge && is_given_up(j.state);
     });
     if (payment_dead) store::release_stock(tx, order_id, now);
   });

@@ -3,7 +3,8 @@
 // Running twice is safe: every attempt for an order sends the same
 // Idempotency-Key ("shopd-order-<order id>"), so the provider answers a
 // repeat with the PaymentIntent it already made instead of charging again.
-// The PaymentIntent id is stored in the transaction that marks the job done.
+// The PaymentIntent id is stored with the attempt's outcome, whatever it is,
+// so the owner can look a declined payment up in the provider's dashboard.
 #include "jobs/handler.h"
 #include "store/order_store.h"
 
@@ -14,7 +15,9 @@ std::string payment_idempotency_key(const std::string& order_id) { return "shopd
 JobResult run_payment_charge(const JobContext& ctx) {
   const Order& order = ctx.order;
   // Nothing to charge (a free order): Stripe would refuse an amount of 0.
-  if (order.total_cents == 0) return JobResult::success();
+  if (order.total_cents == 0)
+    return JobResult::success(
+        [order_id = order.id](store::Tx& tx, TimePoint now) { store::mark_paid(tx, order_id, "", now); });
   const ChargeRequest request{order.id,
                               order.total_cents,
                               order.currency,
@@ -22,9 +25,15 @@ JobResult run_payment_charge(const JobContext& ctx) {
                               payment_idempotency_key(order.id),
                               ctx.job.attempts};
   auto charged = ctx.providers.payment->charge(request, ctx.cancel);
-  if (!charged.ok()) return JobResult::failure(charged.error());
+  if (!charged.ok()) {
+    const JobError& error = charged.error();
+    if (error.provider_ref.empty()) return JobResult::failure(error);
+    return JobResult::failure(error, [order_id = order.id, ref = error.provider_ref](store::Tx& tx, TimePoint now) {
+      store::set_payment_ref(tx, order_id, ref, now);
+    });
+  }
   return JobResult::success([order_id = order.id, ref = charged.value().payment_intent_id](store::Tx& tx, TimePoint now) {
-    store::set_payment_ref(tx, order_id, ref, now);
+    store::mark_paid(tx, order_id, ref, now);
   });
 }
 

@@ -15,7 +15,9 @@ JobHandler handler_for(std::string_view k) {
 }
 
 Providers make_providers(const Config& config) {
-  return Providers{make_payment_provider(config.payment), make_mailer(config.email), make_webhook(config.alerts)};
+  const std::string_view ca = config.tls.ca_bundle;
+  return Providers{make_payment_provider(config.payment, ca), make_mailer(config.email, ca),
+                   make_webhook(config.alerts, ca)};
 }
 
 }  // namespace shopd

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 
+#include "core/redact.h"
 #include "core/time.h"
 
 namespace shopd::log {
@@ -24,17 +26,10 @@ const char* level_name(Level level) {
   return "info";
 }
 
-bool looks_like_email(std::string_view v) {
-  const auto at = v.find('@');
-  return at != std::string_view::npos && at > 0 && v.find('.', at) != std::string_view::npos &&
-         v.find(' ') == std::string_view::npos;
+bool is_local_part_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
 }
-
-bool looks_like_secret(std::string_view v) {
-  for (std::string_view prefix : {"pm_", "sk_", "rk_", "whsec_", "tok_", "Bearer "})
-    if (v.substr(0, prefix.size()) == prefix) return true;
-  return false;
-}
+bool is_domain_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; }
 
 void redact_in_place(nlohmann::json& j) {
   if (j.is_string()) {
@@ -54,11 +49,24 @@ std::string mask_email(std::string_view email) {
   return std::string(email.substr(0, 1)) + "***" + std::string(email.substr(at));
 }
 
-std::string redact(std::string_view value) {
-  if (looks_like_secret(value)) return "[redacted]";
-  if (looks_like_email(value)) return mask_email(value);
-  return std::string(value);
+std::string mask_emails(std::string_view text) {
+  std::string out;
+  size_t copied = 0;
+  for (size_t at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    size_t start = at;
+    while (start > copied && is_local_part_char(text[start - 1])) --start;
+    size_t end = at + 1;
+    while (end < text.size() && is_domain_char(text[end])) ++end;
+    const auto domain = text.substr(at + 1, end - at - 1);
+    if (start == at || domain.find('.') == std::string_view::npos) continue;
+    out.append(text.substr(copied, start - copied)).append(mask_email(text.substr(start, end - start)));
+    copied = end;
+  }
+  out.append(text.substr(copied));
+  return out;
 }
+
+std::string redact(std::string_view value) { return mask_emails(scrub_secrets(value)); }
 
 std::string format_line(Level level, std::string_view msg, const nlohmann::json& fields, std::string_view ts) {
   nlohmann::ordered_json line = nlohmann::ordered_json::object();

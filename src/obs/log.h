@@ -2,10 +2,10 @@
 // `msg` and whatever fields apply (request_id, order_id, job_id, kind,
 // attempt, duration_ms, ...).
 //
-// Privacy is enforced here as a last line of defence: any string field that
-// looks like an email address is masked (a***@example.com) and anything that
-// looks like a card token or an API secret (pm_..., sk_..., Bearer ...) is
-// replaced by "[redacted]". Callers should still not pass such values.
+// Privacy is enforced here as a last line of defence, on every string of every
+// field: email addresses anywhere in the text are masked (a***@example.com),
+// and secrets and card tokens are scrubbed (core/redact.h: scrub_secrets).
+// Callers should still not pass such values.
 //
 // Thread-safe; each line is written with one write(2).
 #pragma once
@@ -30,7 +30,9 @@ inline void critical(std::string_view msg, nlohmann::json f = nlohmann::json::ob
 
 // "ann@example.com" -> "a***@example.com"
 std::string mask_email(std::string_view email);
-// Applies the masking rules above to one string value.
+// Masks every email address in the text: "rejected <ann@example.com>" -> "rejected <a***@example.com>".
+std::string mask_emails(std::string_view text);
+// Applies the rules above to one string value (what every log field goes through).
 std::string redact(std::string_view value);
 // The line `write` would print, without the newline (for tests).
 std::string format_line(Level level, std::string_view msg, const nlohmann::json& fields, std::string_view ts);

@@ -110,6 +110,11 @@ void HistogramFamily::render(std::string& out) const {
   }
 }
 
+void render_counter(std::string& out, const std::string& name, const std::string& help, double value) {
+  header(out, name, help, "counter");
+  out += name + " " + format_metric_value(value) + "\n";
+}
+
 void render_gauge(std::string& out, const std::string& name, const std::string& help,
                   const std::vector<GaugeSample>& samples) {
   header(out, name, help, "gauge");

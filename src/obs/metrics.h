@@ -53,6 +53,8 @@ struct GaugeSample {
 };
 void render_gauge(std::string& out, const std::string& name, const std::string& help,
                   const std::vector<GaugeSample>& samples);
+// A counter without labels whose value the caller read from elsewhere (the database).
+void render_counter(std::string& out, const std::string& name, const std::string& help, double value);
 
 // The metrics SPEC section 6 names, owned by the server process.
 struct Metrics {

@@ -3,34 +3,61 @@
 #include <nlohmann/json.hpp>
 
 #include "core/job_kind.h"
+#include "core/uuid7.h"
 #include "obs/log.h"
 #include "outbox/pipeline.h"
+#include "store/alert_store.h"
 
 namespace shopd {
 
+namespace {
+
+nlohmann::json death_fields(const store::Job& job, const store::AttemptEnd& end) {
+  return {{"job_id", job.id},
+          {"order_id", job.order_id},
+          {"kind", job.kind},
+          {"attempt", job.attempts},
+          {"outcome", "dead"},
+          {"duration_ms", end.duration_ms},
+          {"error", end.error ? end.error->code + ": " + end.error->message : ""},
+          {"where", end.error ? end.error->where : ""}};
+}
+
+// Alerting about a failed alert would loop; the log is the last resort, and
+// `shopd check` and shopd_alerts_undelivered_total report it from the alerts table.
+void alert_died(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end) {
+  const bool someone_told = store::fail_pending_channels(tx, job.id, end.finished);
+  if (someone_told) log::error("team alert reached only some of its channels", death_fields(job, end));
+  else log::critical("team alert could not be delivered by any channel", death_fields(job, end));
+}
+
+void raise_alert(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end, const Config& config) {
+  const auto& policy = config.retry.for_kind(std::string(kind::kAlertTeam));
+  const std::string alert_id = new_uuid7();
+  store::enqueue(tx,
+                 store::NewJob{job.order_id, kind::kAlertTeam, policy.max_attempts, end.finished,
+                               nlohmann::json{{"dead_job_id", job.id}}.dump(), alert_id},
+                 end.finished);
+  const std::string why = end.error ? end.error->code + ": " + end.error->message : "died";
+  store::record_alert(tx,
+                      store::NewAlert{alert_id, job.id, job.order_id, job.kind, job.kind + " dead: " + why,
+                                      !config.alerts.webhook_url.empty(), !config.alerts.email.empty()},
+                      end.finished);
+}
+
+}  // namespace
+
 bool kill_job(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end, const Config& config) {
   if (!store::mark_dead(tx, job, end)) return false;
-  const nlohmann::json fields = {{"job_id", job.id},
-                                 {"order_id", job.order_id},
-                                 {"kind", job.kind},
-                                 {"attempt", job.attempts},
-                                 {"outcome", "dead"},
-                                 {"duration_ms", end.duration_ms},
-                                 {"error", end.error ? end.error->code + ": " + end.error->message : ""},
-                                 {"where", end.error ? end.error->where : ""}};
   if (job.kind == kind::kAlertTeam) {
-    // Alerting about a failed alert would loop; the log is the last resort.
-    log::critical("team alert could not be delivered", fields);
+    alert_died(tx, job, end);
     return true;
   }
-  log::error("job dead", fields);
+  log::error("job dead", death_fields(job, end));
+  const bool provider_answered = !end.error || !end.error->is_unreachable();
+  enqueue_kinds(tx, job.order_id, successors_on_dead(job.kind, provider_answered), config, end.finished);
   refresh_order_status(tx, job.order_id, end.finished);
-  enqueue_kinds(tx, job.order_id, successors_on_dead(job.kind), config, end.finished);
-  const auto& alert_policy = config.retry.for_kind(std::string(kind::kAlertTeam));
-  store::enqueue(tx,
-                 store::NewJob{job.order_id, kind::kAlertTeam, alert_policy.max_attempts, end.finished,
-                               nlohmann::json{{"dead_job_id", job.id}}.dump()},
-                 end.finished);
+  raise_alert(tx, job, end, config);
   return true;
 }
 

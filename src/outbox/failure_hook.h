@@ -2,12 +2,17 @@
 //
 // In the caller's transaction (the one that ends the job's last attempt) it:
 //   1. marks the job dead (lease-guarded; a stale worker changes nothing),
-//   2. sets the order's status (payment_failed / needs_attention),
-//   3. enqueues what follows a death in the job graph (for a dead payment:
-//      inventory.release and email.payment_failed, which tells the customer),
-//   4. enqueues alert.team, whose payload names the dead job; the alert reads
-//      the dead job's full attempt history when it runs.
-// A dead alert.team raises nothing further: it is logged at `critical`.
+//   2. enqueues what follows a death in the job graph (for a payment the
+//      provider answered: inventory.release and email.payment_failed, which
+//      tells the customer; nothing for a payment that died unreachable, since
+//      it may have been charged),
+//   3. sets the order's status (payment_failed / needs_attention),
+//   4. enqueues alert.team, whose payload names the dead job, and records the
+//      alert in `alerts`; the alert reads the dead job's full attempt history
+//      when it runs.
+// A dead alert.team raises nothing further: its channels still pending are
+// marked failed, and when none delivered it is logged at `critical` once
+// (and counted by /metrics and `shopd check` from the alerts table).
 //
 // REQUIRES: called inside the writer's transaction.
 #pragma once

@@ -15,12 +15,12 @@ namespace {
 const char* outcome_label(const Decision& d) {
   if (std::holds_alternative<decision::Done>(d)) return "done";
   if (std::holds_alternative<decision::RetryAt>(d)) return "retry";
+  if (std::holds_alternative<decision::Defer>(d)) return "deferred";
   return "dead";
 }
 
-}  // namespace
-
-bool apply_decision(store::Tx& tx, const store::Job& job, const Decision& d, const store::AttemptEnd& end,
+// Writes the attempt's end; false when the lease was lost.
+bool record_outcome(store::Tx& tx, const store::Job& job, const Decision& d, const store::AttemptEnd& end,
                     const JobResult& result, const Config& config) {
   if (std::holds_alternative<decision::Done>(d)) {
     if (!store::mark_done(tx, job, end)) return false;
@@ -34,7 +34,23 @@ bool apply_decision(store::Tx& tx, const store::Job& job, const Decision& d, con
     refresh_order_status(tx, job.order_id, end.finished);
     return true;
   }
+  if (const auto* later = std::get_if<decision::Defer>(&d)) return store::defer(tx, job, later->at, end.finished);
   return kill_job(tx, job, end, config);
+}
+
+}  // namespace
+
+AttemptFacts facts_of(const store::Job& job) {
+  AttemptFacts facts{job.attempts, job.max_attempts, job.unreachable_attempts, std::nullopt};
+  if (job.unreachable_since) facts.unreachable_since = parse_iso(*job.unreachable_since);
+  return facts;
+}
+
+bool apply_decision(store::Tx& tx, const store::Job& job, const Decision& d, const store::AttemptEnd& end,
+                    const JobResult& result, const Config& config) {
+  if (!record_outcome(tx, job, d, end, result, config)) return false;
+  if (result.on_finish) result.on_finish(tx, end.finished);
+  return true;
 }
 
 JobExecutor::JobExecutor(const Config& config, store::Store& store, Providers& providers, Metrics& metrics,
@@ -69,13 +85,15 @@ void JobExecutor::execute(const store::Job& job, std::mt19937_64& rng) {
   const int64_t duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
   const JobError* error = result.error ? &*result.error : nullptr;
   const store::AttemptEnd end{clock_.now(), duration_ms, error};
-  const Decision d = decide(job.attempts, job.max_attempts, error, config_.retry.for_kind(job.kind), end.finished, rng);
+  const Decision d =
+      decide(facts_of(job), error, result.defer_until, config_.retry.for_kind(job.kind), end.finished, rng);
 
   fields["duration_ms"] = duration_ms;
   fields["outcome"] = outcome_label(d);
   if (error) {
     fields["error"] = error->code + ": " + error->message;
     if (error->provider_status) fields["provider_status"] = error->provider_status;
+    if (error->is_unreachable()) fields["unreachable"] = true;
   }
   try {
     const bool applied = store_.writer().run_always(
@@ -93,8 +111,10 @@ void JobExecutor::execute(const store::Job& job, std::mt19937_64& rng) {
   metrics_.jobs.inc({job.kind, outcome_label(d)});
   metrics_.job_duration.observe({job.kind}, std::chrono::duration<double>(duration).count());
   if (const auto* retry = std::get_if<decision::RetryAt>(&d)) fields["retry_at"] = format_iso(retry->at);
+  if (const auto* later = std::get_if<decision::Defer>(&d)) fields["run_at"] = format_iso(later->at);
   if (std::holds_alternative<decision::Done>(d)) log::info("job done", fields);
   else if (std::holds_alternative<decision::RetryAt>(d)) log::warn("job failed, will retry", fields);
+  else if (std::holds_alternative<decision::Defer>(d)) log::info("job deferred", fields);
   // Dead jobs are logged by the failure hook.
 }
 

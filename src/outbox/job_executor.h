@@ -39,8 +39,12 @@ class JobExecutor {
   const Cancel& cancel_;
 };
 
-// Applies a decision for an attempt that ended, in the caller's transaction.
-// Returns false when the job's lease was lost (nothing written).
+// The facts decide() needs, from the job as claimed.
+AttemptFacts facts_of(const store::Job& job);
+
+// Applies a decision for an attempt that ended, in the caller's transaction,
+// then the handler's on_finish effects. Returns false when the job's lease
+// was lost (nothing written).
 bool apply_decision(store::Tx& tx, const store::Job& job, const Decision& decision, const store::AttemptEnd& end,
                     const JobResult& result, const Config& config);
 

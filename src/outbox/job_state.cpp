@@ -9,51 +9,52 @@ namespace shopd {
 
 namespace {
 
-constexpr std::pair<JobState, std::string_view> kStateNames[] = {
-    {JobState::Pending, "pending"}, {JobState::Running, "running"}, {JobState::Retrying, "retrying"},
-    {JobState::Done, "done"},       {JobState::Dead, "dead"},
-};
+const JobSummary* find(const std::vector<JobSummary>& jobs, std::string_view kind) {
+  const auto it = std::find_if(jobs.begin(), jobs.end(), [&](const JobSummary& j) { return j.kind == kind; });
+  return it == jobs.end() ? nullptr : &*it;
+}
 
-bool has(const std::vector<JobSummary>& jobs, std::string_view kind, std::string_view state) {
-  return std::any_of(jobs.begin(), jobs.end(), [&](const JobSummary& j) { return j.kind == kind && j.state == state; });
+bool is_done(const std::vector<JobSummary>& jobs, std::string_view kind) {
+  const JobSummary* j = find(jobs, kind);
+  return j && j->state == JobState::Done;
+}
+
+bool unreachable_for_too_long(const AttemptFacts& facts, const RetryPolicy& policy, TimePoint now) {
+  const TimePoint since = facts.unreachable_since.value_or(now);
+  return now - since >= std::chrono::duration_cast<Millis>(std::chrono::duration<double>(policy.unreachable_seconds));
 }
 
 }  // namespace
 
-std::string_view to_string(JobState state) {
-  for (const auto& [s, name] : kStateNames)
-    if (s == state) return name;
-  return "pending";
+Decision decide(const AttemptFacts& facts, const JobError* error, std::optional<TimePoint> defer_until,
+                const RetryPolicy& policy, TimePoint now, std::mt19937_64& rng) {
+  if (!error) return defer_until ? Decision(decision::Defer{*defer_until}) : Decision(decision::Done{});
+  if (error->is_permanent()) return decision::Dead{};
+  if (error->is_unreachable() ? unreachable_for_too_long(facts, policy, now) : facts.attempts >= facts.max_attempts)
+    return decision::Dead{};
+  // Every failed attempt so far, this one included, answered or not.
+  const int failed = facts.attempts + facts.unreachable_attempts;
+  return decision::RetryAt{next_run_at(now, policy, failed, error->retry_after_seconds, rng)};
 }
 
-std::optional<JobState> parse_job_state(std::string_view text) {
-  for (const auto& [s, name] : kStateNames)
-    if (name == text) return s;
-  return std::nullopt;
-}
-
-Decision decide(int attempts_made, int max_attempts, const JobError* error, const RetryPolicy& policy,
-                TimePoint now, std::mt19937_64& rng) {
-  if (!error) return decision::Done{};
-  if (error->is_permanent() || attempts_made >= max_attempts) return decision::Dead{};
-  return decision::RetryAt{next_run_at(now, policy, attempts_made, error->retry_after_seconds, rng)};
-}
-
-std::string_view derive_order_status(const std::vector<JobSummary>& jobs) {
+OrderStatus derive_order_status(const std::vector<JobSummary>& jobs) {
   for (const auto& j : jobs)
-    if (j.state == "dead" && j.kind != kind::kPaymentCharge && j.kind != kind::kAlertTeam)
-      return order_status::kNeedsAttention;
-  if (has(jobs, kind::kPaymentCharge, "dead")) return order_status::kPaymentFailed;
-  if (has(jobs, kind::kInventoryCommit, "done") && has(jobs, kind::kInvoiceGenerate, "done") &&
-      has(jobs, kind::kEmailConfirmation, "done"))
-    return order_status::kCompleted;
-  if (has(jobs, kind::kPaymentCharge, "done")) return order_status::kPaid;
-  return order_status::kReceived;
+    if (is_given_up(j.state) && j.kind != kind::kPaymentCharge && j.kind != kind::kAlertTeam)
+      return OrderStatus::NeedsAttention;
+  if (const JobSummary* payment = find(jobs, kind::kPaymentCharge); payment && is_given_up(payment->state))
+    return find(jobs, kind::kInventoryRelease) ? OrderStatus::PaymentFailed : OrderStatus::NeedsAttention;
+  if (is_done(jobs, kind::kInventoryCommit) && is_done(jobs, kind::kInvoiceGenerate) &&
+      is_done(jobs, kind::kEmailConfirmation))
+    return OrderStatus::Completed;
+  if (is_done(jobs, kind::kPaymentCharge)) return OrderStatus::Paid;
+  return OrderStatus::Received;
 }
 
-std::string_view step_state(const JobSummary* job, std::string_view order_status) {
-  if (job) return job->state;
-  return order_status == order_status::kCompleted ? "done" : "waiting";
+StepState step_state(const JobSummary* job, OrderStatus order_status) {
+  if (job) return step_state_of(job->state);
+  if (order_status == OrderStatus::Completed) return StepState::Done;
+  if (order_status == OrderStatus::PaymentFailed) return StepState::Skipped;
+  return StepState::Waiting;
 }
 
 }  // namespace shopd

@@ -1,9 +1,10 @@
 // The job state machine and what follows from it, as pure functions.
 //
-// The worker runs a job, gets an outcome (success or a typed JobError), asks
-// decide() what that means, and applies the one decision it is given in one
-// write. The order's status and each step's public state are derived from the
-// jobs, never tracked separately, so they cannot disagree.
+// The worker runs a job, gets an outcome (success, a deferral, or a typed
+// JobError), asks decide() what that means, and applies the one decision it
+// is given in one write. The order's status and each step's public state are
+// derived from the jobs, never tracked separately, so they cannot disagree.
+// The state names themselves live in core/states.h.
 #pragma once
 
 #include <optional>
@@ -15,14 +16,10 @@
 
 #include "config/config.h"
 #include "core/error.h"
+#include "core/states.h"
 #include "core/time.h"
 
 namespace shopd {
-
-// Stored job states (schema.sql documents how a job leaves each one).
-enum class JobState { Pending, Running, Retrying, Done, Dead };
-std::string_view to_string(JobState state);
-std::optional<JobState> parse_job_state(std::string_view text);
 
 namespace decision {
 struct Done {};
@@ -30,30 +27,55 @@ struct RetryAt {
   TimePoint at;
 };
 struct Dead {};
+// The handler asked to run again later; the attempt does not count.
+struct Defer {
+  TimePoint at;
+};
 }  // namespace decision
-using Decision = std::variant<decision::Done, decision::RetryAt, decision::Dead>;
+using Decision = std::variant<decision::Done, decision::RetryAt, decision::Dead, decision::Defer>;
 
-// What to do after attempt number `attempts_made` ended with `error` (null: success).
-// Permanent errors die at once; transient errors retry until max_attempts is used up.
-Decision decide(int attempts_made, int max_attempts, const JobError* error, const RetryPolicy& policy,
-                TimePoint now, std::mt19937_64& rng);
+// What decide() needs to know about the job as it was claimed for this attempt.
+struct AttemptFacts {
+  int attempts = 1;              // answered attempts, this one included
+  int max_attempts = 1;
+  int unreachable_attempts = 0;  // earlier attempts that reached no provider
+  std::optional<TimePoint> unreachable_since;  // when the current run of those began
+};
+
+// What to do after an attempt ended with `error` (null: success), or asked to
+// run again at `defer_until`:
+//   success                      Done
+//   deferral                     Defer (the attempt is given back)
+//   Permanent                    Dead
+//   Transient (answered)         RetryAt, until max_attempts answered attempts were made: Dead
+//   Unreachable (no answer)      RetryAt, until policy.unreachable_seconds have passed
+//                                since the first unanswered attempt of the run: Dead
+// The backoff grows with every attempt that failed, answered or not
+// (retry_policy.h), and honours the provider's Retry-After.
+Decision decide(const AttemptFacts& facts, const JobError* error, std::optional<TimePoint> defer_until,
+                const RetryPolicy& policy, TimePoint now, std::mt19937_64& rng);
 
 struct JobSummary {
   std::string kind;
-  std::string state;
+  JobState state = JobState::Pending;
 };
 
 // The order's status from its jobs:
-//   needs_attention  a job other than payment.charge / alert.team is dead
-//   payment_failed   payment.charge is dead
+//   needs_attention  a job other than payment.charge / alert.team is dead or
+//                    discarded; or payment.charge is, but died without an
+//                    answer from the provider (it was unreachable for
+//                    retry.unreachable_seconds, so the charge may have
+//                    happened: no inventory.release follows such a death)
+//   payment_failed   payment.charge is dead or discarded after the provider answered
 //   completed        inventory.commit, invoice.generate and email.confirmation are done
 //   paid             payment.charge is done
 //   received         otherwise
-std::string_view derive_order_status(const std::vector<JobSummary>& jobs);
+OrderStatus derive_order_status(const std::vector<JobSummary>& jobs);
 
-// A step's public state: the job's state; "waiting" while its job does not
-// exist yet (its prerequisite is not done), or "done" when the order is
-// completed and retention has already pruned the job.
-std::string_view step_state(const JobSummary* job, std::string_view order_status);
+// A step's public state: its job's state; for a step whose job does not
+// exist, "done" when the order completed (retention pruned the job),
+// "skipped" when the order's payment failed (it will never run), else
+// "waiting" (its prerequisite is not done yet).
+StepState step_state(const JobSummary* job, OrderStatus order_status);
 
 }  // namespace shopd

@@ -13,8 +13,8 @@ std::vector<std::string_view> successors_on_done(std::string_view k) {
   return {};
 }
 
-std::vector<std::string_view> successors_on_dead(std::string_view k) {
-  if (k == kind::kPaymentCharge) return {kind::kInventoryRelease, kind::kEmailPaymentFailed};
+std::vector<std::string_view> successors_on_dead(std::string_view k, bool provider_answered) {
+  if (k == kind::kPaymentCharge && provider_answered) return {kind::kInventoryRelease, kind::kEmailPaymentFailed};
   return {};
 }
 

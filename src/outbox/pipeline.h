@@ -3,6 +3,10 @@
 //   payment.charge   --done--> inventory.commit, invoice.generate
 //   invoice.generate --done--> email.confirmation
 //   payment.charge   --dead--> inventory.release, email.payment_failed
+//                              (only when the provider answered: a payment
+//                              that died unreachable may have been charged,
+//                              so its stock stays reserved and the customer
+//                              is not told it failed; the team is alerted)
 //   any job but alert.team --dead--> alert.team (enqueued by the failure hook)
 //
 // Successors are enqueued in the transaction that ends their predecessor.
@@ -19,7 +23,9 @@
 namespace shopd {
 
 std::vector<std::string_view> successors_on_done(std::string_view kind);
-std::vector<std::string_view> successors_on_dead(std::string_view kind);
+// `provider_answered`: false when the job died because its provider could not
+// be reached (JobError::Kind::Unreachable).
+std::vector<std::string_view> successors_on_dead(std::string_view kind, bool provider_answered);
 
 // The four steps GET /orders/{id} shows, and the job kinds behind each: the
 // first kind on the happy path, the second after a failed payment.

@@ -8,7 +8,6 @@
 
 #include "core/uuid7.h"
 #include "obs/log.h"
-#include "outbox/failure_hook.h"
 #include "store/idempotency_store.h"
 #include "store/outbox_store.h"
 
@@ -198,19 +197,19 @@ void Worker::rescue_abandoned(TimePoint now, bool at_startup) {
   const auto abandoned = store_.read([&](store::Connection& db) {
     return store::find_abandoned(db, now, owner_, at_startup);
   });
+  // Never killed here, whatever attempt it was on: an interrupted attempt
+  // does not count, and for a payment nobody knows whether the provider
+  // charged. The next attempt asks (same Idempotency-Key) and finds out.
   for (const auto& job : abandoned) {
-    const bool final_attempt = job.attempts >= job.max_attempts;
-    const JobError interrupted = JobError::transient(
-        "interrupted", at_startup ? "shopd stopped while the job was running" : "the job's lease expired");
-    store_.writer().run_always([&](store::Tx& tx) {
-      if (final_attempt) return kill_job(tx, job, store::AttemptEnd{now, 0, &interrupted}, config_);
-      return store::requeue_abandoned(tx, job, now);
-    });
+    const bool requeued =
+        store_.writer().run_always([&](store::Tx& tx) { return store::requeue_abandoned(tx, job, now); });
+    if (!requeued) continue;
     log::warn("job rescued", {{"job_id", job.id},
                               {"order_id", job.order_id},
                               {"kind", job.kind},
                               {"attempt", job.attempts},
-                              {"outcome", final_attempt ? "dead" : "retry"}});
+                              {"reason", at_startup ? "shopd stopped while the job was running"
+                                                    : "the job's lease expired"}});
   }
 }
 

@@ -26,7 +26,7 @@ CURL* new_handle() {
 
 }  // namespace
 
-Easy::Easy(const Cancel& cancel, int timeout_seconds, int connect_timeout_seconds)
+Easy::Easy(const Cancel& cancel, int timeout_seconds, int connect_timeout_seconds, std::string_view ca_bundle)
     : handle_(new_handle(), curl_easy_cleanup), cancel_(cancel) {
   CURL* h = handle_.get();
   // Without NOSIGNAL, libcurl's DNS timeout uses SIGALRM, which is process-wide.
@@ -36,6 +36,11 @@ Easy::Easy(const Cancel& cancel, int timeout_seconds, int connect_timeout_second
                    static_cast<long>(std::clamp(connect_timeout_seconds, 1, std::max(1, timeout_seconds))));
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!ca_bundle.empty()) {
+    // NOCOPY: the bundle lives in the process's Config, which outlives every transfer.
+    curl_blob blob{const_cast<char*>(ca_bundle.data()), ca_bundle.size(), CURL_BLOB_NOCOPY};
+    curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+  }
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer_);
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &Easy::on_progress);
@@ -62,12 +67,12 @@ void append(Slist& list, const std::string& entry) {
 JobError transfer_error(CURLcode code, const std::string& detail, std::source_location loc) {
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
-      return JobError::transient("timeout", "timed out: " + detail, loc);
+      return JobError::unreachable("timeout", "timed out: " + detail, loc);
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-      return JobError::transient("dns_failed", detail, loc);
+      return JobError::unreachable("dns_failed", detail, loc);
     case CURLE_COULDNT_CONNECT:
-      return JobError::transient("connect_failed", detail, loc);
+      return JobError::unreachable("connect_failed", detail, loc);
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -81,8 +86,11 @@ JobError transfer_error(CURLcode code, const std::string& detail, std::source_lo
     case CURLE_SSL_ENGINE_INITFAILED:
     case CURLE_SSL_SHUTDOWN_FAILED:
     case CURLE_SSL_INVALIDCERTSTATUS:
+      return JobError::unreachable("tls", detail, loc);
     case CURLE_USE_SSL_FAILED:
-      return JobError::transient("tls", detail, loc);
+      // The peer answered, without offering the TLS we insist on: it is
+      // reachable and misconfigured, so attempts count and the team hears of it.
+      return JobError::transient("tls_required", detail, loc);
     case CURLE_ABORTED_BY_CALLBACK:
       return JobError::transient("cancelled", "cancelled by shutdown", loc);
     case CURLE_SEND_ERROR:
@@ -90,12 +98,12 @@ JobError transfer_error(CURLcode code, const std::string& detail, std::source_lo
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
     case CURLE_WEIRD_SERVER_REPLY:
-      return JobError::transient("connection_lost", detail, loc);
+      return JobError::unreachable("connection_lost", detail, loc);
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
       return JobError::permanent("invalid_url", detail, loc);
     default:
-      return JobError::transient("network", detail, loc);
+      return JobError::unreachable("network", detail, loc);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <source_location>
 #include <string>
+#include <string_view>
 
 #include "core/cancel.h"
 #include "core/error.h"
@@ -18,12 +19,14 @@ namespace shopd::curl {
 
 // A fresh easy handle with the settings every shopd transfer needs: no
 // signals (we run on worker threads), both timeouts, TLS verified against the
-// system CA store, an error buffer, and a progress callback that aborts the
-// transfer once `cancel` is requested. `cancel` must outlive the handle.
+// system CA store or, when `ca_bundle` is not empty, against that PEM bundle
+// (the system store plus [tls] ca_file, see config.h), an error buffer, and a
+// progress callback that aborts the transfer once `cancel` is requested.
+// `cancel` and the bundle's text must outlive the handle.
 // Throws std::runtime_error if libcurl cannot allocate a handle.
 class Easy {
  public:
-  Easy(const Cancel& cancel, int timeout_seconds, int connect_timeout_seconds);
+  Easy(const Cancel& cancel, int timeout_seconds, int connect_timeout_seconds, std::string_view ca_bundle = {});
   Easy(const Easy&) = delete;
   Easy& operator=(const Easy&) = delete;
 
@@ -49,10 +52,10 @@ using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 void append(Slist& list, const std::string& entry);
 
 // A failed transfer as a JobError, classified by CURLcode (never by message
-// text): "timeout", "dns_failed", "connect_failed", "tls", "cancelled",
-// "connection_lost" and "network" are Transient; a malformed or unsupported
-// URL is Permanent "invalid_url" (a config mistake retrying cannot fix).
-// `where` names the caller.
+// text): no answer from the peer ("timeout", "dns_failed", "connect_failed",
+// "tls", "connection_lost", "network") is Unreachable; "cancelled" is
+// Transient; a malformed or unsupported URL is Permanent "invalid_url" (a
+// config mistake retrying cannot fix). `where` names the caller.
 JobError transfer_error(CURLcode code, const std::string& detail,
                         std::source_location loc = std::source_location::current());
 

@@ -75,7 +75,7 @@ void set_method(CURL* h, const HttpRequest& request) {
 Result<HttpResponse> http_send(const HttpRequest& request, const Cancel& cancel) {
   if (cancel.requested()) return JobError::transient("cancelled", "cancelled by shutdown");
 
-  curl::Easy easy(cancel, request.timeout_seconds, request.connect_timeout_seconds);
+  curl::Easy easy(cancel, request.timeout_seconds, request.connect_timeout_seconds, request.ca_bundle);
   CURL* h = easy.get();
   Received received;
 

@@ -1,6 +1,7 @@
 // Outgoing HTTP(S) through libcurl, shared by the Stripe provider and the
-// webhook. TLS is verified against the system CA store; connect and total
-// timeouts are always set; a requested Cancel aborts the transfer.
+// webhook. TLS is verified against the system CA store (plus [tls] ca_file);
+// connect and total timeouts are always set; a requested Cancel aborts the
+// transfer.
 #pragma once
 
 #include <optional>
@@ -22,6 +23,7 @@ struct HttpRequest {
   std::string body;
   int timeout_seconds = 30;
   int connect_timeout_seconds = 10;
+  std::string_view ca_bundle;  // PEM to trust instead of the system store; must outlive the call
 };
 
 struct HttpResponse {
@@ -30,8 +32,9 @@ struct HttpResponse {
   std::optional<int> retry_after_seconds;  // parsed Retry-After (seconds or HTTP date)
 };
 
-// A response of any status is a value; only transport failures (DNS, connect,
-// TLS, timeout, cancel) are a Transient JobError.
+// A response of any status is a value; only transport failures are a
+// JobError: Unreachable (DNS, connect, TLS, timeout, connection lost) or
+// Transient ("cancelled").
 Result<HttpResponse> http_send(const HttpRequest& request, const Cancel& cancel);
 
 // What a status means for retrying: 408, 409, 425, 429 and 5xx are Transient; other 4xx Permanent.

@@ -25,7 +25,7 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
 
 class SmtpMailer final : public Mailer {
  public:
-  explicit SmtpMailer(Config::Email config) : config_(std::move(config)) {}
+  SmtpMailer(Config::Email config, std::string_view ca_bundle) : config_(std::move(config)), ca_bundle_(ca_bundle) {}
 
   std::optional<JobError> send(const Email& email, const Cancel& cancel) override {
     if (cancel.requested()) return JobError::transient("cancelled", "cancelled by shutdown");
@@ -33,7 +33,7 @@ class SmtpMailer final : public Mailer {
 
     const std::string message = render_mime(email);
     Upload upload{message};
-    curl::Easy easy(cancel, config_.timeout_seconds, std::min(10, config_.timeout_seconds));
+    curl::Easy easy(cancel, config_.timeout_seconds, std::min(10, config_.timeout_seconds), ca_bundle_);
     CURL* h = easy.get();
 
     curl::Slist recipients;
@@ -66,6 +66,7 @@ class SmtpMailer final : public Mailer {
 
  private:
   Config::Email config_;
+  std::string_view ca_bundle_;
 };
 
 }  // namespace
@@ -81,8 +82,8 @@ std::optional<JobError> interpret_smtp_result(int curl_code, long reply_code, co
   return curl::transfer_error(static_cast<CURLcode>(curl_code), detail);
 }
 
-std::unique_ptr<Mailer> make_smtp_mailer(const Config::Email& config) {
-  return std::make_unique<SmtpMailer>(config);
+std::unique_ptr<Mailer> make_smtp_mailer(const Config::Email& config, std::string_view ca_bundle) {
+  return std::make_unique<SmtpMailer>(config, ca_bundle);
 }
 
 }  // namespace shopd

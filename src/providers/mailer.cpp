@@ -2,9 +2,9 @@
 
 namespace shopd {
 
-std::unique_ptr<Mailer> make_mailer(const Config::Email& config) {
+std::unique_ptr<Mailer> make_mailer(const Config::Email& config, std::string_view ca_bundle) {
   if (config.transport == "file") return make_file_mailer(config.dir);
-  if (config.transport == "smtp") return make_smtp_mailer(config);
+  if (config.transport == "smtp") return make_smtp_mailer(config, ca_bundle);
   throw ConfigError("email.transport", "must be one of file, smtp (got " + config.transport + ")");
 }
 

@@ -83,16 +83,18 @@ std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir);
 // Sends through config.smtp_url: smtp:// upgrades with STARTTLS when the
 // relay offers it (and insists on it when a username is set, so a password
 // never crosses the network in the clear); smtps:// is TLS from the start.
-std::unique_ptr<Mailer> make_smtp_mailer(const Config::Email& config);
+// `ca_bundle`: PEM certificates to trust (Config::Tls::ca_bundle; empty: the
+// system store); its text must outlive the mailer.
+std::unique_ptr<Mailer> make_smtp_mailer(const Config::Email& config, std::string_view ca_bundle = {});
 // By config.transport ("file" | "smtp"); throws ConfigError for any other name.
-std::unique_ptr<Mailer> make_mailer(const Config::Email& config);
+std::unique_ptr<Mailer> make_mailer(const Config::Email& config, std::string_view ca_bundle = {});
 
 // What a finished SMTP transfer means (pure). `curl_code` is the CURLcode,
 // `reply_code` the last SMTP reply (CURLINFO_RESPONSE_CODE, 0 when none),
 // `detail` libcurl's message. nullopt on success. A 4xx reply is Transient
 // "smtp_<code>", a 5xx reply Permanent "smtp_<code>" (provider_status = the
 // reply code); without a reply, the transfer error's classification applies
-// (timeout, connect_failed, tls, cancelled: Transient).
+// (timeout, connect_failed, tls: Unreachable; cancelled: Transient).
 std::optional<JobError> interpret_smtp_result(int curl_code, long reply_code, const std::string& detail);
 
 }  // namespace shopd

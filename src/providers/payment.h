@@ -34,6 +34,10 @@ struct ChargeRequest {
   int attempt = 1;              // 1-based attempt number of the job
 };
 
+// The Stripe API version every request pins (Stripe-Version header), so a
+// change of the account's default version never changes what shopd reads.
+inline constexpr const char* kStripeApiVersion = "2024-06-20";
+
 struct Charge {
   std::string payment_intent_id;  // "pi_..."
   std::string status;             // "succeeded"
@@ -49,9 +53,12 @@ class PaymentProvider {
 // decline) and pm_card_transient (transient failure on attempts 1 and 2, then
 // success); any other token is a permanent "resource_missing", as Stripe would answer.
 std::unique_ptr<PaymentProvider> make_test_payment(int latency_ms);
-std::unique_ptr<PaymentProvider> make_stripe_payment(const Config::Payment& config);
+// `ca_bundle`: PEM certificates to trust (Config::Tls::ca_bundle; empty: the
+// system store); its text must outlive the provider.
+std::unique_ptr<PaymentProvider> make_stripe_payment(const Config::Payment& config, std::string_view ca_bundle = {});
 // By config.provider ("test" | "stripe"); throws ConfigError for any other name.
-std::unique_ptr<PaymentProvider> make_payment_provider(const Config::Payment& config);
+std::unique_ptr<PaymentProvider> make_payment_provider(const Config::Payment& config,
+                                                       std::string_view ca_bundle = {});
 
 // The test mode's PaymentIntent id for an idempotency key: "pi_test_" + 24 hex
 // digits of its SHA-256, so a re-run of the same order reports the same id.

@@ -43,14 +43,20 @@ std::string code_of(const StripeError& e, const std::string& fallback) {
 }
 
 Result<Charge> interpret_error(const HttpResponse& r, const json& body) {
-  const StripeError e = stripe_error_of(body.is_object() ? body.value("error", json()) : json());
+  const json error = body.is_object() ? body.value("error", json()) : json();
+  const StripeError e = stripe_error_of(error);
+  // A declined confirm names the PaymentIntent it made: the owner's lookup key.
+  const std::string intent = string_at(error.is_object() ? error.value("payment_intent", json()) : json(), "id");
   const std::string code = code_of(e, "http_" + std::to_string(r.status));
   const std::string message =
       !e.message.empty() ? e.message : "Stripe answered HTTP " + std::to_string(r.status) + ".";
   if (is_transient_http_status(r.status))
-    return JobError::transient(code, message).with_status(r.status).with_body(r.body).with_retry_after(
-        r.retry_after_seconds);
-  return JobError::permanent(code, message).with_status(r.status).with_body(r.body);
+    return JobError::transient(code, message)
+        .with_status(r.status)
+        .with_body(r.body)
+        .with_retry_after(r.retry_after_seconds)
+        .with_provider_ref(intent);
+  return JobError::permanent(code, message).with_status(r.status).with_body(r.body).with_provider_ref(intent);
 }
 
 // A confirmed PaymentIntent that did not succeed. Its last_payment_error says
@@ -63,6 +69,7 @@ Result<Charge> interpret_intent(const HttpResponse& r, const json& intent) {
     return JobError::transient("payment_processing", "Stripe is still processing the payment.")
         .with_status(r.status)
         .with_body(r.body)
+        .with_provider_ref(id)
         .with_retry_after(r.retry_after_seconds);
 
   const StripeError last = stripe_error_of(intent.value("last_payment_error", json()));
@@ -71,25 +78,30 @@ Result<Charge> interpret_intent(const HttpResponse& r, const json& intent) {
                                "The payment needs the customer to authenticate (for example 3-D Secure), "
                                "which a server-side charge cannot do.")
         .with_status(r.status)
-        .with_body(r.body);
+        .with_body(r.body)
+        .with_provider_ref(id);
   if (status == "requires_payment_method")
     return JobError::permanent(code_of(last, "payment_failed"),
                                !last.message.empty() ? last.message : "The payment method was not accepted.")
         .with_status(r.status)
-        .with_body(r.body);
+        .with_body(r.body)
+        .with_provider_ref(id);
   if (status == "canceled")
     return JobError::permanent("payment_canceled", "The PaymentIntent was canceled.")
         .with_status(r.status)
-        .with_body(r.body);
+        .with_body(r.body)
+        .with_provider_ref(id);
   return JobError::permanent("unexpected_status",
                              "Stripe answered with PaymentIntent status \"" + status + "\", which shopd does not handle.")
       .with_status(r.status)
-      .with_body(r.body);
+      .with_body(r.body)
+        .with_provider_ref(id);
 }
 
 class StripePayment final : public PaymentProvider {
  public:
-  explicit StripePayment(Config::Payment config) : config_(std::move(config)) {
+  StripePayment(Config::Payment config, std::string_view ca_bundle)
+      : config_(std::move(config)), ca_bundle_(ca_bundle) {
     while (!config_.api_base.empty() && config_.api_base.back() == '/') config_.api_base.pop_back();
   }
 
@@ -117,14 +129,18 @@ class StripePayment final : public PaymentProvider {
 
  private:
   Config::Payment config_;
+  std::string_view ca_bundle_;
 
   HttpRequest base_request(const char* method, const std::string& path) const {
     HttpRequest http;
     http.method = method;
     http.url = config_.api_base + path;
-    http.headers = {{"Authorization", "Bearer " + config_.secret_key}, {"Accept", "application/json"}};
+    http.headers = {{"Authorization", "Bearer " + config_.secret_key},
+                    {"Accept", "application/json"},
+                    {"Stripe-Version", kStripeApiVersion}};
     http.timeout_seconds = config_.timeout_seconds;
     http.connect_timeout_seconds = std::min(10, config_.timeout_seconds);
+    http.ca_bundle = ca_bundle_;
     return http;
   }
 
@@ -167,8 +183,8 @@ Result<Charge> interpret_stripe_response(const HttpResponse& response) {
   return interpret_error(response, body);
 }
 
-std::unique_ptr<PaymentProvider> make_stripe_payment(const Config::Payment& config) {
-  return std::make_unique<StripePayment>(config);
+std::unique_ptr<PaymentProvider> make_stripe_payment(const Config::Payment& config, std::string_view ca_bundle) {
+  return std::make_unique<StripePayment>(config, ca_bundle);
 }
 
 }  // namespace shopd

@@ -11,7 +11,7 @@ namespace {
 
 class HttpWebhook final : public Webhook {
  public:
-  explicit HttpWebhook(Config::Alerts config) : config_(std::move(config)) {}
+  HttpWebhook(Config::Alerts config, std::string_view ca_bundle) : config_(std::move(config)), ca_bundle_(ca_bundle) {}
 
   std::optional<JobError> post_text(const std::string& text, const Cancel& cancel) override {
     HttpRequest request;
@@ -21,6 +21,7 @@ class HttpWebhook final : public Webhook {
     request.body = webhook_body(text);
     request.timeout_seconds = config_.timeout_seconds;
     request.connect_timeout_seconds = std::min(10, config_.timeout_seconds);
+    request.ca_bundle = ca_bundle_;
     auto sent = http_send(request, cancel);
     if (!sent.ok()) return sent.error();
     return interpret_webhook_response(sent.value());
@@ -28,6 +29,7 @@ class HttpWebhook final : public Webhook {
 
  private:
   Config::Alerts config_;
+  std::string_view ca_bundle_;
 };
 
 }  // namespace
@@ -47,9 +49,9 @@ std::optional<JobError> interpret_webhook_response(const HttpResponse& r) {
   return JobError::permanent(code, message).with_status(r.status).with_body(r.body);
 }
 
-std::unique_ptr<Webhook> make_webhook(const Config::Alerts& config) {
+std::unique_ptr<Webhook> make_webhook(const Config::Alerts& config, std::string_view ca_bundle) {
   if (config.webhook_url.empty()) return nullptr;
-  return std::make_unique<HttpWebhook>(config);
+  return std::make_unique<HttpWebhook>(config, ca_bundle);
 }
 
 }  // namespace shopd

@@ -21,8 +21,8 @@ class Webhook {
   virtual std::optional<JobError> post_text(const std::string& text, const Cancel& cancel) = 0;
 };
 
-// nullptr when alerts.webhook_url is empty.
-std::unique_ptr<Webhook> make_webhook(const Config::Alerts& config);
+// nullptr when alerts.webhook_url is empty. `ca_bundle` as for the other providers.
+std::unique_ptr<Webhook> make_webhook(const Config::Alerts& config, std::string_view ca_bundle = {});
 
 // The request body: {"text": text} as JSON.
 std::string webhook_body(const std::string& text);

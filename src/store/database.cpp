@@ -57,6 +57,11 @@ void migrate(Connection& conn) {
     throw std::runtime_error("database schema version " + std::to_string(have) +
                              " is newer than this shopd understands (" +
                              std::to_string(latest_schema_version()) + "); upgrade shopd");
+  if (have == latest_schema_version()) return;
+  // Foreign keys off while tables are rebuilt (SQLite's documented way to
+  // change a table's constraints); checked before each migration commits.
+  // The pragma is a no-op inside a transaction, hence out here.
+  conn.exec("PRAGMA foreign_keys = OFF");
   for (const auto& m : migrations()) {
     if (m.version <= have) continue;
     conn.exec("BEGIN IMMEDIATE");
@@ -67,14 +72,32 @@ void migrate(Connection& conn) {
         continue;
       }
       conn.raw().exec(m.sql);
+      if (conn.query("PRAGMA foreign_key_check").step())
+        throw std::runtime_error("migration " + std::to_string(m.version) + " broke a foreign key");
       // PRAGMA takes no bound parameters; the version is our own integer.
       conn.raw().exec("PRAGMA user_version = " + std::to_string(m.version));
       conn.exec("COMMIT");
     } catch (...) {
       conn.exec("ROLLBACK");
+      conn.exec("PRAGMA foreign_keys = ON");
       throw;
     }
   }
+  conn.exec("PRAGMA foreign_keys = ON");
+}
+
+int schema_version(Connection& conn) {
+  auto q = conn.query("PRAGMA user_version");
+  q.step();
+  return static_cast<int>(q.int64(0));
+}
+
+void ping(Connection& conn) { conn.query("SELECT 1").step(); }
+
+std::string integrity_check(Connection& conn) {
+  auto q = conn.query("PRAGMA integrity_check");
+  q.step();
+  return q.text(0);
 }
 
 }  // namespace shopd::store

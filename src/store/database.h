@@ -26,6 +26,12 @@ int latest_schema_version();
 // Creates the parent folder if needed, opens read-write, runs migrations.
 // Throws std::runtime_error when the file is newer than this binary.
 void migrate(Connection& conn);
+// PRAGMA user_version: the schema version of the file.
+int schema_version(Connection& conn);
+// A trivial statement: on the writer's connection it proves the database is writable.
+void ping(Connection& conn);
+// PRAGMA integrity_check's first line: "ok" when the file is sound.
+std::string integrity_check(Connection& conn);
 std::vector<Migration> split_migrations(const std::string& schema_sql);
 
 }  // namespace shopd::store

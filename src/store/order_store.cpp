@@ -5,6 +5,8 @@
 #include "store/outbox_store.h"
 #include "store/product_store.h"
 
+#include <stdexcept>
+
 namespace shopd::store {
 
 namespace {
@@ -21,13 +23,16 @@ constexpr const char* kReserve =
 constexpr const char* kUnreserve = "UPDATE products SET stock = stock + ?2, updated_at = ?3 WHERE sku = ?1";
 constexpr const char* kLoadOrder =
     "SELECT id, status, stock_state, total_cents, currency, customer_email, customer_name, ship_line1, ship_line2, "
-    "ship_city, ship_postal_code, ship_country, payment_method, payment_ref, created_at, updated_at "
+    "ship_city, ship_postal_code, ship_country, payment_method, payment_ref, created_at, updated_at, paid_at "
     "FROM orders WHERE id = ?1";
 constexpr const char* kLoadItems =
     "SELECT sku, name, qty, price_cents FROM order_items WHERE order_id = ?1 ORDER BY line_no";
 constexpr const char* kSetStatus =
     "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2";
 constexpr const char* kSetPaymentRef = "UPDATE orders SET payment_ref = ?2, updated_at = ?3 WHERE id = ?1";
+constexpr const char* kMarkPaid =
+    "UPDATE orders SET payment_ref = coalesce(?2, payment_ref), paid_at = coalesce(paid_at, ?3), updated_at = ?3 "
+    "WHERE id = ?1";
 constexpr const char* kSetStockState =
     "UPDATE orders SET stock_state = ?3, updated_at = ?4 WHERE id = ?1 AND stock_state = ?2";
 constexpr const char* kListOrders =
@@ -48,6 +53,16 @@ constexpr const char* kNeedingAttention =
 constexpr const char* kCountNeedingAttention =
     "SELECT count(DISTINCT order_id) FROM outbox WHERE state = 'dead'";
 constexpr const char* kCountOrdersSince = "SELECT count(*) FROM orders WHERE created_at >= ?1";
+constexpr const char* kRevenueSince =
+    "SELECT currency, sum(orders), sum(revenue_cents) FROM revenue_daily WHERE day >= ?1 "
+    "GROUP BY currency ORDER BY currency";
+
+OrderStatus read_status(const std::string& text) {
+  const auto status = parse_order_status(text);
+  // The schema's CHECK constraint allows only known names.
+  if (!status) throw std::runtime_error("order row with unknown status \"" + text + "\"");
+  return *status;
+}
 
 FieldError out_of_stock(size_t line) {
   return FieldError{409, "out_of_stock", "not enough stock for this item", "items[" + std::to_string(line) + "]"};
@@ -66,7 +81,7 @@ std::string contains_pattern(const std::string& text) {
 std::vector<OrderSummary> read_summaries(Query& q) {
   std::vector<OrderSummary> out;
   while (q.step())
-    out.push_back(OrderSummary{q.text(0), q.text(1), q.int64(2), q.text(3), q.text(4), q.text(5), q.text(6),
+    out.push_back(OrderSummary{q.text(0), read_status(q.text(1)), q.int64(2), q.text(3), q.text(4), q.text(5), q.text(6),
                                q.text(7)});
   return out;
 }
@@ -116,7 +131,7 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
       tx.rollback();
       return out_of_stock(i);
     }
-    record_stock_movement(tx.db, item.sku, created.id, "reserve", -item.qty, options.now);
+    record_stock_movement(tx, item.sku, created.id, "reserve", -item.qty, options.now);
   }
   enqueue(tx, NewJob{created.id, kind::kPaymentCharge, options.payment_max_attempts, options.now}, options.now);
   return created;
@@ -128,7 +143,7 @@ std::optional<Order> load_order(Connection& db, const std::string& order_id) {
   if (!q.step()) return std::nullopt;
   Order o;
   o.id = q.text(0);
-  o.status = q.text(1);
+  o.status = read_status(q.text(1));
   o.stock_state = q.text(2);
   o.total_cents = q.int64(3);
   o.currency = q.text(4);
@@ -138,12 +153,19 @@ std::optional<Order> load_order(Connection& db, const std::string& order_id) {
   o.payment_ref = q.text(13);
   o.created_at = q.text(14);
   o.updated_at = q.text(15);
+  o.paid_at = q.text(16);
   o.items = load_items(db, order_id);
   return o;
 }
 
-void set_order_status(Tx& tx, const std::string& order_id, std::string_view status, TimePoint now) {
-  tx.db.query(kSetStatus).bind(order_id, status, format_iso(now)).exec();
+void set_order_status(Tx& tx, const std::string& order_id, OrderStatus status, TimePoint now) {
+  tx.db.query(kSetStatus).bind(order_id, to_string(status), format_iso(now)).exec();
+}
+
+void mark_paid(Tx& tx, const std::string& order_id, const std::string& payment_ref, TimePoint now) {
+  std::optional<std::string> ref;
+  if (!payment_ref.empty()) ref = payment_ref;
+  tx.db.query(kMarkPaid).bind(order_id, ref, format_iso(now)).exec();
 }
 
 void set_payment_ref(Tx& tx, const std::string& order_id, const std::string& payment_ref, TimePoint now) {
@@ -153,7 +175,7 @@ void set_payment_ref(Tx& tx, const std::string& order_id, const std::string& pay
 bool commit_stock(Tx& tx, const std::string& order_id, TimePoint now) {
   if (!move_stock_state(tx, order_id, "reserved", "sold", now)) return false;
   for (const auto& item : load_items(tx.db, order_id))
-    record_stock_movement(tx.db, item.sku, order_id, "sale", 0, now);
+    record_stock_movement(tx, item.sku, order_id, "sale", 0, now);
   return true;
 }
 
@@ -162,7 +184,7 @@ bool release_stock(Tx& tx, const std::string& order_id, TimePoint now) {
   const auto ts = format_iso(now);
   for (const auto& item : load_items(tx.db, order_id)) {
     tx.db.query(kUnreserve).bind(item.sku, item.qty, ts).exec();
-    record_stock_movement(tx.db, item.sku, order_id, "release", item.qty, now);
+    record_stock_movement(tx, item.sku, order_id, "release", item.qty, now);
   }
   return true;
 }
@@ -177,7 +199,7 @@ std::optional<FieldError> rereserve_stock(Tx& tx, const std::string& order_id, T
     const auto items = load_items(tx.db, order_id);
     for (size_t i = 0; i < items.size() && !error; ++i) {
       if (tx.db.query(kReserve).bind(items[i].sku, items[i].qty, ts).exec() != 1) error = out_of_stock(i);
-      else record_stock_movement(tx.db, items[i].sku, order_id, "reserve", -items[i].qty, now);
+      else record_stock_movement(tx, items[i].sku, order_id, "reserve", -items[i].qty, now);
     }
   }
   if (error) tx.db.exec("ROLLBACK TO rereserve");
@@ -189,22 +211,25 @@ std::vector<OrderRow> list_orders(Connection& db, int limit, const std::optional
   std::vector<OrderRow> out;
   auto q = db.query(kListOrders);
   q.bind(after_id, limit);
-  while (q.step()) out.push_back(OrderRow{q.text(0), q.text(1), q.int64(2), q.text(3), q.text(4), q.text(5)});
+  while (q.step())
+    out.push_back(OrderRow{q.text(0), read_status(q.text(1)), q.int64(2), q.text(3), q.text(4), q.text(5)});
   return out;
 }
 
-std::map<std::string, int64_t> count_orders_by_status(Connection& db) {
-  std::map<std::string, int64_t> out;
+std::map<OrderStatus, int64_t> count_orders_by_status(Connection& db) {
+  std::map<OrderStatus, int64_t> out;
   auto q = db.query(kCountByStatus);
-  while (q.step()) out[q.text(0)] = q.int64(1);
+  while (q.step()) out[read_status(q.text(0))] = q.int64(1);
   return out;
 }
 
 std::vector<OrderSummary> search_orders(Connection& db, const OrderSearch& search) {
   std::optional<std::string> pattern;
   if (search.text) pattern = contains_pattern(*search.text);
+  std::optional<std::string_view> status;
+  if (search.status) status = to_string(*search.status);
   auto q = db.query(kSearchOrders);
-  q.bind(search.after_id, search.status, search.created_from, search.created_before, search.text, pattern,
+  q.bind(search.after_id, status, search.created_from, search.created_before, search.text, pattern,
          search.limit);
   return read_summaries(q);
 }
@@ -226,6 +251,14 @@ int64_t count_orders_since(Connection& db, const std::string& since) {
   q.bind(since);
   q.step();
   return q.int64(0);
+}
+
+std::vector<Revenue> revenue_since(Connection& db, const std::string& first_day) {
+  std::vector<Revenue> out;
+  auto q = db.query(kRevenueSince);
+  q.bind(first_day);
+  while (q.step()) out.push_back(Revenue{q.text(0), q.int64(1), q.int64(2)});
+  return out;
 }
 
 }  // namespace shopd::store

@@ -39,7 +39,11 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
 
 std::optional<Order> load_order(Connection& db, const std::string& order_id);
 
-void set_order_status(Tx& tx, const std::string& order_id, std::string_view status, TimePoint now);
+void set_order_status(Tx& tx, const std::string& order_id, OrderStatus status, TimePoint now);
+// The payment succeeded: records the provider's reference and paid_at.
+void mark_paid(Tx& tx, const std::string& order_id, const std::string& payment_ref, TimePoint now);
+// The provider's reference of a payment that did not succeed (so the owner
+// can look the attempt up in the provider's dashboard).
 void set_payment_ref(Tx& tx, const std::string& order_id, const std::string& payment_ref, TimePoint now);
 
 // reserved -> sold, with 'sale' ledger rows. False if not reserved (already done).
@@ -52,7 +56,7 @@ std::optional<FieldError> rereserve_stock(Tx& tx, const std::string& order_id, T
 
 struct OrderRow {
   std::string id;
-  std::string status;
+  OrderStatus status = OrderStatus::Received;
   int64_t total_cents = 0;
   std::string currency;
   std::string created_at;
@@ -60,12 +64,12 @@ struct OrderRow {
 };
 // Newest first, starting after the cursor id (UUIDv7 order is creation order).
 std::vector<OrderRow> list_orders(Connection& db, int limit, const std::optional<std::string>& after_id);
-std::map<std::string, int64_t> count_orders_by_status(Connection& db);
+std::map<OrderStatus, int64_t> count_orders_by_status(Connection& db);
 
 // An order as the dashboard lists it: who, what status, how much.
 struct OrderSummary {
   std::string id;
-  std::string status;
+  OrderStatus status = OrderStatus::Received;
   int64_t total_cents = 0;
   std::string currency;
   std::string customer_name;
@@ -77,7 +81,7 @@ struct OrderSummary {
 // The owner's order search. Every filter is optional; all given must hold.
 struct OrderSearch {
   std::optional<std::string> text;            // the order id, or part of the customer's email or name
-  std::optional<std::string> status;
+  std::optional<OrderStatus> status;
   std::optional<std::string> created_from;    // ISO time, inclusive
   std::optional<std::string> created_before;  // ISO time, exclusive
   std::optional<std::string> after_id;        // cursor: the last id of the previous page
@@ -93,5 +97,14 @@ int64_t count_orders_needing_attention(Connection& db);
 
 // Orders accepted at or after `since` (ISO time), whatever became of them.
 int64_t count_orders_since(Connection& db, const std::string& since);
+
+// Paid orders and their revenue per currency, placed on `first_day`
+// (YYYY-MM-DD, UTC) or later: the view revenue_daily summed.
+struct Revenue {
+  std::string currency;
+  int64_t orders = 0;
+  int64_t revenue_cents = 0;
+};
+std::vector<Revenue> revenue_since(Connection& db, const std::string& first_day);
 
 }  // namespace shopd::store

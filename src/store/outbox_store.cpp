@@ -3,13 +3,16 @@
 #include "core/job_kind.h"
 #include "core/uuid7.h"
 
+#include <stdexcept>
+
 namespace shopd::store {
 
 namespace {
 
-#define JOB_COLUMNS                                                                                       \
+#define JOB_COLUMNS                                                                              \
   "id, order_id, kind, state, attempts, max_attempts, run_at, payload, lease_owner, lease_token, " \
-  "locked_until, last_error, created_at, updated_at"
+  "locked_until, last_error, created_at, updated_at, unreachable_attempts, unreachable_since"
+constexpr int kJobColumnCount = 16;  // the columns above, which read_job reads
 
 constexpr const char* kEnqueue =
     "INSERT INTO outbox (id, order_id, kind, state, priority, attempts, max_attempts, run_at, payload, created_at, "
@@ -31,22 +34,36 @@ constexpr const char* kStartAttempt =
     "INSERT INTO job_attempts (id, job_id, attempt, started_at, outcome) VALUES (?1, ?2, ?3, ?4, 'running')";
 
 constexpr const char* kFinishAttempt =
-    "UPDATE job_attempts SET finished_at = ?3, duration_ms = ?4, outcome = ?5, error_code = ?6, "
-    "error_message = ?7, provider_status = ?8, body_excerpt = ?9, error_where = ?10 "
-    "WHERE job_id = ?1 AND attempt = ?2 AND outcome = 'running'";
+    "UPDATE job_attempts SET finished_at = ?2, duration_ms = ?3, outcome = ?4, error_code = ?5, "
+    "error_message = ?6, provider_status = ?7, body_excerpt = ?8, error_where = ?9 "
+    "WHERE job_id = ?1 AND outcome = 'running'";
+
+constexpr const char* kDropRunningAttempt = "DELETE FROM job_attempts WHERE job_id = ?1 AND outcome = 'running'";
+
+// ?3 = 1 when the attempt reached no provider: it is given back
+// (attempts - 1) and counted apart; any answer ends the unreachable run.
+#define ATTEMPT_ACCOUNTING                                                                      \
+  "attempts = attempts - ?3, unreachable_attempts = unreachable_attempts + ?3, "            \
+  "unreachable_since = CASE WHEN ?3 = 1 THEN coalesce(unreachable_since, ?4) ELSE NULL END, " \
+  "lease_owner = NULL, lease_token = NULL, locked_until = NULL, updated_at = ?4"
 
 constexpr const char* kMarkDone =
-    "UPDATE outbox SET state = 'done', lease_owner = NULL, lease_token = NULL, locked_until = NULL, updated_at = ?3 "
+    "UPDATE outbox SET state = 'done', " ATTEMPT_ACCOUNTING " "
     "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
 constexpr const char* kMarkRetrying =
-    "UPDATE outbox SET state = 'retrying', run_at = ?3, last_error = ?4, lease_owner = NULL, lease_token = NULL, "
-    "locked_until = NULL, updated_at = ?5 "
+    "UPDATE outbox SET state = 'retrying', run_at = ?5, last_error = ?6, " ATTEMPT_ACCOUNTING " "
     "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
 constexpr const char* kMarkDead =
-    "UPDATE outbox SET state = 'dead', last_error = ?3, lease_owner = NULL, lease_token = NULL, locked_until = NULL, "
-    "updated_at = ?4 "
+    "UPDATE outbox SET state = 'dead', last_error = ?5, " ATTEMPT_ACCOUNTING " "
+    "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
+
+#undef ATTEMPT_ACCOUNTING
+
+constexpr const char* kDefer =
+    "UPDATE outbox SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END, attempts = attempts - 1, "
+    "run_at = ?3, lease_owner = NULL, lease_token = NULL, locked_until = NULL, updated_at = ?4 "
     "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
 constexpr const char* kSetPayload =
@@ -57,9 +74,9 @@ constexpr const char* kFindAbandoned =
     "AND ((?2 AND lease_owner IS NOT ?1) OR locked_until <= ?3)";
 
 constexpr const char* kRequeueAbandoned =
-    "UPDATE outbox SET state = 'retrying', run_at = ?3, lease_owner = NULL, lease_token = NULL, "
-    "locked_until = NULL, last_error = 'interrupted: the process running it stopped', updated_at = ?3 "
-    "WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
+    "UPDATE outbox SET state = 'retrying', attempts = max(attempts - 1, 0), run_at = ?3, lease_owner = NULL, "
+    "lease_token = NULL, locked_until = NULL, last_error = 'interrupted: the process running it stopped', "
+    "updated_at = ?3 WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
 constexpr const char* kInterruptAttempt =
     "UPDATE job_attempts SET finished_at = ?2, outcome = 'interrupted', error_code = 'interrupted', "
@@ -80,8 +97,16 @@ constexpr const char* kReleaseOwned =
     "updated_at = ?2 WHERE state = 'running' AND lease_owner = ?1";
 
 constexpr const char* kRetryDead =
-    "UPDATE outbox SET state = 'pending', attempts = 0, max_attempts = ?2, run_at = ?3, updated_at = ?3 "
-    "WHERE id = ?1 AND state = 'dead'";
+    "UPDATE outbox SET state = 'pending', attempts = 0, unreachable_attempts = 0, unreachable_since = NULL, "
+    "max_attempts = ?2, run_at = ?3, updated_at = ?3 WHERE id = ?1 AND state = 'dead'";
+
+constexpr const char* kDiscardDead =
+    "UPDATE outbox SET state = 'discarded', updated_at = ?2 WHERE id = ?1 AND state = 'dead'";
+
+constexpr const char* kDeadJobIds =
+    "SELECT id FROM outbox WHERE state = 'dead' AND (?1 IS NULL OR kind = ?1) ORDER BY id";
+
+constexpr const char* kSetLastError = "UPDATE outbox SET last_error = ?2, updated_at = ?3 WHERE id = ?1";
 
 constexpr const char* kForgetJob = "DELETE FROM outbox WHERE order_id = ?1 AND kind = ?2";
 
@@ -105,27 +130,33 @@ constexpr const char* kPruneDone =
 constexpr const char* kOldestDueJob =
     "SELECT " JOB_COLUMNS " FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying') "
     "AND run_at <= ?1 ORDER BY run_at LIMIT 1";
+// The customer's name follows the job's columns (column kJobColumnCount).
 constexpr const char* kListDeadJobs =
-    "SELECT j.id, j.order_id, j.kind, j.state, j.attempts, j.max_attempts, j.run_at, j.payload, j.lease_owner, "
-    "j.lease_token, j.locked_until, j.last_error, j.created_at, j.updated_at, o.customer_name "
-    "FROM outbox j JOIN orders o ON o.id = j.order_id WHERE j.state = 'dead' AND (?1 IS NULL OR j.kind = ?1) "
-    "AND (?2 IS NULL OR j.id < ?2) ORDER BY j.id DESC LIMIT ?3";
+    "SELECT " JOB_COLUMNS ", (SELECT o.customer_name FROM orders o WHERE o.id = outbox.order_id) FROM outbox "
+    "WHERE state = 'dead' AND (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
 constexpr const char* kCountDeadJobs = "SELECT count(*) FROM outbox WHERE state = 'dead' AND (?1 IS NULL OR kind = ?1)";
 // job_attempts_failed holds only failed attempts, newest last.
 constexpr const char* kRecentFailures =
     "SELECT a.id, a.job_id, a.attempt, a.started_at, a.finished_at, a.duration_ms, a.outcome, a.error_code, "
     "a.error_message, a.provider_status, a.body_excerpt, a.error_where, j.kind, j.order_id, j.state "
     "FROM job_attempts a INDEXED BY job_attempts_failed JOIN outbox j ON j.id = a.job_id "
-    "WHERE a.outcome IN ('transient', 'permanent') ORDER BY a.started_at DESC LIMIT ?1";
+    "WHERE a.outcome IN ('transient', 'unreachable', 'permanent') ORDER BY a.started_at DESC LIMIT ?1";
 
 #undef JOB_COLUMNS
+
+JobState read_state(const std::string& text) {
+  const auto state = parse_job_state(text);
+  // The schema's CHECK constraint allows only known names.
+  if (!state) throw std::runtime_error("outbox row with unknown state \"" + text + "\"");
+  return *state;
+}
 
 Job read_job(const Query& q) {
   Job j;
   j.id = q.text(0);
   j.order_id = q.text(1);
   j.kind = q.text(2);
-  j.state = q.text(3);
+  j.state = read_state(q.text(3));
   j.attempts = static_cast<int>(q.int64(4));
   j.max_attempts = static_cast<int>(q.int64(5));
   j.run_at = q.text(6);
@@ -136,6 +167,8 @@ Job read_job(const Query& q) {
   j.last_error = q.text(11);
   j.created_at = q.text(12);
   j.updated_at = q.text(13);
+  j.unreachable_attempts = static_cast<int>(q.int64(14));
+  j.unreachable_since = q.opt_text(15);
   return j;
 }
 
@@ -165,8 +198,15 @@ std::vector<Job> read_jobs(Query& q) {
 
 const char* outcome_name(const JobError* error) {
   if (!error) return "ok";
-  return error->is_permanent() ? "permanent" : "transient";
+  switch (error->kind) {
+    case JobError::Kind::Permanent: return "permanent";
+    case JobError::Kind::Unreachable: return "unreachable";
+    case JobError::Kind::Transient: return "transient";
+  }
+  return "transient";
 }
+
+int unreachable(const AttemptEnd& end) { return end.error && end.error->is_unreachable() ? 1 : 0; }
 
 // "card_declined: Your card was declined." — the one-line summary kept on the job.
 std::optional<std::string> summary(const JobError* error) {
@@ -177,7 +217,7 @@ std::optional<std::string> summary(const JobError* error) {
 void finish_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
   auto q = tx.db.query(kFinishAttempt);
   const JobError* e = end.error;
-  q.bind(job.id, job.attempts, format_iso(end.finished), end.duration_ms, outcome_name(e),
+  q.bind(job.id, format_iso(end.finished), end.duration_ms, outcome_name(e),
          e ? std::optional<std::string>(e->code) : std::nullopt,
          e ? std::optional<std::string>(e->message) : std::nullopt,
          e && e->provider_status ? std::optional<int64_t>(e->provider_status) : std::nullopt,
@@ -190,7 +230,7 @@ void finish_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
 
 bool enqueue(Tx& tx, const NewJob& job, TimePoint now) {
   auto q = tx.db.query(kEnqueue);
-  q.bind(new_uuid7(), job.order_id, job.kind, job.max_attempts, format_iso(job.run_at), job.payload, format_iso(now),
+  q.bind(job.id.empty() ? new_uuid7() : job.id, job.order_id, job.kind, job.max_attempts, format_iso(job.run_at), job.payload, format_iso(now),
          job_priority(job.kind));
   const bool inserted = q.exec() == 1;
   if (inserted) tx.note_jobs_enqueued();
@@ -205,19 +245,21 @@ std::vector<Job> claim_due(Tx& tx, TimePoint now, int limit, const std::string& 
     q.bind(owner, new_uuid7() + ":", format_iso(now + std::chrono::seconds(lease_seconds)), ts, limit);
     jobs = read_jobs(q);
   }
-  for (const auto& job : jobs) tx.db.query(kStartAttempt).bind(new_uuid7(), job.id, job.attempts, ts).exec();
+  for (const auto& job : jobs)
+    tx.db.query(kStartAttempt).bind(new_uuid7(), job.id, job.attempts + job.unreachable_attempts, ts).exec();
   return jobs;
 }
 
 bool mark_done(Tx& tx, const Job& job, const AttemptEnd& end) {
-  if (tx.db.query(kMarkDone).bind(job.id, job.lease_token, format_iso(end.finished)).exec() != 1) return false;
+  auto q = tx.db.query(kMarkDone);
+  if (q.bind(job.id, job.lease_token, unreachable(end), format_iso(end.finished)).exec() != 1) return false;
   finish_attempt(tx, job, end);
   return true;
 }
 
 bool mark_retrying(Tx& tx, const Job& job, const AttemptEnd& end, TimePoint run_at) {
   auto q = tx.db.query(kMarkRetrying);
-  q.bind(job.id, job.lease_token, format_iso(run_at), summary(end.error), format_iso(end.finished));
+  q.bind(job.id, job.lease_token, unreachable(end), format_iso(end.finished), format_iso(run_at), summary(end.error));
   if (q.exec() != 1) return false;
   finish_attempt(tx, job, end);
   tx.note_jobs_enqueued();  // the worker learns the new run_at and sleeps until then
@@ -226,9 +268,16 @@ bool mark_retrying(Tx& tx, const Job& job, const AttemptEnd& end, TimePoint run_
 
 bool mark_dead(Tx& tx, const Job& job, const AttemptEnd& end) {
   auto q = tx.db.query(kMarkDead);
-  q.bind(job.id, job.lease_token, summary(end.error), format_iso(end.finished));
+  q.bind(job.id, job.lease_token, unreachable(end), format_iso(end.finished), summary(end.error));
   if (q.exec() != 1) return false;
   finish_attempt(tx, job, end);
+  return true;
+}
+
+bool defer(Tx& tx, const Job& job, TimePoint run_at, TimePoint now) {
+  if (tx.db.query(kDefer).bind(job.id, job.lease_token, format_iso(run_at), format_iso(now)).exec() != 1) return false;
+  tx.db.query(kDropRunningAttempt).bind(job.id).exec();
+  tx.note_jobs_enqueued();
   return true;
 }
 
@@ -272,6 +321,22 @@ bool retry_dead(Tx& tx, const std::string& job_id, int max_attempts, TimePoint n
   return true;
 }
 
+bool discard_dead(Tx& tx, const std::string& job_id, TimePoint now) {
+  return tx.db.query(kDiscardDead).bind(job_id, format_iso(now)).exec() == 1;
+}
+
+std::vector<std::string> dead_job_ids(Connection& db, const std::optional<std::string>& kind) {
+  auto q = db.query(kDeadJobIds);
+  q.bind(kind);
+  std::vector<std::string> ids;
+  while (q.step()) ids.push_back(q.text(0));
+  return ids;
+}
+
+void set_last_error(Tx& tx, const std::string& job_id, const std::string& text, TimePoint now) {
+  tx.db.query(kSetLastError).bind(job_id, text, format_iso(now)).exec();
+}
+
 int forget_job(Tx& tx, const std::string& order_id, std::string_view kind) {
   return tx.db.query(kForgetJob).bind(order_id, kind).exec();
 }
@@ -303,17 +368,19 @@ std::optional<TimePoint> next_due_at(Connection& db) {
   return parse_iso(q.text(0));
 }
 
-std::vector<Job> list_jobs(Connection& db, const std::optional<std::string>& state, int limit,
+std::vector<Job> list_jobs(Connection& db, const std::optional<JobState>& state, int limit,
                            const std::optional<std::string>& after_id) {
   auto q = db.query(kListJobs);
-  q.bind(state, after_id, limit);
+  std::optional<std::string_view> state_name;
+  if (state) state_name = to_string(*state);
+  q.bind(state_name, after_id, limit);
   return read_jobs(q);
 }
 
-std::map<std::string, int64_t> count_jobs_by_state(Connection& db) {
-  std::map<std::string, int64_t> out;
+std::map<JobState, int64_t> count_jobs_by_state(Connection& db) {
+  std::map<JobState, int64_t> out;
   auto q = db.query(kCountByState);
-  while (q.step()) out[q.text(0)] = q.int64(1);
+  while (q.step()) out[read_state(q.text(0))] = q.int64(1);
   return out;
 }
 
@@ -340,7 +407,7 @@ std::vector<DeadJob> list_dead_jobs(Connection& db, const std::optional<std::str
   auto q = db.query(kListDeadJobs);
   q.bind(kind, after_id, limit);
   std::vector<DeadJob> out;
-  while (q.step()) out.push_back(DeadJob{read_job(q), q.text(14)});
+  while (q.step()) out.push_back(DeadJob{read_job(q), q.text(kJobColumnCount)});
   return out;
 }
 
@@ -355,7 +422,7 @@ std::vector<FailedAttempt> recent_failed_attempts(Connection& db, int limit) {
   std::vector<FailedAttempt> out;
   auto q = db.query(kRecentFailures);
   q.bind(limit);
-  while (q.step()) out.push_back(FailedAttempt{read_attempt(q), q.text(12), q.text(13), q.text(14)});
+  while (q.step()) out.push_back(FailedAttempt{read_attempt(q), q.text(12), q.text(13), read_state(q.text(14))});
   return out;
 }
 

@@ -7,7 +7,14 @@
 // nothing. Functions that write must run inside the writer's transaction
 // (they take a Tx); readers take any Connection.
 //
-// States and how a job leaves them are documented in schema.sql.
+// States and how a job leaves them: core/states.h (and schema.sql).
+//
+// Attempt accounting (SPEC section 4): `attempts` counts the attempts a
+// provider answered, plus the one running. An attempt that reached no
+// provider (JobError::Kind::Unreachable) is given back and counted in
+// `unreachable_attempts` instead; `unreachable_since` is when the current run
+// of such attempts began (cleared by the next answer). An attempt cut short
+// (lease expired, process stopped) is given back and counts nowhere.
 #pragma once
 
 #include <map>
@@ -17,6 +24,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/states.h"
 #include "core/time.h"
 #include "store/connection.h"
 #include "store/writer.h"
@@ -27,9 +35,11 @@ struct Job {
   std::string id;
   std::string order_id;
   std::string kind;
-  std::string state;
-  int attempts = 0;
+  JobState state = JobState::Pending;
+  int attempts = 0;               // answered attempts, and the running one
   int max_attempts = 0;
+  int unreachable_attempts = 0;   // attempts that reached no provider
+  std::optional<std::string> unreachable_since;
   std::string run_at;
   std::string payload;  // JSON text
   std::string lease_owner;
@@ -47,7 +57,7 @@ struct Attempt {
   std::string started_at;
   std::optional<std::string> finished_at;
   std::optional<int64_t> duration_ms;
-  std::string outcome;  // running | ok | transient | permanent | interrupted
+  std::string outcome;  // running | ok | transient | unreachable | permanent | interrupted
   std::optional<std::string> error_code;
   std::optional<std::string> error_message;
   std::optional<int64_t> provider_status;
@@ -61,6 +71,7 @@ struct NewJob {
   int max_attempts = 1;
   TimePoint run_at;
   std::string payload = "{}";
+  std::string id = {};  // empty: a new UUIDv7
 };
 
 // Enqueues a job. An order has at most one job of each kind (alerts excepted),
@@ -69,8 +80,9 @@ struct NewJob {
 bool enqueue(Tx& tx, const NewJob& job, TimePoint now);
 
 // Claims up to `limit` due jobs (pending or retrying, run_at <= now), by
-// job_priority() and then oldest first: state -> running, attempts + 1, a fresh lease token, locked_until =
-// now + lease, and a job_attempts row for the attempt.
+// job_priority() and then oldest first: state -> running, attempts + 1, a
+// fresh lease token, locked_until = now + lease, and a job_attempts row for
+// the attempt (numbered by every attempt made so far).
 std::vector<Job> claim_due(Tx& tx, TimePoint now, int limit, const std::string& owner, int lease_seconds);
 
 // How an attempt ended, for the job_attempts row.
@@ -82,10 +94,14 @@ struct AttemptEnd {
 
 // Lease-guarded transitions out of `running`. Each returns false (and writes
 // nothing) when the job's lease token no longer matches: someone else owns it.
+// An unreachable error gives the attempt back (see the accounting above).
 bool mark_done(Tx& tx, const Job& job, const AttemptEnd& end);
 bool mark_retrying(Tx& tx, const Job& job, const AttemptEnd& end, TimePoint run_at);
 // Only the failure hook calls this (outbox/failure_hook.cpp).
 bool mark_dead(Tx& tx, const Job& job, const AttemptEnd& end);
+// The handler asked to run later (an alert held for a digest): the attempt is
+// given back and leaves no job_attempts row.
+bool defer(Tx& tx, const Job& job, TimePoint run_at, TimePoint now);
 
 // A running job records progress that its next attempt must see (which alert
 // channel already delivered). Lease-guarded like the transitions.
@@ -94,7 +110,8 @@ bool set_payload(Tx& tx, const Job& job, const std::string& payload_json);
 // Running jobs nobody is working on: any expired lease, and at startup
 // (`any_other_owner`) every job another process left running.
 std::vector<Job> find_abandoned(Connection& db, TimePoint now, const std::string& my_owner, bool any_other_owner);
-// An abandoned job goes back to retrying, due now; its open attempt is marked interrupted.
+// An abandoned job goes back to retrying, due now; its open attempt is marked
+// interrupted and given back (a crash never uses up an attempt).
 bool requeue_abandoned(Tx& tx, const Job& job, TimePoint now);
 
 // Keeps the jobs this process is executing leased: pushes locked_until
@@ -106,9 +123,15 @@ int extend_leases(Tx& tx, const std::string& owner, const std::string& job_ids_j
 // again at once. The interrupted attempt does not count against max_attempts.
 int release_owned(Tx& tx, const std::string& owner, TimePoint now);
 
-// Owner action: a dead job goes back to pending with attempts reset.
-// Returns false when the job does not exist or is not dead.
+// Owner actions (outbox/owner_actions.cpp). A dead job goes back to pending
+// with its attempts reset, or becomes discarded. Each returns false when the
+// job does not exist or is not dead.
 bool retry_dead(Tx& tx, const std::string& job_id, int max_attempts, TimePoint now);
+bool discard_dead(Tx& tx, const std::string& job_id, TimePoint now);
+// Ids of every dead job, optionally of one kind, oldest first.
+std::vector<std::string> dead_job_ids(Connection& db, const std::optional<std::string>& kind);
+// Replaces the one-line summary an owner sees for the job.
+void set_last_error(Tx& tx, const std::string& job_id, const std::string& text, TimePoint now);
 
 // Deletes the order's job of `kind` and its attempts, whatever its state: the
 // step is waiting again, and the kind can be enqueued anew. Not for alerts.
@@ -121,9 +144,9 @@ std::vector<Attempt> attempts_for_job(Connection& db, const std::string& job_id)
 // Earliest run_at among pending and retrying jobs.
 std::optional<TimePoint> next_due_at(Connection& db);
 // Jobs newest first, optionally of one state, starting after the cursor id.
-std::vector<Job> list_jobs(Connection& db, const std::optional<std::string>& state, int limit,
+std::vector<Job> list_jobs(Connection& db, const std::optional<JobState>& state, int limit,
                            const std::optional<std::string>& after_id);
-std::map<std::string, int64_t> count_jobs_by_state(Connection& db);
+std::map<JobState, int64_t> count_jobs_by_state(Connection& db);
 // run_at of the oldest job that is due and not running (for the age gauge).
 std::optional<TimePoint> oldest_due_at(Connection& db, TimePoint now);
 
@@ -140,12 +163,12 @@ std::vector<DeadJob> list_dead_jobs(Connection& db, const std::optional<std::str
                                     const std::optional<std::string>& after_id);
 int64_t count_dead_jobs(Connection& db, const std::optional<std::string>& kind);
 
-// An attempt that failed (transient or permanent), with the job it belongs to.
+// An attempt that failed (transient, unreachable or permanent), with the job it belongs to.
 struct FailedAttempt {
   Attempt attempt;
   std::string kind;
   std::string order_id;
-  std::string job_state;  // the job's state now
+  JobState job_state = JobState::Pending;  // the job's state now
 };
 // The latest failed attempts, newest first.
 std::vector<FailedAttempt> recent_failed_attempts(Connection& db, int limit);

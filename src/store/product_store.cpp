@@ -15,6 +15,9 @@ constexpr const char* kUpsertProduct =
     "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
     "ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price_cents = excluded.price_cents, "
     "stock = excluded.stock, updated_at = excluded.updated_at";
+constexpr const char* kStockOverview =
+    "SELECT s.sku, s.name, p.price_cents, s.on_sale, s.reserved, s.sold FROM stock_overview s "
+    "JOIN products p ON p.sku = s.sku ORDER BY s.sku";
 constexpr const char* kInsertLedger =
     "INSERT INTO stock_ledger (id, sku, order_id, reason, qty_delta, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
@@ -36,36 +39,45 @@ std::optional<Product> find_product(Connection& db, const std::string& sku) {
   return read_product(q);
 }
 
-void seed_products(Connection& db, const std::vector<ProductSeed>& seeds, TimePoint now) {
+void seed_products(Tx& tx, const std::vector<ProductSeed>& seeds, TimePoint now) {
   const auto ts = format_iso(now);
   for (const auto& p : seeds) {
-    auto q = db.query(kSeedProduct);
+    auto q = tx.db.query(kSeedProduct);
     if (q.bind(p.sku, p.name, p.price_cents, p.stock, ts).exec() == 1 && p.stock > 0)
-      record_stock_movement(db, p.sku, "", "adjust", p.stock, now);
+      record_stock_movement(tx, p.sku, "", "adjust", p.stock, now);
   }
 }
 
-bool upsert_product(Connection& db, const Product& product, TimePoint now) {
-  const auto before = find_product(db, product.sku);
-  db.query(kUpsertProduct).bind(product.sku, product.name, product.price_cents, product.stock, format_iso(now)).exec();
+bool upsert_product(Tx& tx, const Product& product, TimePoint now) {
+  const auto before = find_product(tx.db, product.sku);
+  tx.db.query(kUpsertProduct)
+      .bind(product.sku, product.name, product.price_cents, product.stock, format_iso(now))
+      .exec();
   const int64_t delta = product.stock - (before ? before->stock : 0);
-  if (delta != 0) record_stock_movement(db, product.sku, "", "adjust", delta, now);
+  if (delta != 0) record_stock_movement(tx, product.sku, "", "adjust", delta, now);
   return !before;
 }
 
-ProductEdit edit_product(Connection& db, const Product& product, int64_t seen_stock, TimePoint now) {
-  const auto before = find_product(db, product.sku);
+std::vector<StockFigures> stock_overview(Connection& db) {
+  std::vector<StockFigures> out;
+  auto q = db.query(kStockOverview);
+  while (q.step()) out.push_back(StockFigures{q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.int64(5)});
+  return out;
+}
+
+ProductEdit edit_product(Tx& tx, const Product& product, int64_t seen_stock, TimePoint now) {
+  const auto before = find_product(tx.db, product.sku);
   if (!before) return ProductEdit::NotFound;
   if (before->stock != seen_stock) return ProductEdit::StockChanged;
-  upsert_product(db, product, now);
+  upsert_product(tx, product, now);
   return ProductEdit::Saved;
 }
 
-void record_stock_movement(Connection& db, const std::string& sku, const std::string& order_id, const char* reason,
+void record_stock_movement(Tx& tx, const std::string& sku, const std::string& order_id, const char* reason,
                            int64_t qty_delta, TimePoint now) {
   std::optional<std::string> order;
   if (!order_id.empty()) order = order_id;
-  db.query(kInsertLedger).bind(new_uuid7(), sku, order, reason, qty_delta, format_iso(now)).exec();
+  tx.db.query(kInsertLedger).bind(new_uuid7(), sku, order, reason, qty_delta, format_iso(now)).exec();
 }
 
 }  // namespace shopd::store

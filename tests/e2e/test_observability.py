@@ -53,7 +53,7 @@ def test_metrics_parse_as_prometheus_text_with_the_spec_names_and_types(shop):
         assert name in m.families, f"{name} missing from /metrics"
         assert m.families[name].type == kind, (name, m.families[name].type)
     assert {s.labels["state"] for s in m.series("shopd_outbox_jobs")} == {
-        "pending", "running", "retrying", "done", "dead"}
+        "pending", "running", "retrying", "done", "dead", "discarded"}
     assert m.value("shopd_outbox_oldest_due_seconds") == 0  # nothing waiting
     # The /healthz the harness polled at startup is already counted, with route and code labels.
     assert m.value("shopd_http_requests_total", route="/healthz", code="200") >= 1

@@ -28,7 +28,7 @@ class WebhookReceiver:
         self.bodies: list = []
         self._lock = threading.Lock()
         self._fail_until = 0.0
-        self._fail_next: list[int] = []
+        self._fail_next: list[tuple[int, int | None]] = []
         self._fail_status = 500
         self._retry_after: int | None = None
 
@@ -54,10 +54,10 @@ class WebhookReceiver:
             self._fail_status = status
             self._retry_after = retry_after
 
-    def fail_next(self, n: int, status: int = 500) -> None:
-        """Answers `status` to the next `n` POSTs."""
+    def fail_next(self, n: int, status: int = 500, retry_after: int | None = None) -> None:
+        """Answers `status` (with `Retry-After: retry_after` when given) to the next `n` POSTs."""
         with self._lock:
-            self._fail_next = [status] * n
+            self._fail_next = [(status, retry_after)] * n
 
     def recover(self) -> None:
         """Stops failing at once."""
@@ -91,7 +91,7 @@ class WebhookReceiver:
     def _status_now(self) -> tuple[int, int | None]:
         with self._lock:
             if self._fail_next:
-                return self._fail_next.pop(0), None
+                return self._fail_next.pop(0)
             if time.monotonic() < self._fail_until:
                 return self._fail_status, self._retry_after
             return 200, None

@@ -14,10 +14,18 @@ TEST_SUITE("log") {
   }
 
   TEST_CASE("card tokens, API keys and bearer tokens are redacted") {
-    CHECK(log::redact("pm_card_visa") == "[redacted]");
-    CHECK(log::redact("sk_live_123") == "[redacted]");
-    CHECK(log::redact("Bearer abc") == "[redacted]");
+    CHECK(log::redact("pm_card_visa") == "pm_[redacted]");
+    CHECK(log::redact("sk_live_123") == "sk_live_[redacted]");
+    CHECK(log::redact("Bearer abc") == "Bearer [redacted]");
     CHECK(log::redact("payment.charge") == "payment.charge");
+  }
+
+  TEST_CASE("an email address anywhere in a message is masked") {
+    CHECK(log::redact("550 5.1.1 <ann@example.com>: Recipient address rejected") ==
+          "550 5.1.1 <a***@example.com>: Recipient address rejected");
+    CHECK(log::redact("to ann@example.com and bo.b+x@mail.example.org") ==
+          "to a***@example.com and b***@mail.example.org");
+    CHECK(log::redact("user@localhost is not an address we mask") == "user@localhost is not an address we mask");
   }
 
   TEST_CASE("a line is one JSON object with ts, level and msg first, nested values redacted") {

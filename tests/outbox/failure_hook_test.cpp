@@ -8,6 +8,7 @@
 
 #include "core/job_kind.h"
 #include "outbox/failure_hook.h"
+#include "store/alert_store.h"
 #include "tests/store/temp_store.h"
 
 using namespace shopd;
@@ -42,7 +43,7 @@ bool kill(TempStore& t, const store::Job& job, const JobError& error, const Conf
 
 std::set<std::string> kinds_of(const std::vector<store::Job>& jobs) {
   std::set<std::string> out;
-  for (const auto& j : jobs) out.insert(j.kind + "=" + j.state);
+  for (const auto& j : jobs) out.insert(j.kind + "=" + std::string(to_string(j.state)));
   return out;
 }
 
@@ -181,5 +182,48 @@ TEST_SUITE("failure_hook") {
     CHECK(kinds_of(t.jobs(id)) == std::set<std::string>{"payment.charge=running"});
     CHECK(t.load(id)->status == "received");
     CHECK(t.job(id, kind::kPaymentCharge).lease_token == current.lease_token);
+  }
+
+  TEST_CASE("a payment that died unreachable may have been charged: stock stays, no customer mail, needs attention") {
+    TempStore t;
+    const auto config = test_config();
+    const auto id = t.order();
+    const auto stock_before = t.stock("MUG-01");
+    const auto payment = claim(t, id, kind::kPaymentCharge);
+    REQUIRE(kill(t, payment, JobError::unreachable("timeout", "no answer in 30 s"), config));
+
+    CHECK(t.load(id)->status == "needs_attention");
+    CHECK(t.load(id)->stock_state == "reserved");
+    CHECK(t.stock("MUG-01") == stock_before);
+    CHECK(kinds_of(t.jobs(id)) == std::set<std::string>{"payment.charge=dead", "alert.team=pending"});
+  }
+
+  TEST_CASE("every alert is recorded with the channels that will carry it") {
+    TempStore t;
+    auto config = test_config();
+    config.alerts.email = "team@shop.test";
+    const auto id = t.order();
+    REQUIRE(kill(t, claim(t, id, kind::kPaymentCharge), kDeclined, config));
+    const auto alert_job = alerts(t, id).at(0);
+    const auto row = t.read([&](store::Connection& db) { return store::find_alert(db, alert_job.id); });
+    REQUIRE(row.has_value());
+    CHECK(row->order_id == id);
+    CHECK(row->kind == "payment.charge");
+    CHECK(row->summary.find("card_declined") != std::string::npos);
+    CHECK(row->webhook == "none");
+    CHECK(row->email == "pending");
+  }
+
+  TEST_CASE("a dead alert.team marks its undelivered channels failed") {
+    TempStore t;
+    auto config = test_config();
+    config.alerts.email = "team@shop.test";
+    const auto id = t.order();
+    REQUIRE(kill(t, claim(t, id, kind::kPaymentCharge), kDeclined, config));
+    const auto alert = claim(t, id, kind::kAlertTeam, at(3));
+    REQUIRE(kill(t, alert, JobError::permanent("smtp_535", "authentication failed").with_status(535), config));
+    const auto row = t.read([&](store::Connection& db) { return store::find_alert(db, alert.id); });
+    CHECK(row->email == "failed");
+    CHECK(t.read([](store::Connection& db) { return store::undelivered_alerts(db); }).size() == 1);
   }
 }

@@ -2,6 +2,7 @@
 
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/job_kind.h"
@@ -14,20 +15,45 @@ namespace {
 
 TimePoint now() { return *parse_iso("2030-01-02T03:04:05.000Z"); }
 
-const RetryPolicy kPolicy{5, 2, 3600};
-
-Decision decide_after(int attempts_made, const JobError* error, int max_attempts = 5) {
-  std::mt19937_64 rng(17);
-  return decide(attempts_made, max_attempts, error, kPolicy, now(), rng);
+RetryPolicy policy() {
+  RetryPolicy p{5, 2, 3600};
+  p.unreachable_seconds = 3600;
+  return p;
 }
 
-std::string_view status(std::vector<JobSummary> jobs) { return derive_order_status(jobs); }
+Decision decide_after(int attempts, const JobError* error, int max_attempts = 5, int unreachable_attempts = 0,
+                      std::optional<TimePoint> unreachable_since = std::nullopt) {
+  std::mt19937_64 rng(17);
+  return decide(AttemptFacts{attempts, max_attempts, unreachable_attempts, unreachable_since}, error, std::nullopt,
+                policy(), now(), rng);
+}
+
+std::string_view status(const std::vector<std::pair<std::string, std::string>>& jobs) {
+  std::vector<JobSummary> summaries;
+  for (const auto& [kind, state] : jobs) summaries.push_back(JobSummary{kind, *parse_job_state(state)});
+  return to_string(derive_order_status(summaries));
+}
+
+std::string_view step(const char* state, OrderStatus order) {
+  if (!state) return to_string(step_state(nullptr, order));
+  const JobSummary job{"invoice.generate", *parse_job_state(state)};
+  return to_string(step_state(&job, order));
+}
 
 }  // namespace
 
 TEST_SUITE("job_state") {
   TEST_CASE("a successful attempt is done, whatever attempt it was") {
     for (int n : {1, 4, 5}) CHECK(std::holds_alternative<decision::Done>(decide_after(n, nullptr)));
+  }
+
+  TEST_CASE("a handler's deferral runs the job again later without an error") {
+    std::mt19937_64 rng(1);
+    const TimePoint later = now() + std::chrono::seconds(30);
+    const Decision d = decide(AttemptFacts{5, 5, 0, std::nullopt}, nullptr, later, policy(), now(), rng);
+    const auto* defer = std::get_if<decision::Defer>(&d);
+    REQUIRE(defer != nullptr);
+    CHECK(defer->at == later);
   }
 
   TEST_CASE("permanent error dies on the first attempt even with attempts left") {
@@ -44,15 +70,44 @@ TEST_SUITE("job_state") {
       const auto* retry = std::get_if<decision::RetryAt>(&d);
       REQUIRE(retry != nullptr);
       CHECK(retry->at >= now());
-      CHECK(retry->at <= now() + Millis(static_cast<int64_t>(backoff_ceiling(kPolicy, n) * 1000)));
+      CHECK(retry->at <= now() + Millis(static_cast<int64_t>(backoff_ceiling(policy(), n) * 1000)));
     }
   }
 
-  TEST_CASE("transient error dies once max_attempts are used up") {
-    const auto outage = JobError::transient("timeout", "no answer in 30 s");
+  TEST_CASE("an answered transient error dies once max_attempts are used up") {
+    const auto outage = JobError::transient("http_500", "Internal Server Error").with_status(500);
     CHECK(std::holds_alternative<decision::Dead>(decide_after(5, &outage, 5)));
     CHECK(std::holds_alternative<decision::Dead>(decide_after(6, &outage, 5)));
     CHECK(std::holds_alternative<decision::Dead>(decide_after(1, &outage, 1)));
+  }
+
+  TEST_CASE("an unreachable provider does not use up attempts: the job retries past max_attempts") {
+    const auto refused = JobError::unreachable("connect_failed", "Connection refused");
+    const Decision d = decide_after(5, &refused, 5, 40, now() - std::chrono::minutes(59));
+    CHECK(std::holds_alternative<decision::RetryAt>(d));
+    // The first unanswered attempt starts the window.
+    CHECK(std::holds_alternative<decision::RetryAt>(decide_after(5, &refused, 5, 0, std::nullopt)));
+  }
+
+  TEST_CASE("an unreachable provider kills the job once unreachable_seconds have passed since the first failure") {
+    const auto timeout = JobError::unreachable("timeout", "no answer in 30 s");
+    CHECK(std::holds_alternative<decision::Dead>(decide_after(1, &timeout, 5, 60, now() - std::chrono::hours(1))));
+    CHECK(std::holds_alternative<decision::Dead>(decide_after(1, &timeout, 5, 60, now() - std::chrono::hours(30))));
+  }
+
+  TEST_CASE("the backoff grows with unanswered attempts too, and stays under max_seconds") {
+    const auto refused = JobError::unreachable("connect_failed", "Connection refused");
+    RetryPolicy p = policy();
+    p.max_seconds = 60;
+    for (int unreachable : {0, 3, 10, 200}) {
+      CAPTURE(unreachable);
+      std::mt19937_64 rng(3);
+      const Decision d = decide(AttemptFacts{1, 5, unreachable, now()}, &refused, std::nullopt, p, now(), rng);
+      const auto* retry = std::get_if<decision::RetryAt>(&d);
+      REQUIRE(retry != nullptr);
+      CHECK(retry->at <= now() + Millis(static_cast<int64_t>(backoff_ceiling(p, 1 + unreachable) * 1000)));
+      CHECK(retry->at <= now() + std::chrono::seconds(60));
+    }
   }
 
   TEST_CASE("a provider's Retry-After delays the retry at least that long") {
@@ -92,12 +147,24 @@ TEST_SUITE("job_state") {
                   {"email.confirmation", "done"}}) == "paid");
   }
 
-  TEST_CASE("a dead payment makes the order payment_failed, also while its follow-ups run") {
-    CHECK(status({{"payment.charge", "dead"}}) == "payment_failed");
+  TEST_CASE("a payment the provider refused makes the order payment_failed, also while its follow-ups run") {
+    CHECK(status({{"payment.charge", "dead"}, {"inventory.release", "pending"}, {"email.payment_failed", "pending"}}) ==
+          "payment_failed");
     CHECK(status({{"payment.charge", "dead"},
                   {"inventory.release", "done"},
                   {"email.payment_failed", "retrying"},
                   {"alert.team", "pending"}}) == "payment_failed");
+  }
+
+  TEST_CASE("a payment that died unreachable (no release follows) needs attention: it may have been charged") {
+    CHECK(status({{"payment.charge", "dead"}, {"alert.team", "pending"}}) == "needs_attention");
+  }
+
+  TEST_CASE("a discarded job counts like the dead job it was: the order's status stays") {
+    CHECK(status({{"payment.charge", "discarded"}, {"inventory.release", "done"}, {"email.payment_failed", "done"}}) ==
+          "payment_failed");
+    CHECK(status({{"payment.charge", "done"}, {"inventory.commit", "done"}, {"invoice.generate", "discarded"}}) ==
+          "needs_attention");
   }
 
   TEST_CASE("any other dead job makes the order needs_attention") {
@@ -106,7 +173,8 @@ TEST_SUITE("job_state") {
       CHECK(status({{"payment.charge", "done"}, {k, "dead"}, {"alert.team", "done"}}) == "needs_attention");
     }
     // A failed payment whose customer email or stock release also died needs a human too.
-    CHECK(status({{"payment.charge", "dead"}, {"email.payment_failed", "dead"}}) == "needs_attention");
+    CHECK(status({{"payment.charge", "dead"}, {"inventory.release", "done"}, {"email.payment_failed", "dead"}}) ==
+          "needs_attention");
     CHECK(status({{"payment.charge", "dead"}, {"inventory.release", "dead"}}) == "needs_attention");
   }
 
@@ -121,23 +189,28 @@ TEST_SUITE("job_state") {
   }
 
   TEST_CASE("a step whose job does not exist yet is waiting, otherwise it shows the job's state") {
-    CHECK(step_state(nullptr, "paid") == "waiting");
-    for (const char* s : {"pending", "running", "retrying", "done", "dead"}) {
-      const JobSummary job{"invoice.generate", s};
-      CHECK(step_state(&job, "paid") == s);
-    }
+    CHECK(step(nullptr, OrderStatus::Paid) == "waiting");
+    for (const char* s : {"pending", "running", "retrying", "done", "dead", "discarded"}) CHECK(step(s, OrderStatus::Paid) == s);
   }
 
   TEST_CASE("a step of a completed order whose job was pruned by retention shows done") {
-    CHECK(step_state(nullptr, "completed") == "done");
-    CHECK(step_state(nullptr, "payment_failed") == "waiting");
+    CHECK(step(nullptr, OrderStatus::Completed) == "done");
+  }
+
+  TEST_CASE("the invoice of a failed payment is skipped, not waiting forever") {
+    CHECK(step(nullptr, OrderStatus::PaymentFailed) == "skipped");
+    // A payment that may have been charged can still be retried by the owner: its steps wait.
+    CHECK(step(nullptr, OrderStatus::NeedsAttention) == "waiting");
   }
 
   TEST_CASE("stored state names read back as the same state, and waiting is never stored") {
-    for (auto s : {JobState::Pending, JobState::Running, JobState::Retrying, JobState::Done, JobState::Dead})
-      CHECK(parse_job_state(to_string(s)) == s);
-    CHECK(to_string(JobState::Retrying) == "retrying");
+    for (const auto& [s, name] : kJobStateNames) {
+      CHECK(parse_job_state(name) == s);
+      CHECK(to_string(s) == name);
+    }
+    CHECK(to_string(JobState::Discarded) == "discarded");
     CHECK_FALSE(parse_job_state("waiting").has_value());
     CHECK_FALSE(parse_job_state("DONE").has_value());
+    for (const auto& [s, name] : kOrderStatusNames) CHECK(parse_order_status(name) == s);
   }
 }

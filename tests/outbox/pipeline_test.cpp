@@ -61,9 +61,13 @@ TEST_SUITE("pipeline") {
     CHECK(names(successors_on_done(kind::kInvoiceGenerate)) == std::vector<std::string>{"email.confirmation"});
   }
 
-  TEST_CASE("a dead payment is followed by the stock release and the customer's failure email") {
-    CHECK(names(successors_on_dead(kind::kPaymentCharge)) ==
+  TEST_CASE("a payment the provider refused is followed by the stock release and the customer's failure email") {
+    CHECK(names(successors_on_dead(kind::kPaymentCharge, /*provider_answered=*/true)) ==
           std::vector<std::string>{"inventory.release", "email.payment_failed"});
+  }
+
+  TEST_CASE("a payment that died unreachable keeps its stock and tells the customer nothing: it may be charged") {
+    CHECK(successors_on_dead(kind::kPaymentCharge, /*provider_answered=*/false).empty());
   }
 
   TEST_CASE("the other kinds end their branch") {
@@ -73,7 +77,7 @@ TEST_SUITE("pipeline") {
       CHECK(successors_on_done(k).empty());
     }
     for (auto k : kAllJobKinds)
-      if (k != kind::kPaymentCharge) CHECK(successors_on_dead(k).empty());
+      if (k != kind::kPaymentCharge) CHECK(successors_on_dead(k, true).empty());
   }
 
   TEST_CASE("every job kind is reachable from an order's payment, and the graph has no cycle") {
@@ -85,7 +89,7 @@ TEST_SUITE("pipeline") {
       REQUIRE(depth < 10);  // a cycle would walk forever
       seen.insert(k);
       for (auto next : successors_on_done(k)) todo.push_back({next, depth + 1});
-      for (auto next : successors_on_dead(k)) todo.push_back({next, depth + 1});
+      for (auto next : successors_on_dead(k, true)) todo.push_back({next, depth + 1});
     }
     seen.insert(kind::kAlertTeam);  // the failure hook adds it after any death
     CHECK(seen.size() == kAllJobKinds.size());

@@ -188,7 +188,7 @@ TEST_SUITE("order_store") {
     TempStore t;
     auto r = create(t, order_of({{"MUG-01", 1}}));
     REQUIRE(std::holds_alternative<store::CreatedOrder>(r));
-    t.write([](store::Tx& tx) { store::upsert_product(tx.db, {"MUG-01", "Big mug", 9900, 5}, t0()); });
+    t.write([](store::Tx& tx) { store::upsert_product(tx, {"MUG-01", "Big mug", 9900, 5}, t0()); });
     const auto o = t.load(std::get<store::CreatedOrder>(r).id);
     CHECK(o->total_cents == 1200);
     CHECK(o->items[0].price_cents == 1200);

@@ -138,7 +138,7 @@ TEST_SUITE("outbox_store") {
     const auto second = t.claim(at(2)).at(0);
     CHECK(second.id == first.id);
     CHECK(second.lease_token != first.lease_token);
-    CHECK(second.attempts == 2);
+    CHECK(second.attempts == 1);  // the interrupted attempt was given back
   }
 
   TEST_CASE("mark_done finishes the job and its attempt") {
@@ -251,7 +251,7 @@ TEST_SUITE("outbox_store") {
     const auto requeued = reload(t, job);
     CHECK(requeued.state == "retrying");
     CHECK(requeued.run_at == format_iso(at(31)));
-    CHECK(requeued.attempts == 1);  // the lost attempt counts
+    CHECK(requeued.attempts == 0);  // a crash never uses up an attempt
     CHECK(requeued.lease_owner.empty());
     const auto attempt = t.attempts(job.id).at(0);
     CHECK(attempt.outcome == "interrupted");
@@ -345,5 +345,74 @@ TEST_SUITE("outbox_store") {
     CHECK(t.read([](store::Connection& db) { return store::next_due_at(db); }) == at(20));
     t.claim(at(25));
     CHECK(t.read([](store::Connection& db) { return store::next_due_at(db); }) == at(30));
+  }
+}
+
+TEST_SUITE("outbox_store accounting") {
+  TEST_CASE("an attempt that reached no provider is given back and counted apart, with when the outage began") {
+    TempStore t;
+    t.order();
+    const auto job = t.claim(at(1)).at(0);
+    const auto refused = JobError::unreachable("connect_failed", "Connection refused");
+    REQUIRE(t.write([&](store::Tx& tx) {
+      return store::mark_retrying(tx, job, store::AttemptEnd{at(2), 3, &refused}, at(5));
+    }));
+    auto j = reload(t, job);
+    CHECK(j.attempts == 0);
+    CHECK(j.unreachable_attempts == 1);
+    CHECK(j.unreachable_since == format_iso(at(2)));
+    CHECK(t.attempts(job.id).at(0).outcome == "unreachable");
+
+    // A second unreachable attempt keeps the start of the outage.
+    const auto again = t.claim(at(5)).at(0);
+    REQUIRE(t.write([&](store::Tx& tx) {
+      return store::mark_retrying(tx, again, store::AttemptEnd{at(6), 3, &refused}, at(9));
+    }));
+    j = reload(t, job);
+    CHECK(j.unreachable_attempts == 2);
+    CHECK(j.unreachable_since == format_iso(at(2)));
+    CHECK(t.attempts(job.id).back().attempt == 2);
+
+    // An answer ends the outage and counts.
+    const auto answered = t.claim(at(9)).at(0);
+    const auto busy = JobError::transient("http_503", "busy").with_status(503);
+    REQUIRE(t.write([&](store::Tx& tx) {
+      return store::mark_retrying(tx, answered, store::AttemptEnd{at(10), 3, &busy}, at(12));
+    }));
+    j = reload(t, job);
+    CHECK(j.attempts == 1);
+    CHECK(j.unreachable_attempts == 2);
+    CHECK_FALSE(j.unreachable_since.has_value());
+  }
+
+  TEST_CASE("a deferred job runs later with its attempt given back and no attempt row") {
+    TempStore t;
+    t.order();
+    const auto job = t.claim(at(1)).at(0);
+    REQUIRE(t.write([&](store::Tx& tx) { return store::defer(tx, job, at(60), at(1)); }));
+    const auto j = reload(t, job);
+    CHECK(j.state == "pending");
+    CHECK(j.attempts == 0);
+    CHECK(j.run_at == format_iso(at(60)));
+    CHECK(t.attempts(job.id).empty());
+    CHECK(t.claim(at(59)).empty());
+    CHECK(t.claim(at(60)).size() == 1);
+  }
+
+  TEST_CASE("only a dead job can be discarded, and a discarded job is never claimed") {
+    TempStore t;
+    t.order();
+    const auto job = t.claim(at(1)).at(0);
+    CHECK_FALSE(t.write([&](store::Tx& tx) { return store::discard_dead(tx, job.id, at(2)); }));
+    const auto declined = JobError::permanent("card_declined", "declined").with_status(402);
+    REQUIRE(t.write([&](store::Tx& tx) { return store::mark_dead(tx, job, store::AttemptEnd{at(2), 1, &declined}); }));
+    CHECK(t.read([](store::Connection& db) { return store::dead_job_ids(db, std::nullopt); }).size() == 1);
+    CHECK(t.read([](store::Connection& db) { return store::dead_job_ids(db, std::string("email.confirmation")); })
+              .empty());
+    REQUIRE(t.write([&](store::Tx& tx) { return store::discard_dead(tx, job.id, at(3)); }));
+    CHECK(reload(t, job).state == "discarded");
+    CHECK(t.read([](store::Connection& db) { return store::dead_job_ids(db, std::nullopt); }).empty());
+    CHECK_FALSE(t.write([&](store::Tx& tx) { return store::retry_dead(tx, job.id, 3, at(4)); }));
+    CHECK(t.claim(at(10)).empty());
   }
 }

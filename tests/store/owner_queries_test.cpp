@@ -92,10 +92,10 @@ TEST_SUITE("owner queries") {
     order_by(t, "Day one", "a@x.test", at(0));
     const auto second = order_by(t, "Day two", "b@x.test", at(86400));
     order_by(t, "Day three", "c@x.test", at(2 * 86400));
-    t.write([&](store::Tx& tx) { store::set_order_status(tx, second, "completed", at(86400)); });
+    t.write([&](store::Tx& tx) { store::set_order_status(tx, second, OrderStatus::Completed, at(86400)); });
 
     store::OrderSearch completed;
-    completed.status = "completed";
+    completed.status = OrderStatus::Completed;
     CHECK(search(t, completed) == std::vector<std::string>{"Day two"});
 
     store::OrderSearch window;
@@ -132,9 +132,9 @@ TEST_SUITE("owner queries") {
     REQUIRE(failures.size() == 2);
     CHECK(failures[0].order_id == second);
     CHECK(failures[0].attempt.error_code == "card_declined");
-    CHECK(failures[0].job_state == "dead");
+    CHECK(failures[0].job_state == JobState::Dead);
     CHECK(failures[1].order_id == first);
-    CHECK(failures[1].job_state == "retrying");
+    CHECK(failures[1].job_state == JobState::Retrying);
     CHECK(failures[1].kind == kind::kPaymentCharge);
     CHECK(t.read([](store::Connection& db) { return store::recent_failed_attempts(db, 1); }).size() == 1);
   }
@@ -174,17 +174,17 @@ TEST_SUITE("owner queries") {
   TEST_CASE("a product edit saves only when the stock is still what the owner saw") {
     TempStore t;
     const store::Product edit{"MUG-01", "Coffee mug, large", 1500, 40};
-    CHECK(t.write([&](store::Tx& tx) { return store::edit_product(tx.db, edit, 49, at(1)); }) ==
+    CHECK(t.write([&](store::Tx& tx) { return store::edit_product(tx, edit, 49, at(1)); }) ==
           store::ProductEdit::StockChanged);
     CHECK(t.stock("MUG-01") == 50);
-    CHECK(t.write([&](store::Tx& tx) { return store::edit_product(tx.db, edit, 50, at(1)); }) ==
+    CHECK(t.write([&](store::Tx& tx) { return store::edit_product(tx, edit, 50, at(1)); }) ==
           store::ProductEdit::Saved);
     const auto mug = t.read([](store::Connection& db) { return store::find_product(db, "MUG-01"); });
     CHECK(mug->name == "Coffee mug, large");
     CHECK(mug->price_cents == 1500);
     CHECK(mug->stock == 40);
     CHECK(t.write([&](store::Tx& tx) {
-      return store::edit_product(tx.db, store::Product{"NOPE-01", "x", 1, 1}, 0, at(1));
+      return store::edit_product(tx, store::Product{"NOPE-01", "x", 1, 1}, 0, at(1));
     }) == store::ProductEdit::NotFound);
   }
 }

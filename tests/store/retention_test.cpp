@@ -23,7 +23,7 @@ constexpr auto kDay = std::chrono::hours(24);
 
 // An order whose payment job ended (done, or dead when `error` is given) at
 // `finished`, with its attempt recorded, and the order then set to `status`.
-std::string order_with_payment(TempStore& t, TimePoint finished, std::string_view status,
+std::string order_with_payment(TempStore& t, TimePoint finished, std::string_view status_name,
                                const JobError* error = nullptr) {
   const auto id = t.order("MUG-01", 1, finished);
   const auto claimed = t.claim(finished, 1);
@@ -32,7 +32,7 @@ std::string order_with_payment(TempStore& t, TimePoint finished, std::string_vie
   t.write([&](store::Tx& tx) {
     const store::AttemptEnd end{finished, 12, error};
     REQUIRE((error ? store::mark_dead(tx, claimed[0], end) : store::mark_done(tx, claimed[0], end)));
-    store::set_order_status(tx, id, status, finished);
+    store::set_order_status(tx, id, *parse_order_status(status_name), finished);
   });
   return id;
 }

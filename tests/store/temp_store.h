@@ -20,6 +20,7 @@
 #include "store/outbox_store.h"
 #include "store/product_store.h"
 #include "store/store.h"
+#include "tests/state_names.h"
 
 namespace shopd::testing {
 
@@ -34,7 +35,7 @@ class TempStore {
  public:
   TempStore() : dir_(make_dir()), store_(store::StoreOptions{dir_.path / "shop.db"}) {
     store_.writer().run_always([](store::Tx& tx) {
-      store::seed_products(tx.db,
+      store::seed_products(tx,
                            {ProductSeed{"MUG-01", "Coffee mug", 1200, 50}, ProductSeed{"TEE-01", "T-shirt", 2500, 10}},
                            t0());
     });

@@ -24,7 +24,7 @@ int64_t count_products(TempStore& t) {
 }
 
 void add_product(store::Tx& tx, const std::string& sku) {
-  store::upsert_product(tx.db, store::Product{sku, "Thing", 100, 1}, t0());
+  store::upsert_product(tx, store::Product{sku, "Thing", 100, 1}, t0());
 }
 
 // Holds the writer thread inside one task (a request or background write),

@@ -195,14 +195,14 @@ std::string format_age(int64_t seconds) {
 
 void badge(html::Html& h, std::string_view state) {
   std::string_view tone = "";
-  if (state == "done" || state == "completed" || state == "paid" || state == "ok" || state == "delivered")
+  if (state == "done" || state == "completed" || state == "paid" || state == "ok" || state == "sent")
     tone = "badge good";
   else if (state == "dead" || state == "payment_failed" || state == "needs_attention" || state == "permanent" ||
-           state == "undelivered")
+           state == "failed")
     tone = "badge bad";
-  else if (state == "retrying" || state == "transient" || state == "interrupted")
+  else if (state == "retrying" || state == "transient" || state == "unreachable" || state == "interrupted")
     tone = "badge warn";
-  else if (state == "discarded" || state == "skipped" || state == "waiting")
+  else if (state == "discarded" || state == "skipped" || state == "waiting" || state == "none")
     tone = "badge muted";
   else
     tone = "badge";

@@ -19,7 +19,7 @@ struct Frame {
   Nav active = Nav::None;
   std::string_view csrf = {};  // empty: signed out (no navigation, no sign-out)
   int refresh_seconds = 0;    // > 0: the page reloads its content this often (dashboard.js)
-  std::string_view notice = {};  // a line above the content, e.g. "Job retried"
+  std::string notice = {};  // a line above the content, e.g. "Job retried"
   bool notice_is_error = false;
 };
 

@@ -29,7 +29,7 @@ std::string_view what_it_does(std::string_view kind) {
 void summary(html::Html& h, const OrderDetail& d) {
   const Order& o = d.order;
   h.raw("<dl class=\"kv\" id=\"order-summary\"><dt>Status</dt><dd>");
-  badge(h, o.status);
+  badge(h, to_string(o.status));
   h.raw("</dd><dt>Order id</dt>").el("dd", o.id, {{"class", "mono"}, {"id", "order-id"}});
   h.raw("<dt>Placed</dt>").el("dd", short_time(o.created_at) + " UTC");
   h.raw("<dt>Customer</dt><dd>").el("span", o.customer.name, {{"id", "customer-name"}}).raw(" &lt;");
@@ -78,9 +78,10 @@ void steps(html::Html& h, const OrderDetail& d) {
     const store::Job* job = step.failure_kind.empty() ? nullptr : find_kind(d, step.failure_kind);
     if (!job) job = find_kind(d, step.kind);
     const JobSummary summary = job ? JobSummary{job->kind, job->state} : JobSummary{};
+    const StepState state = step_state(job ? &summary : nullptr, d.order.status);
     h.open("div", {{"class", "card"}, {"data-step", step.name}}).el("div", step.name, {{"class", "label"}});
     h.raw("<div>");
-    badge(h, step_state(job ? &summary : nullptr, d.order.status));
+    badge(h, to_string(state));
     h.raw("</div></div>");
   }
   h.raw("</div>");
@@ -122,17 +123,17 @@ void timeline(html::Html& h, const OrderDetail& d, const Viewer& v) {
       .raw("</li>");
   for (const auto& jh : d.jobs) {
     const store::Job& j = jh.job;
-    h.open("li", {{"data-kind", j.kind}, {"data-job-id", j.id}, {"data-state", j.state}})
+    h.open("li", {{"data-kind", j.kind}, {"data-job-id", j.id}, {"data-state", to_string(j.state)}})
         .el("strong", what_it_does(j.kind))
         .raw(" <span class=\"mono muted\">")
         .text(j.kind)
         .raw("</span> ");
-    badge(h, j.state);
+    badge(h, to_string(j.state));
     h.raw(" <span class=\"muted\">").num(j.attempts).raw(" of ").num(j.max_attempts).raw(" attempts</span>");
-    if (j.state == "dead") {
+    if (j.state == JobState::Dead) {
       if (!j.last_error.empty()) h.el("div", j.last_error, {{"class", "error-text"}});
       dead_job_actions(h, j, v);
-    } else if (j.state == "retrying") {
+    } else if (j.state == JobState::Retrying) {
       h.raw("<div class=\"muted\">next attempt at ").text(short_time(j.run_at)).raw("</div>");
     }
     if (!jh.attempts.empty()) {
@@ -160,7 +161,7 @@ std::optional<OrderDetail> load_order_detail(store::Connection& db, const std::s
 
 bool has_unfinished_jobs(const OrderDetail& d) {
   return std::any_of(d.jobs.begin(), d.jobs.end(), [](const JobHistory& j) {
-    return j.job.state == "pending" || j.job.state == "running" || j.job.state == "retrying";
+    return j.job.state == JobState::Pending || j.job.state == JobState::Running || j.job.state == JobState::Retrying;
   });
 }
 

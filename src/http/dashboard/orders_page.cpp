@@ -1,6 +1,5 @@
 // GET /admin/ui/orders: search by id, email or name; filter by status and
 // date; newest first, a page at a time with a cursor (as the admin API).
-#include <array>
 #include <chrono>
 
 #include "core/money.h"
@@ -13,9 +12,6 @@ namespace shopd::dashboard {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kStatuses = {"received", "paid", "completed", "payment_failed",
-                                                       "needs_attention"};
-
 // "2026-11-28" -> its 00:00 UTC, if it is a real date.
 std::optional<TimePoint> parse_day(std::string_view day) {
   if (day.size() != 10) return std::nullopt;
@@ -25,18 +21,12 @@ std::optional<TimePoint> parse_day(std::string_view day) {
   return t;
 }
 
-bool is_status(std::string_view s) {
-  for (auto known : kStatuses)
-    if (known == s) return true;
-  return false;
-}
-
 void filters_form(html::Html& h, const OrderFilters& f) {
   h.raw("<form class=\"filters\" method=\"get\" action=\"/admin/ui/orders\" role=\"search\">");
   h.raw("<label>Order id, email or name")
       .open("input", {{"type", "search"}, {"name", "q"}, {"value", f.q}, {"id", "search-q"}})
       .raw("</label><label>Status<select name=\"status\" id=\"search-status\"><option value=\"\">any</option>");
-  for (auto s : kStatuses) {
+  for (const auto& [status, s] : kOrderStatusNames) {
     if (s == f.status) h.open("option", {{"value", s}, {"selected", "selected"}});
     else h.open("option", {{"value", s}});
     h.text(s).close("option");
@@ -58,8 +48,8 @@ std::variant<store::OrderSearch, std::string> to_search(const OrderFilters& f) {
     s.text = f.q;
   }
   if (!f.status.empty()) {
-    if (!is_status(f.status)) return std::string("unknown status");
-    s.status = f.status;
+    s.status = parse_order_status(f.status);
+    if (!s.status) return std::string("unknown status");
   }
   if (!f.from.empty()) {
     const auto from = parse_day(f.from);
@@ -98,7 +88,7 @@ html::Html render_orders(const OrdersData& d) {
           .el("td", o.customer_name)
           .el("td", o.customer_email, {{"class", "hide-narrow"}})
           .raw("<td>");
-      badge(h, o.status);
+      badge(h, to_string(o.status));
       h.raw("</td>").el("td", format_money(o.total_cents, o.currency), {{"class", "num"}}).raw("</tr>");
     }
     h.raw("</tbody></table></div>");

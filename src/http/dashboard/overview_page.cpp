@@ -25,7 +25,30 @@ void card(html::Html& h, std::string_view label, std::string_view value, std::st
       .close("div");
 }
 
-int64_t count_of(const std::map<std::string, int64_t>& counts, const char* state) {
+// "36.00 EUR" per currency; "0.00 <shop currency>" when nothing was paid.
+std::string revenue_text(const std::vector<store::Revenue>& revenue, int64_t* paid_orders) {
+  std::string out;
+  *paid_orders = 0;
+  for (const auto& r : revenue) {
+    if (!out.empty()) out += " + ";
+    out += format_money(r.revenue_cents, r.currency);
+    *paid_orders += r.orders;
+  }
+  return out.empty() ? "0.00" : out;
+}
+
+void revenue_card(html::Html& h, std::string_view label, const std::vector<store::Revenue>& revenue,
+                  std::string_view id) {
+  int64_t paid = 0;
+  const std::string total = revenue_text(revenue, &paid);
+  h.open("div", {{"class", "card"}, {"id", id}})
+      .el("div", label, {{"class", "label"}})
+      .el("div", total, {{"class", "value"}})
+      .el("div", std::to_string(paid) + (paid == 1 ? " paid order" : " paid orders"), {{"class", "label"}})
+      .close("div");
+}
+
+int64_t count_of(const std::map<JobState, int64_t>& counts, JobState state) {
   const auto it = counts.find(state);
   return it == counts.end() ? 0 : it->second;
 }
@@ -44,7 +67,7 @@ void attention_table(html::Html& h, const OverviewData& d) {
         .raw("</td>")
         .el("td", o.customer_name)
         .raw("<td>");
-    badge(h, o.status);
+    badge(h, to_string(o.status));
     h.raw("</td>").el("td", o.dead_kinds).el("td", format_money(o.total_cents, o.currency), {{"class", "num"}});
     h.raw("</tr>");
   }
@@ -55,11 +78,11 @@ void attention_table(html::Html& h, const OverviewData& d) {
 
 void outbox_cards(html::Html& h, const OverviewData& d) {
   h.raw("<h2>Outbox</h2><div class=\"cards\">");
-  const int64_t waiting = count_of(d.jobs_by_state, "pending") + count_of(d.jobs_by_state, "retrying");
+  const int64_t waiting = count_of(d.jobs_by_state, JobState::Pending) + count_of(d.jobs_by_state, JobState::Retrying);
   card(h, "Jobs waiting to run", std::to_string(waiting), "outbox-waiting");
-  card(h, "Running", std::to_string(count_of(d.jobs_by_state, "running")), "outbox-running");
-  card(h, "Retrying", std::to_string(count_of(d.jobs_by_state, "retrying")), "outbox-retrying");
-  card(h, "Dead", std::to_string(count_of(d.jobs_by_state, "dead")), "outbox-dead");
+  card(h, "Running", std::to_string(count_of(d.jobs_by_state, JobState::Running)), "outbox-running");
+  card(h, "Retrying", std::to_string(count_of(d.jobs_by_state, JobState::Retrying)), "outbox-retrying");
+  card(h, "Dead", std::to_string(count_of(d.jobs_by_state, JobState::Dead)), "outbox-dead");
   std::string oldest = "none";
   if (d.oldest_due) {
     const auto due = parse_iso(d.oldest_due->run_at);
@@ -85,7 +108,7 @@ void failures_table(html::Html& h, const OverviewData& d) {
     h.el("span", f.attempt.error_code.value_or(f.attempt.outcome), {{"class", "error-text"}});
     if (f.attempt.error_message) h.raw(" ").text(*f.attempt.error_message);
     h.raw("</td><td>");
-    badge(h, f.job_state);
+    badge(h, to_string(f.job_state));
     h.raw("</td></tr>");
   }
   h.raw("</tbody></table></div>");
@@ -98,6 +121,8 @@ OverviewData load_overview(store::Connection& db, TimePoint now) {
   d.now = now;
   d.orders_today = store::count_orders_since(db, day_start(now, 0));
   d.orders_week = store::count_orders_since(db, day_start(now, 6));
+  d.revenue_today = store::revenue_since(db, day_start(now, 0).substr(0, 10));
+  d.revenue_week = store::revenue_since(db, day_start(now, 6).substr(0, 10));
   d.attention = store::orders_needing_attention(db, kAttentionShown);
   d.attention_total = store::count_orders_needing_attention(db);
   d.jobs_by_state = store::count_jobs_by_state(db);
@@ -110,7 +135,9 @@ html::Html render_overview(const OverviewData& d) {
   html::Html h;
   h.raw("<div class=\"cards\">");
   card(h, "Orders today (UTC)", std::to_string(d.orders_today), "orders-today");
+  revenue_card(h, "Revenue today", d.revenue_today, "revenue-today");
   card(h, "Orders, last 7 days", std::to_string(d.orders_week), "orders-week");
+  revenue_card(h, "Revenue, last 7 days", d.revenue_week, "revenue-week");
   card(h, "Orders needing attention", std::to_string(d.attention_total), "attention-count");
   h.raw("</div>");
   attention_table(h, d);

@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "core/order.h"
+#include "core/states.h"
 #include "core/time.h"
 #include "http/dashboard/html.h"
+#include "store/alert_store.h"
 #include "store/connection.h"
 #include "store/invoice_store.h"
 #include "store/order_store.h"
@@ -33,9 +35,11 @@ struct OverviewData {
   TimePoint now;
   int64_t orders_today = 0;  // since 00:00 UTC
   int64_t orders_week = 0;   // since 00:00 UTC six days ago: today and the six days before
+  std::vector<store::Revenue> revenue_today;  // paid orders, per currency
+  std::vector<store::Revenue> revenue_week;
   std::vector<store::OrderSummary> attention;
   int64_t attention_total = 0;
-  std::map<std::string, int64_t> jobs_by_state;
+  std::map<JobState, int64_t> jobs_by_state;
   std::optional<store::Job> oldest_due;
   std::vector<store::FailedAttempt> failures;
 };
@@ -97,7 +101,7 @@ html::Html render_dead_jobs(const DeadJobsData& data, const Viewer& viewer);
 // --- products -------------------------------------------------------------
 
 struct ProductsData {
-  std::vector<store::Product> products;
+  std::vector<store::StockFigures> products;
   std::string currency;
 };
 html::Html render_products(const ProductsData& data, const Viewer& viewer);
@@ -105,6 +109,19 @@ html::Html render_products(const ProductsData& data, const Viewer& viewer);
 // Parses what an owner types as a price: "12", "12.5", "12.50", "12,50".
 // Returns cents, or nothing for anything else (negative, more than two decimals, text).
 std::optional<int64_t> parse_price_cents(std::string_view text);
+
+// --- alerts ---------------------------------------------------------------
+
+inline constexpr int kAlertsPerPage = 50;
+struct AlertsData {
+  bool undelivered_only = false;  // filter: alerts no channel delivered
+  std::string after;              // cursor of this page
+  std::vector<store::AlertRow> alerts;
+  bool more = false;
+  int64_t undelivered = 0;        // alerts no channel delivered, whose job is not discarded
+};
+AlertsData load_alerts(store::Connection& db, bool undelivered_only, const std::string& after);
+html::Html render_alerts(const AlertsData& data);
 
 // --- signing in -----------------------------------------------------------
 

@@ -45,16 +45,21 @@ html::Html render_products(const ProductsData& d, const Viewer& v) {
           "PUT /admin/products/{sku}.</p>");
     return h;
   }
-  h.raw("<p class=\"muted\">On sale is what can still be sold: stock held by orders is already taken off. "
-        "Prices in ")
+  h.raw("<p class=\"muted\">On sale: what can still be sold. Reserved: held by orders whose payment is not "
+        "settled yet. Sold: paid for. Edit the name, the price (in ")
       .text(d.currency)
-      .raw(".</p><div class=\"scroll\"><table id=\"products\"><thead><tr><th>SKU</th>"
-           "<th>Name, price and stock on sale</th></tr></thead><tbody>");
+      .raw(") or the stock on sale and save the row.</p><div class=\"scroll\"><table id=\"products\"><thead><tr>"
+           "<th>SKU</th><th class=\"num\">Reserved</th><th class=\"num\">Sold</th><th>Name, price, on sale</th>"
+           "</tr></thead><tbody>");
   for (const auto& p : d.products) {
-    h.open("tr", {{"data-sku", p.sku}}).el("td", p.sku, {{"class", "mono"}}).raw("<td>");
+    h.open("tr", {{"data-sku", p.sku}})
+        .el("td", p.sku, {{"class", "mono"}})
+        .el("td", std::to_string(p.reserved), {{"class", "num"}, {"data-figure", "reserved"}})
+        .el("td", std::to_string(p.sold), {{"class", "num"}, {"data-figure", "sold"}})
+        .raw("<td>");
     h.open("form", {{"method", "post"}, {"action", "/admin/ui/products/" + html::url_encode(p.sku)}, {"class", "edit"}})
         .hidden("csrf", v.csrf)
-        .hidden("seen_stock", std::to_string(p.stock));
+        .hidden("seen_stock", std::to_string(p.on_sale));
     h.raw("<label>Name")
         .open("input", {{"name", "name"}, {"value", p.name}, {"required", "required"}, {"maxlength", "200"}})
         .raw("</label><label>Price")
@@ -64,7 +69,7 @@ html::Html render_products(const ProductsData& d, const Viewer& v) {
                         {"pattern", "[0-9]+([.,][0-9]{1,2})?"},
                         {"size", "8"}})
         .raw("</label><label>On sale")
-        .open("input", {{"name", "stock"}, {"type", "number"}, {"min", "0"}, {"value", std::to_string(p.stock)}})
+        .open("input", {{"name", "stock"}, {"type", "number"}, {"min", "0"}, {"value", std::to_string(p.on_sale)}})
         .raw("</label><button type=\"submit\">Save</button></form></td></tr>");
   }
   h.raw("</tbody></table></div>");

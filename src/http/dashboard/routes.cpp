@@ -18,7 +18,9 @@
 // are fixed strings chosen by code: nothing from the URL is echoed as a message.
 #include <algorithm>
 #include <memory>
+#include <tuple>
 
+#include "core/job_kind.h"
 #include "core/sha256.h"
 #include "core/uuid7.h"
 #include "http/dashboard/form.h"
@@ -29,7 +31,7 @@
 #include "http/server.h"
 #include "http/validate_order.h"
 #include "obs/log.h"
-#include "outbox/retry_dead_job.h"
+#include "outbox/owner_actions.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
@@ -111,8 +113,9 @@ struct Notice {
 constexpr Notice kNotices[] = {
     {"retried", "Job retried: it runs again shortly.", false},
     {"discarded", "Job discarded: it will not run again.", false},
-    {"bulk_retried", "Dead jobs retried.", false},
-    {"bulk_discarded", "Dead jobs discarded.", false},
+    {"bulk_retried", "Retried {n} dead jobs.", false},
+    {"bulk_retried_some", "Retried {n} dead jobs; {m} dead payments stay dead: their stock is gone.", true},
+    {"bulk_discarded", "Discarded {n} dead jobs.", false},
     {"saved", "Product saved.", false},
     {"signed_out", "You are signed out.", false},
     {"wrong_token", "That is not the admin token.", true},
@@ -134,9 +137,30 @@ const Notice* find_notice(std::string_view code) {
   return nullptr;
 }
 
-// `location` plus the notice, keeping its query string.
-std::string with_notice(const std::string& location, std::string_view code) {
-  return location + (location.find('?') == std::string::npos ? "?" : "&") + "notice=" + std::string(code);
+// `location` plus the notice (and its numbers), keeping its query string.
+std::string with_notice(const std::string& location, std::string_view code, std::optional<int> n = std::nullopt,
+                        std::optional<int> m = std::nullopt) {
+  std::string out = location + (location.find('?') == std::string::npos ? "?" : "&") + "notice=" + std::string(code);
+  if (n) out += "&n=" + std::to_string(*n);
+  if (m) out += "&m=" + std::to_string(*m);
+  return out;
+}
+
+// The notice's text for the URL's notice code, its {n} and {m} filled in
+// from the URL's digits (anything else there is ignored).
+std::optional<std::pair<std::string, bool>> notice_of(const httplib::Request& req) {
+  const Notice* n = find_notice(req.get_param_value("notice"));
+  if (!n) return std::nullopt;
+  std::string text(n->text);
+  for (const char* key : {"n", "m"}) {
+    const std::string placeholder = std::string("{") + key + "}";
+    const size_t at = text.find(placeholder);
+    if (at == std::string::npos) continue;
+    std::string value = req.get_param_value(key);
+    if (!all_digits(value) || value.size() > 9) value = "some";
+    text.replace(at, placeholder.size(), value);
+  }
+  return std::pair{text, n->error};
 }
 
 // A redirect target from a form: only a path inside the dashboard, so a
@@ -161,10 +185,7 @@ std::string current_path(const httplib::Request& req) {
 dashboard::Frame frame_for(const httplib::Request& req, std::string_view title, dashboard::Nav nav,
                            const Session& session) {
   dashboard::Frame f{.title = title, .active = nav, .csrf = session.csrf};
-  if (const Notice* n = find_notice(req.get_param_value("notice"))) {
-    f.notice = n->text;
-    f.notice_is_error = n->error;
-  }
+  if (auto notice = notice_of(req)) std::tie(f.notice, f.notice_is_error) = *notice;
   return f;
 }
 
@@ -227,10 +248,7 @@ void get_sign_in(Services& s, const httplib::Request& req, httplib::Response& re
   if (s.admin_token.empty()) return send_disabled(s, res);
   if (current_session(s, req)) return redirect(res, "/admin/");
   dashboard::Frame f{.title = "Sign in"};
-  if (const Notice* n = find_notice(req.get_param_value("notice"))) {
-    f.notice = n->text;
-    f.notice_is_error = n->error;
-  }
+  if (auto notice = notice_of(req)) std::tie(f.notice, f.notice_is_error) = *notice;
   const Form next{{"next", req.get_param_value("next")}};
   send_html(res, 200,
             dashboard::render_page(
@@ -243,7 +261,7 @@ void post_sign_in(Services& s, dashboard::SignInThrottle& throttle, const httpli
   const Form form = dashboard::parse_form(req.body);
   const std::string next = safe_back(form, "next", "");
   const auto sign_in_again = [&](int status, std::string_view notice) {
-    dashboard::Frame f{.title = "Sign in", .notice = find_notice(notice)->text, .notice_is_error = true};
+    dashboard::Frame f{.title = "Sign in", .notice = std::string(find_notice(notice)->text), .notice_is_error = true};
     send_html(res, status,
               dashboard::render_page(f, dashboard::render_sign_in(false, s.config.server.admin_token_env, next)));
   };
@@ -328,12 +346,22 @@ void dead_jobs(Services& s, const httplib::Request& req, httplib::Response& res,
 
 void products(Services& s, const httplib::Request& req, httplib::Response& res, const Session& session) {
   dashboard::ProductsData data;
-  data.products = s.store.read([](store::Connection& db) { return store::list_products(db); });
+  data.products = s.store.read([](store::Connection& db) { return store::stock_overview(db); });
   data.currency = s.config.shop.currency;
   const Viewer viewer{session.csrf, current_path(req)};
   send_html(res, 200,
             dashboard::render_page(frame_for(req, "Products", dashboard::Nav::Products, session),
                                    dashboard::render_products(data, viewer)));
+}
+
+void alerts(Services& s, const httplib::Request& req, httplib::Response& res, const Session& session) {
+  const bool undelivered_only = req.get_param_value("undelivered") == "1";
+  const auto data = s.store.read([&](store::Connection& db) {
+    return dashboard::load_alerts(db, undelivered_only, req.get_param_value("after"));
+  });
+  send_html(res, 200,
+            dashboard::render_page(frame_for(req, "Alerts", dashboard::Nav::Alerts, session),
+                                   dashboard::render_alerts(data)));
 }
 
 // --- actions ----------------------------------------------------------------
@@ -344,7 +372,37 @@ void retry_job(Services& s, const httplib::Request& req, httplib::Response& res,
   if (!is_uuid(id)) return redirect(res, with_notice(back, "not_found"));
   const auto error = s.store.writer().run_always(
       [&](store::Tx& tx) { return retry_dead_job(tx, id, s.config, SystemClock().now()); });
-  redirect(res, with_notice(back, error ? error->code : "retried"));
+  redirect(res, with_notice(back, error ? error->code() : "retried"));
+}
+
+void discard_job(Services& s, const httplib::Request& req, httplib::Response& res, const Session&, const Form& form) {
+  const std::string id = req.matches[1];
+  const std::string back = safe_back(form, "back", "/admin/ui/jobs");
+  if (!is_uuid(id)) return redirect(res, with_notice(back, "not_found"));
+  const auto error =
+      s.store.writer().run_always([&](store::Tx& tx) { return discard_dead_job(tx, id, SystemClock().now()); });
+  redirect(res, with_notice(back, error ? error->code() : "discarded"));
+}
+
+// Retry all / Discard all: every dead job, or every dead job of the form's kind.
+void bulk_jobs(Services& s, const httplib::Request&, httplib::Response& res, const Session&, const Form& form) {
+  const std::string back = safe_back(form, "back", "/admin/ui/jobs");
+  const auto field = [&](const char* name) {
+    const auto it = form.find(name);
+    return it == form.end() ? std::string() : it->second;
+  };
+  const std::string action = field("action"), kind = field("kind");
+  if ((action != "retry" && action != "discard") || (!kind.empty() && !is_job_kind(kind)))
+    return send_message_page(res, 400, "Not done", "This form asks for something the dashboard does not do.", false);
+  const std::optional<std::string> only_kind = kind.empty() ? std::nullopt : std::optional(kind);
+  const auto outcome = s.store.writer().run_always([&](store::Tx& tx) {
+    return act_on_dead_jobs(tx, action == "retry" ? BulkAction::Retry : BulkAction::Discard, only_kind, s.config,
+                            SystemClock().now());
+  });
+  if (action == "discard") return redirect(res, with_notice(back, "bulk_discarded", outcome.affected));
+  if (outcome.out_of_stock > 0)
+    return redirect(res, with_notice(back, "bulk_retried_some", outcome.affected, outcome.out_of_stock));
+  redirect(res, with_notice(back, "bulk_retried", outcome.affected));
 }
 
 // name, price and stock from the products form, or the notice saying which is wrong.
@@ -376,7 +434,7 @@ void edit_product(Services& s, const httplib::Request& req, httplib::Response& r
   if (seen != form.end() && all_digits(seen->second) && seen->second.size() <= 18)
     seen_stock = std::stoll(seen->second);
   const auto outcome = s.store.writer().run_always([&](store::Tx& tx) {
-    return store::edit_product(tx.db, std::get<store::Product>(product), seen_stock, SystemClock().now());
+    return store::edit_product(tx, std::get<store::Product>(product), seen_stock, SystemClock().now());
   });
   switch (outcome) {
     case store::ProductEdit::Saved: return redirect(res, with_notice(back, "saved"));
@@ -415,8 +473,11 @@ void register_dashboard_routes(httplib::Server& svr, Services& s) {
   add_route(svr, "GET", "/admin/ui/orders", "/admin/ui/orders", page(s, orders));
   add_route(svr, "GET", R"(/admin/ui/orders/([^/]+))", "/admin/ui/orders/{id}", page(s, order_detail));
   add_route(svr, "GET", "/admin/ui/jobs", "/admin/ui/jobs", page(s, dead_jobs));
+  add_route(svr, "POST", "/admin/ui/jobs/bulk", "/admin/ui/jobs/bulk", action(s, bulk_jobs));
   add_route(svr, "POST", R"(/admin/ui/jobs/([^/]+)/retry)", "/admin/ui/jobs/{id}/retry", action(s, retry_job));
+  add_route(svr, "POST", R"(/admin/ui/jobs/([^/]+)/discard)", "/admin/ui/jobs/{id}/discard", action(s, discard_job));
   add_route(svr, "GET", "/admin/ui/products", "/admin/ui/products", page(s, products));
+  add_route(svr, "GET", "/admin/ui/alerts", "/admin/ui/alerts", page(s, alerts));
   add_route(svr, "POST", R"(/admin/ui/products/([^/]+))", "/admin/ui/products/{sku}", action(s, edit_product));
 }
 

@@ -18,14 +18,14 @@ bool contains(const std::string& haystack, const std::string& needle) {
 }
 
 store::OrderSummary summary_of(const std::string& name) {
-  return store::OrderSummary{"01a22098-092d-7001-8a0e-1ec08120f7e1", "needs_attention", 2400, "EUR", name,
+  return store::OrderSummary{"01a22098-092d-7001-8a0e-1ec08120f7e1", OrderStatus::NeedsAttention, 2400, "EUR", name,
                              "ann@example.com", "2030-01-02T03:04:05.000Z", "email.confirmation"};
 }
 
 OrderDetail detail_with_dead_email(const std::string& name) {
   OrderDetail d;
   d.order.id = "01a22098-092d-7001-8a0e-1ec08120f7e1";
-  d.order.status = "needs_attention";
+  d.order.status = OrderStatus::NeedsAttention;
   d.order.total_cents = 2400;
   d.order.currency = "EUR";
   d.order.customer = Customer{"ann@example.com", name};
@@ -35,7 +35,7 @@ OrderDetail detail_with_dead_email(const std::string& name) {
   store::Job email;
   email.id = "01a22098-092d-7001-8a0e-1ec08120f7e2";
   email.kind = "email.confirmation";
-  email.state = "dead";
+  email.state = JobState::Dead;
   email.attempts = 1;
   email.max_attempts = 5;
   email.last_error = "smtp_550: mailbox <b>unavailable</b>";
@@ -113,7 +113,7 @@ TEST_SUITE("dashboard pages") {
     REQUIRE(std::holds_alternative<store::OrderSearch>(search));
     const auto& s = std::get<store::OrderSearch>(search);
     CHECK(s.text == "ann");
-    CHECK(s.status == "completed");
+    CHECK(s.status == OrderStatus::Completed);
     CHECK(s.created_from == "2030-01-02T00:00:00.000Z");
     CHECK(s.created_before == "2030-01-04T00:00:00.000Z");  // "to" includes its whole day
     CHECK(s.limit == kOrdersPerPage + 1);

@@ -1,0 +1,23 @@
+// A consistent copy of a live SQLite database: SQLite's online backup API,
+// all pages in one step from one read snapshot, so the server keeps taking
+// orders meanwhile. The copy is written to `destination + ".partial"`, made a
+// self-contained file (journal_mode DELETE), checked with PRAGMA
+// integrity_check, and renamed into place only when it passed.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+namespace shopd::store {
+
+struct BackupResult {
+  uintmax_t bytes = 0;
+  int64_t orders = 0;
+};
+
+// Throws std::runtime_error (the partial copy is removed) when the copy fails
+// or does not pass the integrity check.
+BackupResult backup_database(const std::filesystem::path& source, const std::filesystem::path& destination,
+                             int busy_timeout_ms);
+
+}  // namespace shopd::store
