@@ -1,6 +1,7 @@
 """The owner's dashboard in a real browser (headless chromium) against a real
 shopd: sign in, find the order just posted, read an order's story, retry a
-dead job and watch it complete, discard another, edit stock, sign out.
+dead job and watch it complete, discard another, read the alerts, edit
+stock, sign out.
 
 Each page is saved as a screenshot in build/screenshots/ (not committed); a
 few of them illustrate the README (docs/img/)."""
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.timeout(240)
 
 
 def smtp_shop(shop_factory, sink):
-    return shop_factory(config={"email": {"transport": "smtp", "smtp_url": sink.url, "timeout_seconds": 5}})
+    # Each team alert on its own (no storm digest), so no alert waits for a digest window.
+    return shop_factory(config={"email": {"transport": "smtp", "smtp_url": sink.url, "timeout_seconds": 5},
+                                "alerts": {"digest_seconds": 0}})
 
 
 def job_state(shop, order_id, kind):
@@ -94,6 +97,15 @@ def test_an_owner_signs_in_follows_orders_fixes_dead_jobs_edits_stock_and_signs_
         b.wait_until(lambda: "Job discarded" in b.text("main"), message="the discard notice")
         assert not b.find_all(row)
         assert job_state(shop, discarded, "email.confirmation") == "discarded"
+
+        # The team was alerted of each dead email, and the alerts could not be delivered either (same relay).
+        b.click("header a[href='/admin/ui/alerts']")
+        b.wait_until(lambda: b.find_all("#alerts"), message="the alerts page")
+        rows = b.find_all("#alerts tbody tr")
+        assert len(rows) == 2 and all(r.get_attribute("data-undelivered") == "yes" for r in rows)
+        assert "email.confirmation" in rows[0].text and "failed" in rows[0].text
+        assert b.text("#undelivered-filter") == "Not delivered (2)"
+        b.screenshot("alerts")
 
         # Change a product's stock.
         b.click("header a[href='/admin/ui/products']")
