@@ -82,6 +82,7 @@ def test_the_sign_in_page_brings_the_owner_back_to_the_page_they_asked_for(shop)
         assert r.status == 303 and r.headers["location"] == "/admin/", (elsewhere, r.headers)
 
 
+@pytest.mark.sanitize
 def test_a_cross_site_form_post_without_the_csrf_token_is_refused_and_changes_nothing(shop):
     job_id = dead_payment(shop)
     owner = Owner(shop).sign_in()
