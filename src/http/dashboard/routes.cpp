@@ -125,7 +125,7 @@ constexpr Notice kNotices[] = {
     {"out_of_stock", "Not retried: the order's stock is gone. Add stock on the products page, then retry.", true},
     {"stock_changed",
      "Not saved: orders reserved or released stock while you edited. Check the new number and save again.", true},
-    {"invalid_name", "Not saved: the name must be 1 to 200 characters.", true},
+    {"invalid_name", "Not saved: the name must be 1 to 200 characters, without control characters.", true},
     {"invalid_price", "Not saved: the price must be a number such as 12 or 12.50.", true},
     {"invalid_stock", "Not saved: the stock must be a whole number, 0 or more.", true},
     {"unknown_product", "Not saved: no product with this SKU.", true},
@@ -413,7 +413,8 @@ std::variant<store::Product, std::string_view> read_product_form(const std::stri
   };
   store::Product p{sku, field("name"), 0, 0};
   const size_t name_length = utf8_length(p.name);
-  if (name_length == 0 || name_length > kMaxTextChars) return std::string_view("invalid_name");
+  if (name_length == 0 || name_length > kMaxTextChars || !dashboard::is_printable_utf8(p.name))
+    return std::string_view("invalid_name");
   const auto price = dashboard::parse_price_cents(field("price"));
   if (!price) return std::string_view("invalid_price");
   p.price_cents = *price;

@@ -31,6 +31,23 @@ TEST_SUITE("dashboard form") {
     CHECK(parse_form("name=Zo%C3%AB").at("name") == "Zoë");
   }
 
+  TEST_CASE("printable UTF-8 is accepted; broken sequences and control characters are not") {
+    for (const char* ok : {"Coffee mug", "Zoë", "Пётр", "Αθήνα", "日本", "😀", ""}) {
+      CAPTURE(ok);
+      CHECK(is_printable_utf8(ok));
+    }
+    for (const std::string& bad : {std::string("a\nb"), std::string("tab\t"), std::string("\x7f"),
+                                  std::string("\xc3"),              // cut short
+                                  std::string("\xc0\xaf"),         // overlong '/'
+                                  std::string("\xe0\x80\xaf"),     // overlong
+                                  std::string("\xed\xa0\x80"),     // a surrogate
+                                  std::string("\xf4\x90\x80\x80"),  // past U+10FFFF
+                                  std::string("\xff"), std::string("a\x80" "b")}) {
+      CAPTURE(bad);
+      CHECK_FALSE(is_printable_utf8(bad));
+    }
+  }
+
   TEST_CASE("a cookie is found by its exact name among others") {
     CHECK(cookie_value("a=1; shopd_session=abc; b=2", "shopd_session") == "abc");
     CHECK(cookie_value("shopd_session=abc", "shopd_session") == "abc");
