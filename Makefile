@@ -12,6 +12,7 @@ DEB_PACKAGES := g++ make pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev \
   libtomlplusplus-dev libcurl4-openssl-dev libssl-dev libhpdf-dev ca-certificates \
   python3 python3-pytest python3-pytest-timeout python3-pytest-xdist \
   python3-aiosmtpd python3-prometheus-client \
+  iso-codes fonts-dejavu-core python3-fonttools poppler-utils \
   chromium chromium-driver python3-selenium
 
 VARIANT ?= release
@@ -39,15 +40,19 @@ DEPS_STAMP := build/.deps-ok
 # Builds run on every core unless the caller already chose (`make -j1 ...`).
 SUBMAKE = $(MAKE) --no-print-directory $(if $(findstring -j,$(MAKEFLAGS)),,-j$(shell nproc))
 
-.PHONY: all build run test unit e2e asan tsan test-asan test-tsan deps clean bench
+.PHONY: all build run test unit e2e asan tsan test-asan test-tsan deps clean bench bench-invoice
 .DEFAULT_GOAL := build
-
-build: shopd
 
 all: $(BUILD)/shopd $(BUILD)/unit_tests
 
-shopd: $(DEPS_STAMP) FORCE
+# ./shopd and the unit tests.
+build: $(DEPS_STAMP)
 	@$(SUBMAKE) VARIANT=release all
+	@cp build/release/shopd shopd.tmp && mv shopd.tmp shopd
+
+# ./shopd alone: what `make run`, the black-box tests and the benchmarks need.
+shopd: $(DEPS_STAMP) FORCE
+	@$(SUBMAKE) VARIANT=release build/release/shopd
 	@cp build/release/shopd shopd.tmp && mv shopd.tmp shopd
 FORCE:
 
@@ -56,13 +61,13 @@ run: shopd
 
 # The whole suite: unit tests, black-box tests against ./shopd, then the
 # sanitizer builds over the tests that exercise memory and threads.
-test: shopd
+test: build
 	build/release/unit_tests
 	$(PYTHON) -m pytest tests/e2e tests/fakes
 	@$(MAKE) --no-print-directory test-asan
 	@$(MAKE) --no-print-directory test-tsan
 
-unit: shopd
+unit: build
 	build/release/unit_tests
 
 e2e: shopd
@@ -89,6 +94,11 @@ test-tsan: tsan
 bench: shopd
 	$(PYTHON) bench/run.py
 
+# Invoice PDF render time and size (bench/invoice_render.cpp).
+bench-invoice: $(DEPS_STAMP)
+	@$(SUBMAKE) VARIANT=release build/release/bench_invoice
+	build/release/bench_invoice
+
 # Installs what is missing; as a non-root user it prints the command instead.
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): Makefile
@@ -112,12 +122,34 @@ $(BUILD)/unit_tests: $(OBJS) $(TEST_OBJS) $(BUILD)/obj/tests/doctest_main.o
 	@echo "  LD  [$(VARIANT)] $@"
 	@$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bench_invoice: $(OBJS) $(BUILD)/obj/bench/invoice_render.o
+	@echo "  LD  [$(VARIANT)] $@"
+	@$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # schema.sql is compiled in, so the binary alone is enough to deploy.
 $(BUILD)/gen/schema_sql.inc: schema.sql
 	@mkdir -p $(@D)
 	@{ printf 'R"SQL('; cat $<; printf ')SQL"\n'; } > $@
 
 $(BUILD)/obj/src/store/database.o: $(BUILD)/gen/schema_sql.inc
+
+# Country names for invoices, from Debian's iso-codes (core/country.h).
+ISO_3166 := /usr/share/iso-codes/json/iso_3166-1.json
+$(BUILD)/gen/countries.inc: src/core/countries.py $(ISO_3166)
+	@mkdir -p $(@D)
+	@$(PYTHON) $^ $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/src/core/country.o: $(BUILD)/gen/countries.inc
+
+# The invoice font: DejaVu Sans from fonts-dejavu-core, subset to what
+# invoices print (documents/invoice_font.py).
+DEJAVU := /usr/share/fonts/truetype/dejavu
+$(BUILD)/gen/invoice_font.inc: src/documents/invoice_font.py $(DEJAVU)/DejaVuSans.ttf
+	@mkdir -p $(@D)
+	@echo "  GEN [$(VARIANT)] $@"
+	@$(PYTHON) $^ $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/src/documents/invoice_pdf.o: $(BUILD)/gen/invoice_font.inc
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
@@ -127,4 +159,4 @@ $(BUILD)/obj/%.o: %.cpp
 clean:
 	rm -rf build shopd var/test-*
 
--include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/obj/main.d
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/obj/main.d $(BUILD)/obj/bench/invoice_render.d

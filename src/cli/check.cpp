@@ -99,7 +99,10 @@ int check(const std::filesystem::path& config_path) {
             << config->payment.provider << ", email " << config->email.transport << ", worker concurrency "
             << config->worker.concurrency << ")\n";
   int problems = 0;
-  for (const auto& dir : {config->invoice.dir, config->email.dir}) {
+  std::vector<std::filesystem::path> folders;
+  if (!config->invoice.dir.empty()) folders.push_back(config->invoice.dir);
+  if (config->email.transport == "file") folders.push_back(config->email.dir);
+  for (const auto& dir : folders) {
     if (!writable_folder(dir)) {
       std::cout << "PROBLEM: cannot write to " << dir.string() << "\n";
       ++problems;

@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/upgrade.h"
 #include "core/version.h"
 #include "http/server.h"
 #include "jobs/handler.h"
@@ -50,7 +51,7 @@ sigset_t shutdown_signals() {
 
 void prepare_folders(const Config& config) {
   if (config.email.transport == "file") std::filesystem::create_directories(config.email.dir);
-  std::filesystem::create_directories(config.invoice.dir);
+  if (!config.invoice.dir.empty()) std::filesystem::create_directories(config.invoice.dir);
 }
 
 }  // namespace
@@ -76,6 +77,7 @@ int serve(const std::filesystem::path& config_path) {
     prepare_folders(config);
     store::Store store(store_options(config));
     store.writer().run_always([&](store::Tx& tx) { store::seed_products(tx, config.products, SystemClock().now()); });
+    move_invoice_files_into_database(config, store);
 
     Metrics metrics;
     SystemClock clock;

@@ -39,7 +39,6 @@ struct Config {
     std::string currency;         // ISO 4217, upper case
     std::string public_url = "http://127.0.0.1:8080";
     std::string address;          // printed on invoices; lines separated by "\n"
-    std::string vat_id;
   } shop;
 
   struct Server {
@@ -94,9 +93,10 @@ struct Config {
   } email;
 
   struct Invoice {
-    std::filesystem::path dir;
+    std::filesystem::path dir;  // export folder for a copy of each PDF; empty: none (the database holds them)
     std::string prefix = "INV-";
     double tax_rate_percent = 0;  // prices include this tax; 0 prints no tax line
+    std::string seller_tax_id;    // printed on invoices when set (e.g. an EU VAT id)
   } invoice;
 
   struct Alerts {

@@ -170,7 +170,8 @@ void read_shop(TableReader t, Config::Shop& shop) {
   t.string("currency", shop.currency, true);
   t.string("public_url", shop.public_url);
   t.string("address", shop.address);
-  t.string("vat_id", shop.vat_id);
+  if (t.find("vat_id"))  // the key of shopd before 2026-12: point the owner to its new home
+    throw ConfigError("shop.vat_id", "has moved: write it as seller_tax_id under [invoice]");
   t.reject_unknown_keys();
   if (shop.name.empty()) throw ConfigError("shop.name", "must not be empty");
   if (shop.currency.size() != 3 || !std::all_of(shop.currency.begin(), shop.currency.end(),
@@ -266,11 +267,13 @@ void read_email(TableReader t, Config::Email& e, const std::filesystem::path& di
 }
 
 void read_invoice(TableReader t, Config::Invoice& inv, const std::filesystem::path& dir) {
-  std::string inv_dir = "var/invoices";
+  // An optional export folder: the database holds every invoice's PDF.
+  std::string inv_dir;
   t.string("dir", inv_dir);
-  inv.dir = resolve(dir, inv_dir);
+  if (!inv_dir.empty()) inv.dir = resolve(dir, inv_dir);
   t.string("prefix", inv.prefix);
   t.number("tax_rate_percent", inv.tax_rate_percent, 0, 100);
+  t.string("seller_tax_id", inv.seller_tax_id);
   t.reject_unknown_keys();
   if (inv.prefix.size() > 32) throw ConfigError("invoice.prefix", "must be at most 32 characters");
 }

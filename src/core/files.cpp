@@ -21,7 +21,7 @@ namespace {
 
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& bytes) {
+void write_file_atomically(const std::filesystem::path& path, const std::string& bytes, bool sync) {
   std::filesystem::create_directories(path.parent_path());
   const auto tmp = path.parent_path() / ("." + path.filename().string() + "." + new_uuid7() + ".tmp");
   // 0640: invoices and emails carry customer names and addresses.
@@ -38,7 +38,7 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((sync && ::fsync(fd) != 0) || ::close(fd) != 0) {
     ::unlink(tmp.c_str());
     fail("cannot flush", tmp);
   }
@@ -46,6 +46,7 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
     ::unlink(tmp.c_str());
     fail("cannot rename onto", path);
   }
+  if (!sync) return;
   // The rename itself lives in the folder: sync it too, or a power cut can undo it.
   const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir >= 0) {

@@ -1,6 +1,13 @@
 // The invoice document a customer keeps, rendered as PDF with libharu.
-// Pure: the same InvoiceDocument always gives a document with the same
-// content, so re-running invoice.generate rewrites an identical invoice.
+//
+// Text is drawn in DejaVu Sans (Debian's fonts-dejavu-core), subset at build
+// time to Latin, Greek and Cyrillic and compiled into the binary
+// (invoice_font.py), so the binary alone is enough to deploy. The PDF embeds
+// the glyphs it uses, so "Zoë", "Пётр" and "Αθήνα" print as written on any
+// reader.
+//
+// Pure: the same InvoiceDocument always renders to the same bytes, so
+// re-running invoice.generate rewrites an identical invoice.
 #pragma once
 
 #include <cstdint>
@@ -14,19 +21,20 @@ struct InvoiceLine {
   std::string description;  // product name
   std::string sku;
   int qty = 0;
-  int64_t unit_cents = 0;
-  int64_t total_cents = 0;
+  int64_t unit_cents = 0;   // tax included
+  int64_t total_cents = 0;  // qty * unit_cents
 };
 
 struct InvoiceDocument {
   std::string number;        // "INV-000001"
-  std::string issued_date;   // "2026-11-28"
+  std::string issued_date;   // invoice date, "2026-11-28"
+  std::string order_date;    // when the customer ordered: the date of supply
   std::string order_id;
-  std::string shop_name;
-  std::string shop_address;  // lines separated by "\n"
-  std::string shop_vat_id;
-  std::string customer_name;
-  std::vector<std::string> bill_to;  // address lines
+  std::string seller_name;
+  std::string seller_address;  // lines separated by "\n"
+  std::string seller_tax_id;   // "[invoice] seller_tax_id", e.g. an EU VAT id; empty prints none
+  std::string buyer_name;
+  std::vector<std::string> buyer_address;  // lines below the name, the country's name last
   std::vector<InvoiceLine> lines;
   std::string currency;
   int64_t total_cents = 0;   // what the customer paid, tax included
@@ -34,17 +42,30 @@ struct InvoiceDocument {
   int64_t tax_cents = 0;     // the tax contained in total_cents; 0 when no tax is configured
 };
 
-// Throws std::runtime_error if libharu fails (a bug, not an expected failure).
+// Thread-safe: any number of threads may render at once. Cheap after the
+// first call, which prepares the fonts (a few milliseconds); prepared libharu
+// documents are kept for reuse, a few at most.
+// Throws std::runtime_error if libharu fails (a bug, or no memory: not an
+// expected failure).
 std::string render_invoice_pdf(const InvoiceDocument& doc);
 
 // Tax contained in a tax-inclusive total, rounded half up to the cent
 // (total * rate / (100 + rate); the rate counts to 0.01 %). 0 when rate <= 0.
 int64_t included_tax_cents(int64_t total_cents, double rate_percent);
 
-// UTF-8 to Windows-1252, the encoding of the PDF's standard fonts: Latin-1
-// plus the typographic extras (euro sign, curly quotes, dashes, Œ, Š, Ž, ...).
-// Characters it cannot show, control characters and invalid UTF-8 become
-// '?' (a tab becomes a space).
-std::string utf8_to_cp1252(std::string_view utf8);
+// A stretch of text in one of the single-byte encodings the invoice font is
+// drawn with ("CP1252", "CP1251", ...): what one PDF text operator shows.
+struct EncodedRun {
+  std::string_view encoding;
+  std::string bytes;
+  bool operator==(const EncodedRun&) const = default;
+};
+
+// UTF-8 to the runs that draw it. Each character goes to the encoding of the
+// run before it when that one has it, else to the first encoding that has
+// it, so text switches fonts only where it must. Characters the font cannot
+// draw (CJK, emoji), control characters and invalid UTF-8 become '?'; a tab
+// becomes a space.
+std::vector<EncodedRun> encode_for_pdf(std::string_view utf8);
 
 }  // namespace shopd

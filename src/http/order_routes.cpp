@@ -3,7 +3,6 @@
 #include <variant>
 
 #include "config/config.h"
-#include "core/files.h"
 #include "core/job_kind.h"
 #include "core/uuid7.h"
 #include "http/error_response.h"
@@ -163,14 +162,17 @@ void get_invoice(Services& s, const httplib::Request& req, httplib::Response& re
   const std::string id = req.matches[1];
   if (!is_uuid(id)) return send_error(res, 404, "not_found", "no order with this id");
   current_request().order_id = id;
-  const auto invoice = s.store.read([&](store::Connection& db) { return store::find_invoice(db, id); });
-  if (!invoice || invoice->file.empty())
-    return send_error(res, 404, "not_found", "this order has no invoice yet");
-  const auto pdf = read_file(invoice_path(s.config, invoice->file));
-  if (!pdf) return send_error(res, 404, "not_found", "the invoice document is missing on disk");
+  struct Stored {
+    std::optional<store::InvoiceRecord> invoice;
+    std::optional<std::string> pdf;
+  };
+  const auto stored = s.store.read([&](store::Connection& db) {
+    return Stored{store::find_invoice(db, id), store::invoice_pdf(db, id)};
+  });
+  if (!stored.invoice || !stored.pdf) return send_error(res, 404, "not_found", "this order has no invoice yet");
   res.status = 200;
-  res.set_header("Content-Disposition", "inline; filename=\"" + invoice->file + "\"");
-  res.set_content(*pdf, "application/pdf");
+  res.set_header("Content-Disposition", "inline; filename=\"" + invoice_file_name(*stored.invoice) + "\"");
+  res.set_content(*stored.pdf, "application/pdf");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "jobs/compose.h"
 
+#include "core/job_kind.h"
 #include "core/money.h"
 
 namespace shopd {
@@ -11,12 +12,19 @@ std::string message_id_for(const store::Job& job, const Config& config) {
   return "<" + job.id + "@" + domain + ">";
 }
 
+std::string mail_file_name(const store::Job& job) {
+  const std::string_view customer_mail = "email.";
+  if (job.kind.starts_with(customer_mail)) return job.order_id + "." + job.kind.substr(customer_mail.size());
+  return job.order_id + "." + std::string(kind_family(job.kind)) + "." + job.id;
+}
+
 Email new_email(const store::Job& job, const Config& config, Mailbox to, std::string subject, TimePoint now) {
   Email e;
   e.from = parse_mailbox(config.email.from);
   e.to = std::move(to);
   e.subject = std::move(subject);
   e.message_id = message_id_for(job, config);
+  e.file_name = mail_file_name(job);
   e.date = now;
   return e;
 }

@@ -4,7 +4,6 @@
 // stored data with a Message-ID fixed per job, so the file transport
 // overwrites the same .eml, and a relay or mail client that sees the same
 // Message-ID again can drop the copy.
-#include "core/files.h"
 #include "core/money.h"
 #include "jobs/compose.h"
 #include "jobs/handler.h"
@@ -35,16 +34,18 @@ Email confirmation_email(const JobContext& ctx, const store::InvoiceRecord& invo
 }  // namespace
 
 JobResult run_email_confirmation(const JobContext& ctx) {
-  const auto invoice =
-      ctx.store.read([&](store::Connection& db) { return store::find_invoice(db, ctx.order.id); });
-  if (!invoice || invoice->file.empty())
+  struct Stored {
+    std::optional<store::InvoiceRecord> invoice;
+    std::optional<std::string> pdf;
+  };
+  const auto stored = ctx.store.read([&](store::Connection& db) {
+    return Stored{store::find_invoice(db, ctx.order.id), store::invoice_pdf(db, ctx.order.id)};
+  });
+  if (!stored.invoice || !stored.pdf)
     return JobResult::failure(JobError::transient("invoice_missing", "the order has no invoice document yet"));
-  const auto pdf = read_file(invoice_path(ctx.config, invoice->file));
-  if (!pdf)
-    return JobResult::failure(JobError::transient("invoice_missing", "cannot read invoice file " + invoice->file));
 
-  Email email = confirmation_email(ctx, *invoice);
-  email.attachments.push_back(Attachment{invoice->file, "application/pdf", *pdf});
+  Email email = confirmation_email(ctx, *stored.invoice);
+  email.attachments.push_back(Attachment{invoice_file_name(*stored.invoice), "application/pdf", *stored.pdf});
   if (auto error = ctx.providers.mailer->send(email, ctx.cancel)) return JobResult::failure(*error);
   return JobResult::success();
 }

@@ -60,12 +60,15 @@ struct JobResult {
   // Run again at this time without using up an attempt (an alert held for
   // the storm digest).
   std::optional<TimePoint> defer_until;
+  // Runs after the transaction that marked the job done committed (the
+  // invoice's export copy). Best effort: it must not fail the job.
+  std::function<void()> after_commit;
 
-  static JobResult success(Effects effects = {}) { return JobResult{std::nullopt, std::move(effects), {}, {}}; }
+  static JobResult success(Effects effects = {}) { return JobResult{std::nullopt, std::move(effects), {}, {}, {}}; }
   static JobResult failure(JobError error, Effects effects = {}) {
-    return JobResult{std::move(error), {}, std::move(effects), {}};
+    return JobResult{std::move(error), {}, std::move(effects), {}, {}};
   }
-  static JobResult deferred(TimePoint until) { return JobResult{std::nullopt, {}, {}, until}; }
+  static JobResult deferred(TimePoint until) { return JobResult{std::nullopt, {}, {}, until, {}}; }
 };
 
 using JobHandler = JobResult (*)(const JobContext&);

@@ -1,8 +1,10 @@
-// Where invoice documents live and how one is built from an order.
+// How an invoice document is built from an order, and where its exported
+// copy goes ([invoice] dir; the database holds the document itself).
 #pragma once
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "core/order.h"
@@ -15,6 +17,15 @@ namespace shopd {
 std::string invoice_file_name(const store::InvoiceRecord& invoice);
 std::filesystem::path invoice_path(const Config& config, const std::string& file_name);
 
+// The address block under the buyer's name: street lines, "postal code city",
+// and the country's English name ("DE" -> "Germany"; an unknown code as is).
+std::vector<std::string> buyer_address_lines(const Address& address);
+
+// The invoice of a paid order: seller from [shop] and [invoice], buyer and
+// lines from the order, number and amounts from the invoice record.
 InvoiceDocument build_invoice_document(const Order& order, const store::InvoiceRecord& invoice, const Config& config);
+
+// The invoice a paid order gets (number assigned by store::assign_invoice).
+store::NewInvoice new_invoice(const Order& order, const Config& config);
 
 }  // namespace shopd

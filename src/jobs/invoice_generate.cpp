@@ -1,12 +1,15 @@
-// invoice.generate: give the paid order its invoice number and write the PDF.
+// invoice.generate: render the paid order's invoice and store the PDF in the
+// database (invoices.pdf) in the transaction that marks the job done; then,
+// when [invoice] dir is set, export a copy there.
 //
-// Running twice is safe: the number is assigned once per order (a second run
-// gets the same number back from the invoices table), and the PDF is rendered
-// from stored data only, so a re-run rewrites an identical file under the
-// same name, atomically.
+// Running twice is safe: the number was assigned once, when the payment
+// succeeded (store/invoice_store.h), and the PDF is rendered from stored data
+// only, so a re-run stores (and exports) the identical document again.
+#include "core/country.h"
 #include "core/files.h"
 #include "jobs/handler.h"
 #include "jobs/invoice_files.h"
+#include "obs/log.h"
 
 namespace shopd {
 
@@ -16,20 +19,28 @@ std::filesystem::path invoice_path(const Config& config, const std::string& file
   return config.invoice.dir / file_name;
 }
 
+std::vector<std::string> buyer_address_lines(const Address& a) {
+  std::vector<std::string> lines;
+  for (const std::string* line : {&a.line1, &a.line2})
+    if (!line->empty()) lines.push_back(*line);
+  std::string city = a.postal_code.empty() ? a.city : a.postal_code + " " + a.city;
+  if (!city.empty()) lines.push_back(std::move(city));
+  const std::string_view country = country_name(a.country);
+  lines.emplace_back(country.empty() ? std::string_view(a.country) : country);
+  return lines;
+}
+
 InvoiceDocument build_invoice_document(const Order& order, const store::InvoiceRecord& invoice, const Config& config) {
   InvoiceDocument doc;
   doc.number = invoice.number;
   doc.issued_date = invoice.issued_at.substr(0, 10);
+  doc.order_date = order.created_at.substr(0, 10);
   doc.order_id = order.id;
-  doc.shop_name = config.shop.name;
-  doc.shop_address = config.shop.address;
-  doc.shop_vat_id = config.shop.vat_id;
-  doc.customer_name = order.customer.name;
-  const Address& a = order.shipping;
-  doc.bill_to = {order.customer.name, a.line1};
-  if (!a.line2.empty()) doc.bill_to.push_back(a.line2);
-  doc.bill_to.push_back((a.postal_code.empty() ? "" : a.postal_code + " ") + a.city);
-  doc.bill_to.push_back(a.country);
+  doc.seller_name = config.shop.name;
+  doc.seller_address = config.shop.address;
+  doc.seller_tax_id = config.invoice.seller_tax_id;
+  doc.buyer_name = order.customer.name;
+  doc.buyer_address = buyer_address_lines(order.shipping);
   for (const auto& item : order.items)
     doc.lines.push_back(InvoiceLine{item.name, item.sku, item.qty, item.price_cents, item.price_cents * item.qty});
   doc.currency = invoice.currency;
@@ -39,23 +50,49 @@ InvoiceDocument build_invoice_document(const Order& order, const store::InvoiceR
   return doc;
 }
 
+store::NewInvoice new_invoice(const Order& order, const Config& config) {
+  return store::NewInvoice{order.id, config.invoice.prefix, order.total_cents,
+                           included_tax_cents(order.total_cents, config.invoice.tax_rate_percent), order.currency};
+}
+
+namespace {
+
+// The export folder is a convenience copy: the database holds the document,
+// so a failed export is logged, never retried.
+void export_copy(const Config& config, const std::string& file, const std::string& pdf) {
+  try {
+    write_file_atomically(invoice_path(config, file), pdf, config.database.synchronous == "full");
+  } catch (const std::exception& e) {
+    log::warn("invoice not exported", {{"file", file}, {"error", e.what()}});
+  }
+}
+
+}  // namespace
+
 JobResult run_invoice_generate(const JobContext& ctx) {
   const Order& order = ctx.order;
-  const store::NewInvoice wanted{order.id, ctx.config.invoice.prefix, order.total_cents,
-                                 included_tax_cents(order.total_cents, ctx.config.invoice.tax_rate_percent),
-                                 order.currency};
-  const auto invoice = ctx.store.writer().run_always(
-      [&](store::Tx& tx) { return store::assign_invoice(tx, wanted, ctx.clock.now()); });
-  const std::string file = invoice_file_name(invoice);
-  try {
-    write_file_atomically(invoice_path(ctx.config, file),
-                          render_invoice_pdf(build_invoice_document(order, invoice, ctx.config)));
-  } catch (const std::exception& e) {
-    return JobResult::failure(JobError::transient("io_error", e.what()));
+  auto invoice = ctx.store.read([&](store::Connection& db) { return store::find_invoice(db, order.id); });
+  if (!invoice) {
+    // Paid before invoice numbers were assigned at payment (an older shopd).
+    invoice = ctx.store.writer().run_always([&](store::Tx& tx) {
+      return store::assign_invoice(tx, new_invoice(order, ctx.config), ctx.clock.now());
+    });
   }
-  return JobResult::success([order_id = order.id, file](store::Tx& tx, TimePoint) {
-    store::set_invoice_file(tx, order_id, file);
+  std::string pdf;
+  try {
+    pdf = render_invoice_pdf(build_invoice_document(order, *invoice, ctx.config));
+  } catch (const std::exception& e) {
+    return JobResult::failure(JobError::transient("render_failed", e.what()));
+  }
+  const bool exporting = !ctx.config.invoice.dir.empty();
+  const std::string file = exporting ? invoice_file_name(*invoice) : "";
+  JobResult result = JobResult::success([order_id = order.id, pdf, file](store::Tx& tx, TimePoint) {
+    store::store_invoice_pdf(tx, order_id, pdf);
+    if (!file.empty()) store::set_invoice_file(tx, order_id, file);
   });
+  if (exporting)
+    result.after_commit = [&config = ctx.config, file, pdf = std::move(pdf)] { export_copy(config, file, pdf); };
+  return result;
 }
 
 }  // namespace shopd

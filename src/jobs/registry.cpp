@@ -16,7 +16,8 @@ JobHandler handler_for(std::string_view k) {
 
 Providers make_providers(const Config& config) {
   const std::string_view ca = config.tls.ca_bundle;
-  return Providers{make_payment_provider(config.payment, ca), make_mailer(config.email, ca),
+  const bool sync_files = config.database.synchronous == "full";
+  return Providers{make_payment_provider(config.payment, ca), make_mailer(config.email, ca, sync_files),
                    make_webhook(config.alerts, ca)};
 }
 

@@ -54,11 +54,17 @@ bool apply_decision(store::Tx& tx, const store::Job& job, const Decision& d, con
 }
 
 JobExecutor::JobExecutor(const Config& config, store::Store& store, Providers& providers, Metrics& metrics,
-                         const Clock& clock, const Cancel& cancel)
-    : config_(config), store_(store), providers_(providers), metrics_(metrics), clock_(clock), cancel_(cancel) {}
+                         const Clock& clock, const Cancel& cancel, HandlerLookup handlers)
+    : config_(config),
+      store_(store),
+      providers_(providers),
+      metrics_(metrics),
+      clock_(clock),
+      cancel_(cancel),
+      handlers_(handlers) {}
 
 JobResult JobExecutor::run_handler(const store::Job& job) {
-  const JobHandler handler = handler_for(job.kind);
+  const JobHandler handler = handlers_(job.kind);
   if (!handler) return JobResult::failure(JobError::permanent("unknown_kind", "no handler for job kind " + job.kind));
   const auto order = store_.read([&](store::Connection& db) { return store::load_order(db, job.order_id); });
   if (!order) return JobResult::failure(JobError::permanent("order_missing", "order " + job.order_id + " not found"));
@@ -66,7 +72,8 @@ JobResult JobExecutor::run_handler(const store::Job& job) {
   return handler(ctx);
 }
 
-void JobExecutor::execute(const store::Job& job, std::mt19937_64& rng) {
+std::optional<Decision> JobExecutor::execute(const store::Job& job, std::mt19937_64& rng,
+                                             const AlsoInTransaction& also) {
   const auto started = std::chrono::steady_clock::now();
   nlohmann::json fields = {{"job_id", job.id}, {"order_id", job.order_id}, {"kind", job.kind}, {"attempt", job.attempts}};
   log::debug("job started", fields);
@@ -79,7 +86,7 @@ void JobExecutor::execute(const store::Job& job, std::mt19937_64& rng) {
     // transient error, so it ends in the failure hook if it keeps happening.
     result = JobResult::failure(JobError::transient("internal_error", e.what()));
   }
-  if (cancel_.requested()) return;
+  if (cancel_.requested()) return std::nullopt;
 
   const auto duration = std::chrono::steady_clock::now() - started;
   const int64_t duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
@@ -96,18 +103,22 @@ void JobExecutor::execute(const store::Job& job, std::mt19937_64& rng) {
     if (error->is_unreachable()) fields["unreachable"] = true;
   }
   try {
-    const bool applied = store_.writer().run_always(
-        [&](store::Tx& tx) { return apply_decision(tx, job, d, end, result, config_); });
+    const bool applied = store_.writer().run_always([&](store::Tx& tx) {
+      const bool ok = apply_decision(tx, job, d, end, result, config_);
+      if (ok && also) also(tx);
+      return ok;
+    });
     if (!applied) {
       log::warn("job outcome dropped: lease was lost, another attempt owns the job", fields);
-      return;
+      return std::nullopt;
     }
   } catch (const std::exception& e) {
     // The job stays running with this lease; once the lease expires it runs again.
     fields["db_error"] = e.what();
     log::error("could not record job outcome", fields);
-    return;
+    return std::nullopt;
   }
+  if (result.after_commit && std::holds_alternative<decision::Done>(d)) result.after_commit();
   metrics_.jobs.inc({job.kind, outcome_label(d)});
   metrics_.job_duration.observe({job.kind}, std::chrono::duration<double>(duration).count());
   if (const auto* retry = std::get_if<decision::RetryAt>(&d)) fields["retry_at"] = format_iso(retry->at);
@@ -116,6 +127,7 @@ void JobExecutor::execute(const store::Job& job, std::mt19937_64& rng) {
   else if (std::holds_alternative<decision::RetryAt>(d)) log::warn("job failed, will retry", fields);
   else if (std::holds_alternative<decision::Defer>(d)) log::info("job deferred", fields);
   // Dead jobs are logged by the failure hook.
+  return d;
 }
 
 }  // namespace shopd

@@ -8,15 +8,16 @@
 
 #include "core/uuid7.h"
 #include "obs/log.h"
-#include "store/idempotency_store.h"
+#include "outbox/pruner.h"
+#include "outbox/rescuer.h"
 #include "store/outbox_store.h"
 
 namespace shopd {
 
 namespace {
 
-// Big enough for libcurl + OpenSSL handshakes and libharu, small enough that
-// hundreds of threads stay cheap (only touched pages count towards RSS).
+// Big enough for libcurl + OpenSSL handshakes and PDF rendering, small enough
+// that hundreds of threads stay cheap (only touched pages count towards RSS).
 // Sanitizers keep shadow frames on the stack and need far more.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr size_t kExecutorStackBytes = 4 << 20;
@@ -24,10 +25,12 @@ constexpr size_t kExecutorStackBytes = 4 << 20;
 constexpr size_t kExecutorStackBytes = 256 << 10;
 #endif
 
-constexpr size_t kClaimBatch = 64;
+constexpr size_t kDispatchClaimBatch = 64;
+// An executor claims at most this many with its job's outcome: enough to keep
+// idle executors fed, few enough that one write stays short.
+constexpr size_t kExecutorClaimBatch = 4;
 constexpr int kExecutorNice = 5;
 constexpr auto kPruneInterval = std::chrono::minutes(1);
-constexpr int kPruneBatch = 500;
 
 pthread_t spawn_with_stack(size_t stack_bytes, void* (*fn)(void*), void* arg) {
   pthread_attr_t attr;
@@ -42,13 +45,14 @@ pthread_t spawn_with_stack(size_t stack_bytes, void* (*fn)(void*), void* arg) {
 
 }  // namespace
 
-Worker::Worker(const Config& config, store::Store& store, Providers& providers, Metrics& metrics, const Clock& clock)
+Worker::Worker(const Config& config, store::Store& store, Providers& providers, Metrics& metrics, const Clock& clock,
+               HandlerLookup handlers)
     : config_(config),
       store_(store),
       metrics_(metrics),
       clock_(clock),
       owner_(new_uuid7()),
-      executor_(config, store, providers, metrics, clock, cancel_) {}
+      executor_(config, store, providers, metrics, clock, cancel_, handlers) {}
 
 Worker::~Worker() {
   if (dispatcher_.joinable()) stop(std::chrono::milliseconds(0));
@@ -60,7 +64,7 @@ std::chrono::milliseconds Worker::tick() const {
 }
 
 void Worker::start() {
-  rescue_abandoned(clock_.now(), /*at_startup=*/true);
+  rescue_abandoned(store_, owner_, clock_.now(), /*at_startup=*/true);
   const auto now = clock_.now();
   next_due_ = now;
   next_maintenance_ = now + tick();
@@ -76,12 +80,25 @@ void Worker::start() {
   log::info("worker started", {{"concurrency", config_.worker.concurrency}, {"owner", owner_}});
 }
 
-void Worker::notify() {
-  {
-    std::lock_guard lock(mu_);
-    wake_ = true;
+size_t Worker::free_slots() const {
+  const size_t taken = in_flight_ids_.size() + reserved_;
+  const auto concurrency = static_cast<size_t>(config_.worker.concurrency);
+  return taken >= concurrency ? 0 : concurrency - taken;
+}
+
+void Worker::queue_claimed(std::vector<store::Job>& jobs) {
+  for (auto& job : jobs) {
+    in_flight_ids_.insert(job.id);
+    ready_.push_back(std::move(job));
   }
-  dispatch_cv_.notify_one();
+}
+
+void Worker::notify() {
+  std::lock_guard lock(mu_);
+  wake_ = true;
+  // With every executor busy, the executors claim for themselves as they
+  // finish: waking the dispatcher would only cost two context switches.
+  if (free_slots() > 0) dispatch_cv_.notify_one();
 }
 
 bool Worker::alive() const {
@@ -95,18 +112,15 @@ size_t Worker::in_flight() const {
 }
 
 void Worker::dispatch_loop() {
-  const size_t concurrency = static_cast<size_t>(config_.worker.concurrency);
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    const bool has_room = in_flight_ids_.size() < concurrency;
-    const TimePoint wake_at = has_room ? std::min(next_due_, next_maintenance_) : next_maintenance_;
+    const TimePoint wake_at = free_slots() > 0 ? std::min(next_due_, next_maintenance_) : next_maintenance_;
     const auto sleep = std::max(wake_at - clock_.now(), Millis(0));
-    dispatch_cv_.wait_for(lock, sleep, [&] { return stopping_ || (wake_ && in_flight_ids_.size() < concurrency); });
+    dispatch_cv_.wait_for(lock, sleep, [&] { return stopping_ || (wake_ && free_slots() > 0); });
     if (stopping_) break;
 
     const TimePoint now = clock_.now();
-    const size_t free_slots = concurrency - std::min(concurrency, in_flight_ids_.size());
-    const bool look = free_slots > 0 && (wake_ || now >= next_due_);
+    const bool look = free_slots() > 0 && (wake_ || now >= next_due_);
     if (look) wake_ = false;
     lock.unlock();
     heartbeat_ms_ = now.time_since_epoch().count();
@@ -115,7 +129,7 @@ void Worker::dispatch_loop() {
         maintain(now);
         next_maintenance_ = now + tick();
       }
-      if (look) claim(now, free_slots);
+      if (look) claim_for_idle_executors(now);
     } catch (const std::exception& e) {
       // Database trouble: keep the loop alive and try again on the next tick.
       log::error("worker dispatch failed", {{"error", e.what()}});
@@ -125,7 +139,7 @@ void Worker::dispatch_loop() {
   }
 }
 
-void Worker::claim(TimePoint now, size_t free_slots) {
+void Worker::claim_for_idle_executors(TimePoint now) {
   // Read first: only write (claim) when something is due.
   const auto due = store_.read([](store::Connection& db) { return store::next_due_at(db); });
   if (!due || *due > now) {
@@ -135,21 +149,58 @@ void Worker::claim(TimePoint now, size_t free_slots) {
     next_due_ = due ? std::min(*due, now + tick()) : now + tick();
     return;
   }
-  const int want = static_cast<int>(std::min(free_slots, kClaimBatch));
-  auto jobs = store_.writer().run_always([&](store::Tx& tx) {
-    return store::claim_due(tx, now, want, owner_, config_.worker.lease_seconds);
-  });
+  size_t want = 0;
   {
     std::lock_guard lock(mu_);
-    for (auto& job : jobs) {
-      in_flight_ids_.insert(job.id);
-      ready_.push_back(std::move(job));
-    }
+    want = std::min(free_slots(), kDispatchClaimBatch);
+    reserved_ += want;
+  }
+  std::vector<store::Job> jobs;
+  try {
+    jobs = store_.writer().run_always([&](store::Tx& tx) {
+      return store::claim_due(tx, now, static_cast<int>(want), owner_, config_.worker.lease_seconds);
+    });
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    reserved_ -= want;
+    throw;
+  }
+  {
+    std::lock_guard lock(mu_);
+    reserved_ -= want;
+    const bool full = jobs.size() == want;
+    queue_claimed(jobs);
     // A full batch means more may be due; look again as soon as there is room.
-    if (static_cast<int>(jobs.size()) == want) wake_ = true;
+    if (full) wake_ = true;
     else next_due_ = now + tick();  // re-read soon: jobs may have become due meanwhile
   }
   exec_cv_.notify_all();
+}
+
+void Worker::run_and_claim_next(const store::Job& job, std::mt19937_64& rng) {
+  size_t want = 0;
+  std::vector<store::Job> claimed;
+  // Runs on the writer thread, in the write that records the job's outcome.
+  const auto recorded = executor_.execute(job, rng, [&](store::Tx& tx) {
+    {
+      std::lock_guard lock(mu_);
+      // This job's slot frees with this write; claim into it and any other
+      // free one (nothing once stopping: what is claimed must be released).
+      want = stopping_ ? 0 : std::min(free_slots() + 1, kExecutorClaimBatch);
+      reserved_ += want;
+    }
+    if (want > 0)
+      claimed = store::claim_due(tx, clock_.now(), static_cast<int>(want), owner_, config_.worker.lease_seconds);
+  });
+  // Claims made in a write that did not commit are not ours to run.
+  if (!recorded) claimed.clear();
+  {
+    std::lock_guard lock(mu_);
+    reserved_ -= want;
+    in_flight_ids_.erase(job.id);
+    queue_claimed(claimed);
+  }
+  if (claimed.size() > 1) exec_cv_.notify_all();
 }
 
 void Worker::executor_loop() {
@@ -165,10 +216,9 @@ void Worker::executor_loop() {
     ready_.pop_front();
     ++executing_;
     lock.unlock();
-    executor_.execute(job, rng);
+    run_and_claim_next(job, rng);
     lock.lock();
     --executing_;
-    in_flight_ids_.erase(job.id);
     dispatch_cv_.notify_one();
     idle_cv_.notify_all();
   }
@@ -186,43 +236,10 @@ void Worker::maintain(TimePoint now) {
     store_.writer().run_always([&](store::Tx& tx) {
       store::extend_leases(tx, owner_, ids, now, config_.worker.lease_seconds);
     });
-  rescue_abandoned(now, /*at_startup=*/false);
+  rescue_abandoned(store_, owner_, now, /*at_startup=*/false);
   if (now >= next_prune_) {
-    prune_old_rows(now);
+    prune_old_rows(store_, config_.retention, now);
     next_prune_ = now + kPruneInterval;
-  }
-}
-
-void Worker::rescue_abandoned(TimePoint now, bool at_startup) {
-  const auto abandoned = store_.read([&](store::Connection& db) {
-    return store::find_abandoned(db, now, owner_, at_startup);
-  });
-  // Never killed here, whatever attempt it was on: an interrupted attempt
-  // does not count, and for a payment nobody knows whether the provider
-  // charged. The next attempt asks (same Idempotency-Key) and finds out.
-  for (const auto& job : abandoned) {
-    const bool requeued =
-        store_.writer().run_always([&](store::Tx& tx) { return store::requeue_abandoned(tx, job, now); });
-    if (!requeued) continue;
-    log::warn("job rescued", {{"job_id", job.id},
-                              {"order_id", job.order_id},
-                              {"kind", job.kind},
-                              {"attempt", job.attempts},
-                              {"reason", at_startup ? "shopd stopped while the job was running"
-                                                    : "the job's lease expired"}});
-  }
-}
-
-void Worker::prune_old_rows(TimePoint now) {
-  // Small batches, each its own short transaction, so intake never waits long.
-  const auto jobs_before = now - std::chrono::hours(24) * config_.retention.done_job_days;
-  while (store_.writer().run_always([&](store::Tx& tx) { return store::prune_done_jobs(tx, jobs_before, kPruneBatch); }) ==
-         kPruneBatch) {
-  }
-  const auto keys_before = now - store::kIdempotencyKeyLifetime;
-  while (store_.writer().run_always([&](store::Tx& tx) {
-    return store::prune_idempotency_keys(tx, keys_before, kPruneBatch);
-  }) == kPruneBatch) {
   }
 }
 

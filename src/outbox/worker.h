@@ -1,15 +1,19 @@
 // The background worker: drains the outbox inside the shopd process.
 //
-// One dispatcher thread claims due jobs (in batches, through the writer) and
-// hands them to `worker.concurrency` executor threads. Provider calls mostly
-// wait on the network, so a shop may run hundreds of executors; each is a
-// thread with a small stack (kExecutorStackBytes), which keeps 500 of them
-// within a few tens of MB of RSS while the code stays plain blocking calls.
+// `worker.concurrency` executor threads run claimed jobs. An executor that
+// finishes a job records its outcome and claims its own next jobs in the same
+// write (JobExecutor's AlsoInTransaction), so under a backlog each job costs
+// one write, and an order's next step (enqueued by that very write) usually
+// starts on the same thread at once. A dispatcher thread claims work for idle
+// executors: when a commit enqueued jobs (the writer's signal, within
+// milliseconds), when the next retry is due, and on the maintenance tick
+// (lease extension, rescue of abandoned jobs: outbox/rescuer.h, retention:
+// outbox/pruner.h). Idle costs nothing beyond that tick.
 //
-// Idle costs nothing: the dispatcher sleeps until the next job is due, until
-// the writer signals that a commit enqueued a job (within milliseconds), or
-// until the maintenance tick (lease extension, rescue of abandoned jobs,
-// retention), whichever is first.
+// Provider calls mostly wait on the network, so a shop may run hundreds of
+// executors; each is a thread with a small stack (kExecutorStackBytes),
+// which keeps 500 of them within a few MB of RSS while the code stays plain
+// blocking calls.
 //
 // Threads: notify() may be called from any thread. start() and stop() from
 // the owning thread only.
@@ -39,14 +43,15 @@ namespace shopd {
 
 class Worker {
  public:
-  Worker(const Config& config, store::Store& store, Providers& providers, Metrics& metrics, const Clock& clock);
+  Worker(const Config& config, store::Store& store, Providers& providers, Metrics& metrics, const Clock& clock,
+         HandlerLookup handlers = handler_for);
   ~Worker();
 
   // Rescues every job a previous process left running (it is gone: the
   // server holds the database's lock file), then starts the threads.
   void start();
 
-  // A commit enqueued a job: look for due work now.
+  // A commit enqueued a job: look for due work now (when an executor is free).
   void notify();
 
   // Stops claiming, lets running jobs finish for up to `grace`, then cancels
@@ -63,11 +68,15 @@ class Worker {
  private:
   void dispatch_loop();
   void executor_loop();
-  void claim(TimePoint now, size_t free_slots);
+  // Runs one job; its outcome's write also claims up to the slots it frees.
+  void run_and_claim_next(const store::Job& job, std::mt19937_64& rng);
+  void claim_for_idle_executors(TimePoint now);
   void maintain(TimePoint now);
-  void rescue_abandoned(TimePoint now, bool at_startup);
-  void prune_old_rows(TimePoint now);
   std::chrono::milliseconds tick() const;
+
+  // REQUIRES: mu_ held.
+  size_t free_slots() const;
+  void queue_claimed(std::vector<store::Job>& jobs);
 
   const Config& config_;
   store::Store& store_;
@@ -83,6 +92,7 @@ class Worker {
   std::condition_variable idle_cv_;
   std::deque<store::Job> ready_;          // claimed, waiting for an executor
   std::set<std::string> in_flight_ids_;   // claimed and not yet finished
+  size_t reserved_ = 0;                   // slots promised to claims being written right now
   size_t executing_ = 0;
   size_t exited_executors_ = 0;
   bool wake_ = true;                      // something may be due: look now

@@ -1,6 +1,7 @@
-// The "file" transport: one .eml per message, named after its Message-ID, so
-// sending the same email again overwrites the same file, and readers never
-// see a half-written one (write_file_atomically).
+// The "file" transport: one .eml per message, named after Email::file_name
+// ("<order-id>.confirmation.eml") or else its Message-ID; both are stable per
+// message, so sending the same email again overwrites the same file, and
+// readers never see a half-written one (write_file_atomically).
 #include <stdexcept>
 
 #include "core/files.h"
@@ -12,13 +13,14 @@ namespace {
 
 class FileMailer final : public Mailer {
  public:
-  explicit FileMailer(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  FileMailer(std::filesystem::path dir, bool sync) : dir_(std::move(dir)), sync_(sync) {}
 
   std::optional<JobError> send(const Email& email, const Cancel& cancel) override {
     if (cancel.requested()) return JobError::transient("cancelled", "cancelled by shutdown");
     if (auto bad = check_addresses(email)) return bad;
     try {
-      write_file_atomically(dir_ / eml_file_name(email.message_id), render_mime(email));
+      const std::string& name = email.file_name.empty() ? email.message_id : email.file_name;
+      write_file_atomically(dir_ / eml_file_name(name), render_mime(email), sync_);
     } catch (const std::runtime_error& e) {
       // A full disk or a wrong permission: the owner can fix it, so try again later.
       return JobError::transient("mail_write_failed", e.what());
@@ -28,12 +30,13 @@ class FileMailer final : public Mailer {
 
  private:
   std::filesystem::path dir_;
+  bool sync_;
 };
 
 }  // namespace
 
-std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir) {
-  return std::make_unique<FileMailer>(dir);
+std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir, bool sync) {
+  return std::make_unique<FileMailer>(dir, sync);
 }
 
 }  // namespace shopd

@@ -53,6 +53,11 @@ struct Email {
   std::vector<Attachment> attachments;
   std::string message_id;  // "<...@...>", stable per job
   TimePoint date;
+  // What the file transport names the .eml after, for the owner reading the
+  // mail folder: "<order-id>.confirmation". Like message_id it must be stable
+  // per message, so that a re-send overwrites the same file. Empty: named
+  // after message_id. Other transports ignore it.
+  std::string file_name;
 };
 
 // Permanent invalid_recipient / invalid_sender when an address of the email
@@ -66,10 +71,11 @@ std::optional<JobError> check_addresses(const Email& email);
 // are quoted-printable UTF-8, attachments base64.
 std::string render_mime(const Email& email);
 
-// The file name the file transport uses for a Message-ID: the id without its
-// angle brackets, every character outside [A-Za-z0-9._@+-] replaced by '_',
-// plus ".eml". The same id always gives the same name.
-std::string eml_file_name(const std::string& message_id);
+// The file name the file transport uses for an Email::file_name, or for a
+// Message-ID when there is none: the text without angle brackets, every
+// character outside [A-Za-z0-9._@+-] replaced by '_', plus ".eml". The same
+// text always gives the same name, and never a path or a hidden file.
+std::string eml_file_name(const std::string& name_or_message_id);
 
 class Mailer {
  public:
@@ -77,9 +83,10 @@ class Mailer {
   virtual std::optional<JobError> send(const Email& email, const Cancel& cancel) = 0;
 };
 
-// Writes <dir>/<eml_file_name(message_id)> atomically (write_file_atomically);
-// creates `dir` when missing. I/O errors are Transient "mail_write_failed".
-std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir);
+// Writes <dir>/<eml_file_name(file_name, else message_id)> atomically
+// (write_file_atomically, fsynced when `sync`); creates `dir` when missing.
+// I/O errors are Transient "mail_write_failed".
+std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir, bool sync = true);
 // Sends through config.smtp_url: smtp:// upgrades with STARTTLS when the
 // relay offers it (and insists on it when a username is set, so a password
 // never crosses the network in the clear); smtps:// is TLS from the start.
@@ -87,7 +94,10 @@ std::unique_ptr<Mailer> make_file_mailer(const std::filesystem::path& dir);
 // system store); its text must outlive the mailer.
 std::unique_ptr<Mailer> make_smtp_mailer(const Config::Email& config, std::string_view ca_bundle = {});
 // By config.transport ("file" | "smtp"); throws ConfigError for any other name.
-std::unique_ptr<Mailer> make_mailer(const Config::Email& config, std::string_view ca_bundle = {});
+// `sync_files`: fsync .eml files (the file transport), as for
+// write_file_atomically; shopd passes database.synchronous == "full".
+std::unique_ptr<Mailer> make_mailer(const Config::Email& config, std::string_view ca_bundle = {},
+                                    bool sync_files = true);
 
 // What a finished SMTP transfer means (pure). `curl_code` is the CURLcode,
 // `reply_code` the last SMTP reply (CURLINFO_RESPONSE_CODE, 0 when none),

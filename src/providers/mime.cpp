@@ -390,9 +390,9 @@ std::string render_mime(const Email& email) {
   return out;
 }
 
-std::string eml_file_name(const std::string& message_id) {
+std::string eml_file_name(const std::string& name_or_message_id) {
   std::string name;
-  for (const char ch : message_id) {
+  for (const char ch : name_or_message_id) {
     if (ch == '<' || ch == '>') continue;
     const auto c = static_cast<unsigned char>(ch);
     const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||

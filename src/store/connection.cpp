@@ -79,6 +79,12 @@ std::optional<int64_t> Query::opt_int64(int col) const {
 
 double Query::real(int col) const { return st_->getColumn(col).getDouble(); }
 
+std::optional<std::string> Query::opt_blob(int col) const {
+  auto c = st_->getColumn(col);
+  if (c.isNull()) return std::nullopt;
+  return std::string(static_cast<const char*>(c.getBlob()), static_cast<size_t>(c.getBytes()));
+}
+
 bool Query::is_null(int col) const { return st_->isColumnNull(col); }
 
 void Query::bind_one(std::nullptr_t) { st_->bind(next_++); }
@@ -88,5 +94,9 @@ void Query::bind_one(double v) { st_->bind(next_++, v); }
 void Query::bind_one(const char* v) { st_->bind(next_++, v); }
 void Query::bind_one(const std::string& v) { st_->bind(next_++, v); }
 void Query::bind_one(std::string_view v) { st_->bind(next_++, std::string(v)); }
+void Query::bind_one(const Blob& v) {
+  // No copy: the caller keeps the bytes alive until the statement ran (Blob's contract).
+  st_->bindNoCopy(next_++, static_cast<const void*>(v.bytes.data()), static_cast<int>(v.bytes.size()));
+}
 
 }  // namespace shopd::store

@@ -20,6 +20,12 @@ namespace shopd::store {
 
 class Query;
 
+// Binary data for a BLOB parameter (an invoice PDF); bound without a copy,
+// so the bytes must outlive the statement's step.
+struct Blob {
+  std::string_view bytes;
+};
+
 class Connection {
  public:
   enum class Mode { ReadWrite, ReadOnly };
@@ -69,6 +75,8 @@ class Query {
   int64_t int64(int col) const;
   std::optional<int64_t> opt_int64(int col) const;
   double real(int col) const;
+  // A BLOB (or TEXT) column's bytes; nullopt when NULL.
+  std::optional<std::string> opt_blob(int col) const;
   bool is_null(int col) const;
 
  private:
@@ -82,6 +90,7 @@ class Query {
   void bind_one(const char* v);
   void bind_one(const std::string& v);
   void bind_one(std::string_view v);
+  void bind_one(const Blob& v);
   template <class T>
   void bind_one(const std::optional<T>& v) {
     if (v) bind_one(*v);

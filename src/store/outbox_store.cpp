@@ -30,15 +30,22 @@ constexpr const char* kClaimDue =
     "             ORDER BY priority, run_at LIMIT ?5) "
     "RETURNING " JOB_COLUMNS;
 
-constexpr const char* kStartAttempt =
-    "INSERT INTO job_attempts (id, job_id, attempt, started_at, outcome) VALUES (?1, ?2, ?3, ?4, 'running')";
-
-constexpr const char* kFinishAttempt =
-    "UPDATE job_attempts SET finished_at = ?2, duration_ms = ?3, outcome = ?4, error_code = ?5, "
-    "error_message = ?6, provider_status = ?7, body_excerpt = ?8, error_where = ?9 "
-    "WHERE job_id = ?1 AND outcome = 'running'";
-
-constexpr const char* kDropRunningAttempt = "DELETE FROM job_attempts WHERE job_id = ?1 AND outcome = 'running'";
+// An attempt is written once, when it ended. A job whose first attempt
+// succeeded gets no row: the job row holds all there is to say (done,
+// attempts 1, updated_at); with earlier attempts on record, the success is
+// recorded too, so the history reads to its end.
+#define RECORD_ATTEMPT_COLUMNS \
+  "(id, job_id, attempt, started_at, finished_at, duration_ms, outcome, error_code, error_message, " \
+  "provider_status, body_excerpt, error_where)"
+constexpr const char* kRecordAttempt =
+    "INSERT INTO job_attempts " RECORD_ATTEMPT_COLUMNS " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+constexpr const char* kRecordSuccessAfterHistory =
+    "INSERT INTO job_attempts " RECORD_ATTEMPT_COLUMNS " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 "
+    "WHERE EXISTS (SELECT 1 FROM job_attempts WHERE job_id = ?2)";
+#undef RECORD_ATTEMPT_COLUMNS
+constexpr const char* kCloseLegacyRunningAttempt =
+    "UPDATE job_attempts SET finished_at = ?2, outcome = 'interrupted', error_code = 'interrupted', "
+    "error_message = ?3 WHERE job_id = ?1 AND outcome = 'running'";
 
 // ?3 = 1 when the attempt reached no provider: it is given back
 // (attempts - 1) and counted apart; any answer ends the unreachable run.
@@ -78,18 +85,13 @@ constexpr const char* kRequeueAbandoned =
     "lease_token = NULL, locked_until = NULL, last_error = 'interrupted: the process running it stopped', "
     "updated_at = ?3 WHERE id = ?1 AND lease_token = ?2 AND state = 'running'";
 
-constexpr const char* kInterruptAttempt =
-    "UPDATE job_attempts SET finished_at = ?2, outcome = 'interrupted', error_code = 'interrupted', "
-    "error_message = ?3 WHERE job_id = ?1 AND outcome = 'running'";
 
 constexpr const char* kExtendLeases =
     "UPDATE outbox SET locked_until = ?4 WHERE state = 'running' AND lease_owner = ?1 "
     "AND id IN (SELECT value FROM json_each(?2)) AND locked_until < ?3";
 
-constexpr const char* kInterruptOwnedAttempts =
-    "UPDATE job_attempts SET finished_at = ?2, outcome = 'interrupted', error_code = 'interrupted', "
-    "error_message = 'released at shutdown' "
-    "WHERE outcome = 'running' AND job_id IN (SELECT id FROM outbox WHERE state = 'running' AND lease_owner = ?1)";
+
+constexpr const char* kOwnedRunning = "SELECT " JOB_COLUMNS " FROM outbox WHERE state = 'running' AND lease_owner = ?1";
 
 constexpr const char* kReleaseOwned =
     "UPDATE outbox SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'pending' END, "
@@ -214,17 +216,30 @@ std::optional<std::string> summary(const JobError* error) {
   return error->code + ": " + error->message;
 }
 
-void finish_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
-  auto q = tx.db.query(kFinishAttempt);
+// The attempt number: every attempt the job made, answered or not.
+int attempt_number(const Job& job) { return job.attempts + job.unreachable_attempts; }
+
+void record_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
   const JobError* e = end.error;
-  q.bind(job.id, format_iso(end.finished), end.duration_ms, outcome_name(e),
-         e ? std::optional<std::string>(e->code) : std::nullopt,
+  auto q = tx.db.query(e ? kRecordAttempt : kRecordSuccessAfterHistory);
+  q.bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(end.finished), end.duration_ms,
+         outcome_name(e), e ? std::optional<std::string>(e->code) : std::nullopt,
          e ? std::optional<std::string>(e->message) : std::nullopt,
          e && e->provider_status ? std::optional<int64_t>(e->provider_status) : std::nullopt,
          e && !e->body_excerpt.empty() ? std::optional<std::string>(e->body_excerpt) : std::nullopt,
          e ? std::optional<std::string>(e->where) : std::nullopt);
   q.exec();
 }
+
+void record_interrupted(Tx& tx, const Job& job, TimePoint now, const char* why) {
+  // A shopd from before attempts were written at their end left a 'running' row: close that one.
+  if (tx.db.query(kCloseLegacyRunningAttempt).bind(job.id, format_iso(now), why).exec() > 0) return;
+  tx.db.query(kRecordAttempt)
+      .bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(now), nullptr, "interrupted",
+            "interrupted", why, nullptr, nullptr, nullptr)
+      .exec();
+}
+
 
 }  // namespace
 
@@ -245,15 +260,13 @@ std::vector<Job> claim_due(Tx& tx, TimePoint now, int limit, const std::string& 
     q.bind(owner, new_uuid7() + ":", format_iso(now + std::chrono::seconds(lease_seconds)), ts, limit);
     jobs = read_jobs(q);
   }
-  for (const auto& job : jobs)
-    tx.db.query(kStartAttempt).bind(new_uuid7(), job.id, job.attempts + job.unreachable_attempts, ts).exec();
   return jobs;
 }
 
 bool mark_done(Tx& tx, const Job& job, const AttemptEnd& end) {
   auto q = tx.db.query(kMarkDone);
   if (q.bind(job.id, job.lease_token, unreachable(end), format_iso(end.finished)).exec() != 1) return false;
-  finish_attempt(tx, job, end);
+  record_attempt(tx, job, end);
   return true;
 }
 
@@ -261,7 +274,7 @@ bool mark_retrying(Tx& tx, const Job& job, const AttemptEnd& end, TimePoint run_
   auto q = tx.db.query(kMarkRetrying);
   q.bind(job.id, job.lease_token, unreachable(end), format_iso(end.finished), format_iso(run_at), summary(end.error));
   if (q.exec() != 1) return false;
-  finish_attempt(tx, job, end);
+  record_attempt(tx, job, end);
   tx.note_jobs_enqueued();  // the worker learns the new run_at and sleeps until then
   return true;
 }
@@ -270,13 +283,12 @@ bool mark_dead(Tx& tx, const Job& job, const AttemptEnd& end) {
   auto q = tx.db.query(kMarkDead);
   q.bind(job.id, job.lease_token, unreachable(end), format_iso(end.finished), summary(end.error));
   if (q.exec() != 1) return false;
-  finish_attempt(tx, job, end);
+  record_attempt(tx, job, end);
   return true;
 }
 
 bool defer(Tx& tx, const Job& job, TimePoint run_at, TimePoint now) {
   if (tx.db.query(kDefer).bind(job.id, job.lease_token, format_iso(run_at), format_iso(now)).exec() != 1) return false;
-  tx.db.query(kDropRunningAttempt).bind(job.id).exec();
   tx.note_jobs_enqueued();
   return true;
 }
@@ -294,7 +306,7 @@ std::vector<Job> find_abandoned(Connection& db, TimePoint now, const std::string
 bool requeue_abandoned(Tx& tx, const Job& job, TimePoint now) {
   const auto ts = format_iso(now);
   if (tx.db.query(kRequeueAbandoned).bind(job.id, job.lease_token, ts).exec() != 1) return false;
-  tx.db.query(kInterruptAttempt).bind(job.id, ts, "the process running it stopped").exec();
+  record_interrupted(tx, job, now, "the process running it stopped");
   tx.note_jobs_enqueued();
   return true;
 }
@@ -309,7 +321,13 @@ int extend_leases(Tx& tx, const std::string& owner, const std::string& job_ids_j
 
 int release_owned(Tx& tx, const std::string& owner, TimePoint now) {
   const auto ts = format_iso(now);
-  tx.db.query(kInterruptOwnedAttempts).bind(owner, ts).exec();
+  std::vector<Job> owned;
+  {
+    auto q = tx.db.query(kOwnedRunning);
+    q.bind(owner);
+    owned = read_jobs(q);
+  }
+  for (const auto& job : owned) record_interrupted(tx, job, now, "released at shutdown");
   const int released = tx.db.query(kReleaseOwned).bind(owner, ts).exec();
   if (released > 0) tx.note_jobs_enqueued();
   return released;

@@ -66,6 +66,7 @@ password_env = "MY_SMTP_PASS"
 [invoice]
 dir = "invoices"
 prefix = "RE-"
+seller_tax_id = "DE123456789"
 
 [alerts]
 webhook_url = "https://chat.example/hooks/abc"
@@ -172,6 +173,7 @@ TEST_SUITE("parse_config") {
     CHECK(c.email.password == "hunter2");
     CHECK(c.invoice.dir == kDir / "invoices");
     CHECK(c.invoice.prefix == "RE-");
+    CHECK(c.invoice.seller_tax_id == "DE123456789");
     CHECK(c.alerts.webhook_url == "https://chat.example/hooks/abc");
     CHECK(c.alerts.email == "team@shop.example");
     REQUIRE(c.products.size() == 2);
@@ -201,8 +203,9 @@ TEST_SUITE("parse_config") {
     CHECK(c.payment.secret_key.empty());
     CHECK(c.email.transport == "file");
     CHECK(c.email.dir == kDir / "var/mail");
-    CHECK(c.invoice.dir == kDir / "var/invoices");
+    CHECK(c.invoice.dir.empty());  // no export folder: the database holds the invoices
     CHECK(c.invoice.prefix == "INV-");
+    CHECK(c.invoice.seller_tax_id.empty());
     CHECK(c.alerts.webhook_url.empty());
     CHECK(c.products.empty());
   }
@@ -246,6 +249,12 @@ TEST_SUITE("parse_config") {
               .key == "products[2].colour");
     CHECK(error_for(std::string("verbose = true\n") + kFullConfig).key == "verbose");
     CHECK(error_for(std::string(kFullConfig) + "\n[logging]\nlevel = \"debug\"\n").key == "logging");
+  }
+
+  TEST_CASE("an old config with shop.vat_id stops startup and says where the key moved") {
+    const ConfigError e = error_for(full_plus("[shop]", "vat_id = \"DE123456789\""));
+    CHECK(e.key == "shop.vat_id");
+    CHECK(std::string(e.what()).find("seller_tax_id under [invoice]") != std::string::npos);
   }
 
   TEST_CASE("a secret written into the file is refused: secrets come only from the environment") {

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from shop import REPO, SHOPD, Shop, order
+from shop import REPO, SHOPD, Shop, order, wait_for
 
 KEY_LINE = re.compile(r"^shopd: config error in .*: (?P<key>[\w.\[\]]+): .+$")
 
@@ -93,7 +93,8 @@ def test_relative_paths_resolve_against_the_config_files_folder_not_the_working_
     shop.wait_for_status(r.json()["id"], "completed")
     assert (shop.dir / "data" / "shop.db").is_file()
     assert len(list((shop.dir / "out" / "mail").glob("*.eml"))) == 1
-    assert list((shop.dir / "out" / "invoices").glob("*.pdf"))
+    # The export copy is written right after the invoice's commit.
+    wait_for(lambda: list((shop.dir / "out" / "invoices").glob("*.pdf")), message="the exported invoice")
     assert list(elsewhere.iterdir()) == []
 
 

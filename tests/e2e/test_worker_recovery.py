@@ -5,7 +5,6 @@ twice (one invoice number per order, gapless; one confirmation per order)."""
 import collections
 import re
 import sqlite3
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -26,12 +25,12 @@ def assert_every_order_completed_exactly_once(shop, order_ids):
     for order_id in order_ids:
         shop.wait_for_status(order_id, "completed", timeout=30)
 
-    invoices = shop.query("SELECT order_id, seq, number FROM invoices ORDER BY seq")
+    invoices = shop.query("SELECT order_id, seq, number, pdf FROM invoices ORDER BY seq")
     assert [i["seq"] for i in invoices] == list(range(1, len(order_ids) + 1))
     assert [i["number"] for i in invoices] == [f"INV-{n:06d}" for n in range(1, len(order_ids) + 1)]
     assert sorted(i["order_id"] for i in invoices) == sorted(order_ids)
-    for i in invoices:
-        assert (shop.invoice_dir() / f"{i['number']}.pdf").read_bytes().startswith(b"%PDF-")
+    for i in invoices:  # the database holds every document (the export folder is a best-effort copy)
+        assert bytes(i["pdf"]).startswith(b"%PDF-")
 
     confirmations = collections.Counter()
     for msg in mails_to(shop, "ann@example.com"):
@@ -95,8 +94,9 @@ def test_sigterm_lets_running_jobs_finish_before_exiting(shop_factory):
 
     shop.stop()  # default grace: 10 s, far more than a 1 s payment
     for j in in_flight:
-        assert job(shop, j["order_id"], "payment.charge")["state"] == "done"
-        assert [a["outcome"] for a in attempts(shop, j["id"])] == ["ok"]
+        finished = job(shop, j["order_id"], "payment.charge")
+        assert finished["state"] == "done" and finished["attempts"] == 1
+        assert attempts(shop, j["id"]) == []  # a first attempt that succeeded needs no attempt row
 
     shop.start()
     assert_every_order_completed_exactly_once(shop, order_ids)
@@ -118,8 +118,6 @@ def test_a_job_whose_worker_vanished_runs_again_once_its_lease_expires(shop_fact
             "lease_token = 'vanished-token', locked_until = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
             (iso(lease_end), iso(now), payment["id"])).rowcount
         assert claimed == 1, "the shop took the job before the test could; the test proves nothing"
-        db.execute("INSERT INTO job_attempts (id, job_id, attempt, started_at, outcome) VALUES (?, ?, 1, ?, 'running')",
-                   (str(uuid.uuid4()), payment["id"], iso(now)))
     db.close()
 
     shop.wait_for_status(second, "completed")

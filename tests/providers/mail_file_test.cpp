@@ -67,6 +67,32 @@ TEST_SUITE("mail_file") {
     CHECK(read(tmp.path / "email.confirmation.0190@shop.example.eml") == render_mime(email("second")));
   }
 
+  TEST_CASE("a message with a file name is written under that name, and a re-send replaces it") {
+    TempDir tmp;
+    auto mailer = make_file_mailer(tmp.path);
+    Cancel cancel;
+    Email e = email("first");
+    e.file_name = "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b.confirmation";
+    REQUIRE_FALSE(mailer->send(e, cancel).has_value());
+    e.text = "second";
+    REQUIRE_FALSE(mailer->send(e, cancel).has_value());
+    const auto file = tmp.path / "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b.confirmation.eml";
+    REQUIRE(std::filesystem::exists(file));
+    CHECK(read(file) == render_mime(e));
+    CHECK(std::distance(std::filesystem::directory_iterator(tmp.path), std::filesystem::directory_iterator{}) == 1);
+  }
+
+  TEST_CASE("a file name cannot leave the mail folder") {
+    TempDir tmp;
+    auto mailer = make_file_mailer(tmp.path / "mail");
+    Cancel cancel;
+    Email e = email("x");
+    e.file_name = "../../escaped";
+    REQUIRE_FALSE(mailer->send(e, cancel).has_value());
+    CHECK(std::distance(std::filesystem::directory_iterator(tmp.path / "mail"), std::filesystem::directory_iterator{}) == 1);
+    CHECK(std::distance(std::filesystem::directory_iterator(tmp.path), std::filesystem::directory_iterator{}) == 1);
+  }
+
   TEST_CASE("an unusable recipient is a permanent error and writes nothing") {
     TempDir tmp;
     auto mailer = make_file_mailer(tmp.path);

@@ -35,10 +35,14 @@ TEST_SUITE("mail_smtp") {
     const auto timeout = interpret_smtp_result(CURLE_OPERATION_TIMEDOUT, 0, "Operation timed out");
     REQUIRE(timeout.has_value());
     CHECK(timeout->code == "timeout");
+    CHECK(refused->is_unreachable());
+    CHECK(timeout->is_unreachable());
+    // A relay that answers without the TLS we insist on is reachable and misconfigured: attempts count.
     const auto tls = interpret_smtp_result(CURLE_USE_SSL_FAILED, 250, "STARTTLS not supported");
     REQUIRE(tls.has_value());
-    CHECK(tls->code == "tls");
+    CHECK(tls->code == "tls_required");
     CHECK_FALSE(tls->is_permanent());
+    CHECK_FALSE(tls->is_unreachable());
     const auto cancelled = interpret_smtp_result(CURLE_ABORTED_BY_CALLBACK, 250, "");
     REQUIRE(cancelled.has_value());
     CHECK(cancelled->code == "cancelled");

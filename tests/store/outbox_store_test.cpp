@@ -123,11 +123,9 @@ TEST_SUITE("outbox_store") {
     CHECK_FALSE(job.lease_token.empty());
     CHECK(job.lease_token == claimed[0].lease_token);
     CHECK(job.locked_until == format_iso(at(61)));
-    const auto attempts = t.attempts(job.id);
-    REQUIRE(attempts.size() == 1);
-    CHECK(attempts[0].attempt == 1);
-    CHECK(attempts[0].outcome == "running");
-    CHECK(attempts[0].started_at == format_iso(at(1)));
+    CHECK(job.updated_at == format_iso(at(1)));  // when the attempt started
+    // An attempt is written when it ends, not when it starts.
+    CHECK(t.attempts(job.id).empty());
   }
 
   TEST_CASE("every claim hands out a different lease token") {
@@ -150,11 +148,29 @@ TEST_SUITE("outbox_store") {
     CHECK(done.state == "done");
     CHECK(done.lease_token.empty());
     CHECK(done.locked_until.empty());
+    CHECK(done.attempts == 1);
+    CHECK(done.updated_at == format_iso(at(2)));
+    // A first attempt that succeeded leaves no attempt row: the job row says it all.
+    CHECK(t.attempts(job.id).empty());
+  }
+
+  TEST_CASE("a success after failed attempts is recorded, so the history reads to its end") {
+    TempStore t;
+    t.order();
+    const auto job = t.claim(at(1)).at(0);
+    const auto busy = JobError::transient("http_503", "busy").with_status(503);
+    REQUIRE(t.write([&](store::Tx& tx) { return store::mark_retrying(tx, job, {at(2), 10, &busy}, at(3)); }));
+    const auto again = t.claim(at(3)).at(0);
+    REQUIRE(t.write([&](store::Tx& tx) { return store::mark_done(tx, again, {at(4), 40, nullptr}); }));
     const auto attempts = t.attempts(job.id);
-    REQUIRE(attempts.size() == 1);
-    CHECK(attempts[0].outcome == "ok");
-    CHECK(attempts[0].duration_ms == 40);
-    CHECK(attempts[0].finished_at == format_iso(at(2)));
+    REQUIRE(attempts.size() == 2);
+    CHECK(attempts[0].outcome == "transient");
+    CHECK(attempts[0].started_at == format_iso(at(1)));
+    CHECK(attempts[1].attempt == 2);
+    CHECK(attempts[1].outcome == "ok");
+    CHECK(attempts[1].started_at == format_iso(at(3)));
+    CHECK(attempts[1].duration_ms == 40);
+    CHECK(attempts[1].finished_at == format_iso(at(4)));
   }
 
   TEST_CASE("a stale lease token changes nothing") {
@@ -176,7 +192,7 @@ TEST_SUITE("outbox_store") {
     CHECK(now.state == "running");
     CHECK(now.lease_owner == "worker-b");
     CHECK(now.lease_token == fresh.lease_token);
-    CHECK(t.attempts(fresh.id).back().outcome == "running");
+    CHECK(t.attempts(fresh.id).back().outcome == "interrupted");  // only the rescue wrote
     // The current holder still can.
     CHECK(t.write([&](store::Tx& tx) { return store::mark_done(tx, fresh, kOk); }));
   }
@@ -213,7 +229,7 @@ TEST_SUITE("outbox_store") {
     const auto again = t.claim(at(9));
     REQUIRE(again.size() == 1);
     CHECK(again[0].attempts == 2);
-    CHECK(t.attempts(job.id).size() == 2);
+    CHECK(t.attempts(job.id).size() == 1);  // the second is written when it ends
   }
 
   TEST_CASE("mark_dead records a permanent error") {
@@ -299,7 +315,7 @@ TEST_SUITE("outbox_store") {
     CHECK(released_second.attempts == 1);
     CHECK(t.attempts(first_try.id).back().outcome == "interrupted");
     CHECK(reload(t, someone_elses).state == "running");
-    CHECK(t.attempts(someone_elses.id).back().outcome == "running");
+    CHECK(t.attempts(someone_elses.id).empty());
 
     // Claimed again, each released job repeats the attempt number it had.
     const auto reclaimed = t.claim(at(4), 10, "next");
@@ -322,7 +338,9 @@ TEST_SUITE("outbox_store") {
     const auto again = t.claim(at(50));
     REQUIRE(again.size() == 1);
     CHECK(again[0].attempts == 1);
-    // The earlier attempt stays on record next to the new one.
+    // The earlier attempt stays on record; the new one is written when it ends.
+    CHECK(t.attempts(job.id).size() == 1);
+    REQUIRE(t.write([&](store::Tx& tx) { return store::mark_done(tx, again[0], {at(51), 1, nullptr}); }));
     CHECK(t.attempts(job.id).size() == 2);
   }
 

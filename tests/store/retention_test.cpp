@@ -26,9 +26,14 @@ constexpr auto kDay = std::chrono::hours(24);
 std::string order_with_payment(TempStore& t, TimePoint finished, std::string_view status_name,
                                const JobError* error = nullptr) {
   const auto id = t.order("MUG-01", 1, finished);
+  // A failed first attempt, so that the job has attempt rows to prune.
+  const auto first = t.claim(finished, 1);
+  REQUIRE(first.size() == 1);
+  REQUIRE(first[0].order_id == id);
+  const auto busy = JobError::transient("http_503", "busy");
+  t.write([&](store::Tx& tx) { store::mark_retrying(tx, first[0], store::AttemptEnd{finished, 1, &busy}, finished); });
   const auto claimed = t.claim(finished, 1);
   REQUIRE(claimed.size() == 1);
-  REQUIRE(claimed[0].order_id == id);
   t.write([&](store::Tx& tx) {
     const store::AttemptEnd end{finished, 12, error};
     REQUIRE((error ? store::mark_dead(tx, claimed[0], end) : store::mark_done(tx, claimed[0], end)));
@@ -76,7 +81,7 @@ TEST_SUITE("retention") {
     const auto cutoff = t0() + 30 * kDay;
     const auto recent = order_with_payment(t, cutoff + Millis(1), "completed");
     REQUIRE(count(t, "SELECT count(*) FROM outbox") == 6);
-    REQUIRE(count(t, "SELECT count(*) FROM job_attempts") == 6);
+    REQUIRE(count(t, "SELECT count(*) FROM job_attempts") == 12);
 
     CHECK(prune_jobs(t, cutoff, 2) == 2);
     CHECK(count(t, "SELECT count(*) FROM outbox") == 4);
@@ -88,8 +93,8 @@ TEST_SUITE("retention") {
     REQUIRE(t.jobs(recent).size() == 1);
     CHECK(t.jobs(recent)[0].state == "done");
     // The attempts went with their jobs; the recent job keeps its own.
-    CHECK(count(t, "SELECT count(*) FROM job_attempts") == 1);
-    CHECK(t.attempts(t.jobs(recent)[0].id).size() == 1);
+    CHECK(count(t, "SELECT count(*) FROM job_attempts") == 2);
+    CHECK(t.attempts(t.jobs(recent)[0].id).size() == 2);
     // Orders themselves are records and stay.
     CHECK(count(t, "SELECT count(*) FROM orders") == 6);
     for (const auto& id : old_orders) CHECK(t.load(id).has_value());
@@ -116,7 +121,7 @@ TEST_SUITE("retention") {
     CHECK(t.jobs(in_progress).size() == 1);
     REQUIRE(t.jobs(dead).size() == 1);
     CHECK(t.jobs(dead)[0].state == "dead");
-    CHECK(t.attempts(t.jobs(dead)[0].id).size() == 1);  // the failure record an owner needs
+    CHECK(t.attempts(t.jobs(dead)[0].id).size() == 2);  // the failure record an owner needs
     CHECK(t.jobs(needs_attention).size() == 1);
   }
 
