@@ -14,7 +14,8 @@ DEB_PACKAGES := g++ make pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev \
   python3 python3-pytest python3-pytest-timeout python3-pytest-xdist \
   python3-aiosmtpd python3-prometheus-client \
   iso-codes fonts-dejavu-core python3-fonttools poppler-utils nginx-light openssl wrk \
-  clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev \
+  chromium chromium-driver python3-selenium
 
 VARIANT ?= release
 BUILD   := build/$(VARIANT)

@@ -255,6 +255,7 @@ HttpServer::HttpServer(Services& services)
   register_order_routes(svr_, services_);
   register_ops_routes(svr_, services_);
   register_admin_routes(svr_, services_);
+  register_dashboard_routes(svr_, services_);
 }
 
 namespace {

@@ -87,5 +87,7 @@ bool reject_non_json(const httplib::Request& req, httplib::Response& res);
 void register_order_routes(httplib::Server& svr, Services& services);
 void register_ops_routes(httplib::Server& svr, Services& services);
 void register_admin_routes(httplib::Server& svr, Services& services);
+// The owner's HTML dashboard under /admin/ (http/dashboard/routes.cpp).
+void register_dashboard_routes(httplib::Server& svr, Services& services);
 
 }  // namespace shopd
