@@ -72,6 +72,17 @@ JobResult JobExecutor::run_handler(const store::Job& job) {
   return handler(ctx);
 }
 
+namespace {
+
+// Dead jobs are logged by the failure hook.
+void log_attempt_end(const Decision& d, const nlohmann::json& fields) {
+  if (std::holds_alternative<decision::Done>(d)) log::info("job done", fields);
+  else if (std::holds_alternative<decision::RetryAt>(d)) log::warn("job failed, will retry", fields);
+  else if (std::holds_alternative<decision::Defer>(d)) log::info("job deferred", fields);
+}
+
+}  // namespace
+
 std::optional<Decision> JobExecutor::execute(const store::Job& job, std::mt19937_64& rng,
                                              const AlsoInTransaction& also) {
   const auto started = std::chrono::steady_clock::now();
@@ -102,11 +113,17 @@ std::optional<Decision> JobExecutor::execute(const store::Job& job, std::mt19937
     if (error->provider_status) fields["provider_status"] = error->provider_status;
     if (error->is_unreachable()) fields["unreachable"] = true;
   }
+  if (const auto* retry = std::get_if<decision::RetryAt>(&d)) fields["retry_at"] = format_iso(retry->at);
+  if (const auto* later = std::get_if<decision::Defer>(&d)) fields["run_at"] = format_iso(later->at);
   try {
     const bool applied = store_.writer().run_always([&](store::Tx& tx) {
       const bool ok = apply_decision(tx, job, d, end, result, config_);
-      if (ok && also) also(tx);
-      return ok;
+      if (!ok) return false;
+      if (also) also(tx);
+      // Logged in commit order: with a short backoff another executor may
+      // run the next attempt as soon as this commit lands.
+      tx.after_commit([fields, d] { log_attempt_end(d, fields); });
+      return true;
     });
     if (!applied) {
       log::warn("job outcome dropped: lease was lost, another attempt owns the job", fields);
@@ -121,12 +138,6 @@ std::optional<Decision> JobExecutor::execute(const store::Job& job, std::mt19937
   if (result.after_commit && std::holds_alternative<decision::Done>(d)) result.after_commit();
   metrics_.jobs.inc({job.kind, outcome_label(d)});
   metrics_.job_duration.observe({job.kind}, std::chrono::duration<double>(duration).count());
-  if (const auto* retry = std::get_if<decision::RetryAt>(&d)) fields["retry_at"] = format_iso(retry->at);
-  if (const auto* later = std::get_if<decision::Defer>(&d)) fields["run_at"] = format_iso(later->at);
-  if (std::holds_alternative<decision::Done>(d)) log::info("job done", fields);
-  else if (std::holds_alternative<decision::RetryAt>(d)) log::warn("job failed, will retry", fields);
-  else if (std::holds_alternative<decision::Defer>(d)) log::info("job deferred", fields);
-  // Dead jobs are logged by the failure hook.
   return d;
 }
 

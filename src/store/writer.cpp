@@ -118,7 +118,11 @@ void Writer::loop() {
       (requests_turn ? queued_requests_ : queued_background_) -= batch->tasks.size();
       background_turn = requests_turn;
     }
-    const bool jobs_enqueued = commit_batch(batch->tasks);
+    std::vector<std::function<void()>> after_commit;
+    const bool jobs_enqueued = commit_batch(batch->tasks, after_commit);
+    for (auto& fn : after_commit) {
+      try { fn(); } catch (...) {}
+    }
     std::function<void()> hook;
     {
       std::lock_guard lock(mu_);
@@ -132,7 +136,7 @@ void Writer::loop() {
   }
 }
 
-bool Writer::commit_batch(std::vector<Task>& batch) {
+bool Writer::commit_batch(std::vector<Task>& batch, std::vector<std::function<void()>>& after_commit) {
   Connection& db = *conn_;
   // Prepared once like every other statement: re-parsing the transaction
   // control for each task was a tenth of the writer's time.
@@ -148,8 +152,12 @@ bool Writer::commit_batch(std::vector<Task>& batch) {
       } catch (...) {
         task.error = std::current_exception();
       }
-      if (task.error || tx.rolled_back()) run("ROLLBACK TO task");
-      else jobs_enqueued = jobs_enqueued || tx.jobs_enqueued();
+      if (task.error || tx.rolled_back()) {
+        run("ROLLBACK TO task");
+      } else {
+        jobs_enqueued = jobs_enqueued || tx.jobs_enqueued();
+        for (auto& fn : tx.take_after_commit()) after_commit.push_back(std::move(fn));
+      }
       run("RELEASE task");
     }
     run("COMMIT");
@@ -162,6 +170,7 @@ bool Writer::commit_batch(std::vector<Task>& batch) {
     try { db.exec("ROLLBACK"); } catch (...) {}
     for (auto& task : batch)
       if (!task.error) task.error = failure;
+    after_commit.clear();
     return false;
   }
 }

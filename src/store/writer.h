@@ -53,10 +53,18 @@ class Tx {
   // the writer wakes the worker, so new work starts within milliseconds.
   void note_jobs_enqueued() { jobs_enqueued_ = true; }
   bool jobs_enqueued() const { return jobs_enqueued_ && !rollback_; }
+  // Runs on the writer thread once this transaction committed, before any
+  // later write starts: what it reports (a log line) is ordered exactly like
+  // the commits, even when another thread acts on the committed rows at once.
+  void after_commit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+  std::vector<std::function<void()>> take_after_commit() {
+    return rollback_ ? std::vector<std::function<void()>>{} : std::move(after_commit_);
+  }
 
  private:
   bool rollback_ = false;
   bool jobs_enqueued_ = false;
+  std::vector<std::function<void()>> after_commit_;
 };
 
 // Thrown by run() when the queue is longer than max_queued (load shedding).
@@ -115,7 +123,7 @@ class Writer {
   void submit_and_wait(std::function<void(Tx&)> body, bool is_request);
   void loop();
   // Returns true when the committed batch enqueued jobs.
-  bool commit_batch(std::vector<Task>& tasks);
+  bool commit_batch(std::vector<Task>& tasks, std::vector<std::function<void()>>& after_commit);
 
   std::unique_ptr<Connection> conn_;
   const size_t max_queued_;

@@ -115,6 +115,26 @@ TEST_SUITE("writer") {
     CHECK(count_products(t) == 2);
   }
 
+  TEST_CASE("after_commit hooks run once the write is committed, and never for a rolled-back one") {
+    TempStore t;
+    int seen_products = -1;
+    bool undone_ran = false;
+    t.write([&](store::Tx& tx) {
+      add_product(tx, "HOOKED");
+      tx.after_commit([&] { seen_products = count_products(t); });
+    });
+    CHECK(seen_products == 3);
+    t.write([&](store::Tx& tx) {
+      tx.after_commit([&] { undone_ran = true; });
+      tx.rollback();
+    });
+    CHECK_THROWS(t.write([&](store::Tx& tx) {
+      tx.after_commit([&] { undone_ran = true; });
+      throw std::runtime_error("boom");
+    }));
+    CHECK_FALSE(undone_ran);
+  }
+
   TEST_CASE("concurrent callers each see their own result and all their writes land") {
     TempStore t;
     constexpr int kThreads = 8, kEach = 25;
