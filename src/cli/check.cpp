@@ -1,10 +1,15 @@
 // `shopd check`: is this shop able to run? Validates the config, opens the
 // database read-only, runs PRAGMA integrity_check, and prints what an owner
-// wants to see first (orders by status, jobs by state, dead jobs). Exits 1
-// on a problem, 2 on a bad config; it never changes the database.
+// wants to see first (orders by status, jobs by state, dead jobs). A
+// database `shopd serve` could not write, and a config file or data folder
+// every user of the machine can write, are problems too. Exits 1 on a
+// problem, 2 on a bad config; it never changes the database.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "cli/cli.h"
 #include "cli/common.h"
@@ -53,12 +58,48 @@ int report_undelivered_alerts(store::Connection& db) {
   return static_cast<int>(undelivered.size());
 }
 
+std::string octal_mode(std::filesystem::perms p) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(p) & 07777);
+  return buf;
+}
+
+// The config and the data folders must not be writable by every user of the
+// machine: anyone could point shopd elsewhere or swap the shop's files. That
+// is a problem. A database other users can read (made by an older shopd, or
+// copied in) is worth a note: shopd itself creates files owner-only.
+int report_open_to_others(const Config& config, const std::filesystem::path& config_path) {
+  std::vector<std::filesystem::path> paths{config_path, std::filesystem::absolute(config_path).parent_path(),
+                                           config.database.path.parent_path()};
+  if (config.email.transport == "file") paths.push_back(config.email.dir);
+  if (!config.invoice.dir.empty()) paths.push_back(config.invoice.dir);
+  int problems = 0;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const auto& path = paths[i];
+    if (std::find(paths.begin(), paths.begin() + static_cast<std::ptrdiff_t>(i), path) != paths.begin() + i)
+      continue;  // said once, also when the mail and invoice folders are the same
+    std::error_code ec;
+    const auto perms = std::filesystem::status(path, ec).permissions();
+    if (ec || (perms & std::filesystem::perms::others_write) == std::filesystem::perms::none) continue;
+    std::cout << "PROBLEM: " << path.string() << " is writable by every user on this machine (mode "
+              << octal_mode(perms) << "): anyone could change the shop; `chmod o-w " << path.string() << "`\n";
+    ++problems;
+  }
+  std::error_code ec;
+  const auto db = std::filesystem::status(config.database.path, ec).permissions();
+  if (!ec && (db & std::filesystem::perms::others_read) != std::filesystem::perms::none)
+    std::cout << "note: " << config.database.path.string() << " is readable by every user on this machine (mode "
+              << octal_mode(db) << "); it holds customers' names and addresses: `chmod o-rwx "
+              << config.database.path.string() << "`\n";
+  return problems;
+}
+
 // Returns the number of problems found.
 int check_database(const Config& config) {
   const auto& path = config.database.path;
   if (!std::filesystem::exists(path)) {
     std::cout << "database: " << path.string() << " does not exist yet; `shopd serve` creates it\n";
-    return writable_folder(path.parent_path()) ? 0 : (std::cout << "PROBLEM: cannot create it there\n", 1);
+    return 0;
   }
   store::Connection db(path, store::Connection::Mode::ReadOnly, config.database.busy_timeout_ms);
   int problems = 0;
@@ -101,6 +142,7 @@ int check(const std::filesystem::path& config_path) {
             << "\", listen " << config->server.host << ":" << config->server.port << ", payment "
             << config->payment.provider << ", email " << config->email.transport << ", worker concurrency "
             << config->worker.concurrency << ")\n";
+  for (const auto& warning : config->warnings) std::cout << "note: " << warning << "\n";
   int problems = 0;
   std::vector<std::filesystem::path> folders;
   if (!config->invoice.dir.empty()) folders.push_back(config->invoice.dir);
@@ -116,8 +158,13 @@ int check(const std::filesystem::path& config_path) {
                  "dead job\n";
     ++problems;
   }
+  problems += report_open_to_others(*config, config_path);
   if (admin_token(*config).empty())
     std::cout << "admin API: disabled (" << config->server.admin_token_env << " is not set)\n";
+  if (const auto problem = database_write_problem(config->database.path)) {
+    std::cout << "PROBLEM: " << *problem << "\n";  // the line `shopd serve` stops with
+    ++problems;
+  }
   try {
     problems += check_database(*config);
   } catch (const std::exception& e) {

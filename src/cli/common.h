@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "config/config.h"
 #include "store/store.h"
@@ -14,5 +15,11 @@ std::optional<Config> load_config_or_report(const std::filesystem::path& path,
                                             Secrets secrets = Secrets::Required);
 
 store::StoreOptions store_options(const Config& config);
+
+// Why `shopd serve` could not write the database at `path`, as one sentence
+// that names the file or folder and says what to do; nullopt when it can. A
+// missing folder is fine if it can be created. Asks access(2), which also
+// answers for read-only mounts and immutable files when shopd runs as root.
+std::optional<std::string> database_write_problem(const std::filesystem::path& path);
 
 }  // namespace shopd::cli

@@ -9,13 +9,16 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <thread>
 
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "cli/upgrade.h"
+#include "core/files.h"
 #include "core/version.h"
 #include "http/server.h"
 #include "jobs/handler.h"
@@ -31,12 +34,27 @@ namespace {
 
 // One server per database file: a second `shopd serve` would steal the
 // first one's running jobs at startup. The CLI's other commands do not take it.
+// Returns the lock's descriptor, or logs why there is none and returns -1.
 int lock_database(const std::filesystem::path& db_path) {
-  std::filesystem::create_directories(db_path.parent_path());
   const auto lock_path = db_path.string() + ".lock";
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    if (fd >= 0) ::close(fd);
+  int fd = -1;
+  std::string why;
+  try {
+    if (db_path.has_parent_path()) create_private_directories(db_path.parent_path());
+    fd = open_private_file(lock_path, O_RDWR);
+    if (fd < 0) why = std::strerror(errno);
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  if (fd < 0) {
+    log::error("cannot open the lock file " + lock_path + " (" + why +
+                   "): make the database folder writable for the user shopd runs as",
+               {{"database", db_path.string()}});
+    return -1;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    log::error("another shopd is already serving this database", {{"database", db_path.string()}});
     return -1;
   }
   return fd;
@@ -63,8 +81,8 @@ sigset_t shutdown_signals() {
 }
 
 void prepare_folders(const Config& config) {
-  if (config.email.transport == "file") std::filesystem::create_directories(config.email.dir);
-  if (!config.invoice.dir.empty()) std::filesystem::create_directories(config.invoice.dir);
+  if (config.email.transport == "file") create_private_directories(config.email.dir);
+  if (!config.invoice.dir.empty()) create_private_directories(config.invoice.dir);
 }
 
 }  // namespace
@@ -74,6 +92,7 @@ int serve(const std::filesystem::path& config_path) {
   if (!loaded) return 2;
   const Config& config = *loaded;
   tune_malloc();
+  for (const auto& warning : config.warnings) log::warn(warning);
 
   // Every thread started from here on inherits the blocked mask; the main
   // thread alone receives the signals, in sigwait below.
@@ -81,11 +100,13 @@ int serve(const std::filesystem::path& config_path) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  const int lock_fd = lock_database(config.database.path);
-  if (lock_fd < 0) {
-    log::error("another shopd is already serving this database", {{"database", config.database.path.string()}});
+  // Said once, before anything is created, rather than as a failed write later.
+  if (const auto problem = database_write_problem(config.database.path)) {
+    log::error(*problem, {{"database", config.database.path.string()}});
     return 1;
   }
+  const int lock_fd = lock_database(config.database.path);
+  if (lock_fd < 0) return 1;
 
   try {
     prepare_folders(config);

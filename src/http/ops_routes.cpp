@@ -83,6 +83,17 @@ std::string outbox_gauges(Services& s) {
                {{{}, static_cast<double>(s.worker.in_flight())}});
   render_gauge(out, "shopd_sqlite_memory_bytes", "Memory SQLite holds (page caches, statements).",
                {{{}, static_cast<double>(sqlite3_memory_used())}});
+  if (s.connections) {
+    const auto c = s.connections->counts();
+    render_gauge(out, "shopd_http_connections", "Client connections open (each has its own thread).",
+                 {{{}, static_cast<double>(c.open)}});
+    render_counter(out, "shopd_http_connections_evicted_total",
+                   "Connections closed while waiting on their client, to make room at server.max_connections.",
+                   static_cast<double>(c.evicted));
+    render_counter(out, "shopd_http_connections_refused_total",
+                   "Connections closed unanswered: every connection was busy at server.max_connections.",
+                   static_cast<double>(c.refused));
+  }
   return out;
 }
 

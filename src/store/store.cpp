@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include "core/files.h"
 #include "obs/episode.h"
 #include "obs/log.h"
 #include "store/database.h"
@@ -13,7 +14,7 @@ constexpr auto kCheckpointInterval = std::chrono::milliseconds(500);
 }  // namespace
 
 Store::Store(const StoreOptions& options) : options_(options) {
-  if (options_.path.has_parent_path()) std::filesystem::create_directories(options_.path.parent_path());
+  if (options_.path.has_parent_path()) create_private_directories(options_.path.parent_path());
   auto conn = std::make_unique<Connection>(options_.path, Connection::Mode::ReadWrite,
                                            options_.busy_timeout_ms, options_.synchronous);
   migrate(*conn);

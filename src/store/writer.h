@@ -31,16 +31,21 @@
 // reaches the file again ("database available again"): callers need not log
 // it per write.
 //
+// Callers that arrive while the writer is busy join the same open batch and
+// wait on it together: one wake-up per batch, not one per caller (each was a
+// system call on the writer thread). A batch's deadline is its first write's,
+// so a write that joined it later may be refused sooner, never later.
+//
 // Threads: run() may be called from any thread except the writer itself.
 // The function passed to run() executes on the writer thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -134,11 +139,16 @@ class Writer {
   using SteadyTime = std::chrono::steady_clock::time_point;
   struct Task {
     std::function<void(Tx&)> body;
-    std::promise<void> done;
     std::exception_ptr error;
-    SteadyTime deadline;  // fails without running if the write lock is not ours by then
   };
-  using Batch = std::deque<std::shared_ptr<Task>>;
+  // Tasks committed together. Callers append while it is the last of its
+  // queue; once the writer has taken it, only the writer touches it until
+  // `done`, after which each caller reads its own task's error.
+  struct Batch {
+    std::vector<Task> tasks;
+    std::atomic<uint32_t> done{0};  // a futex word: 1 once committed (or failed)
+    SteadyTime deadline;            // its first write's: fails without running if the write lock is not ours by then
+  };
 
   // Runs fn on the writer thread and hands back its result (run, run_always).
   template <class F>
@@ -147,7 +157,8 @@ class Writer {
   void loop();
   // REQUIRES: mu_ held.
   bool has_work() const { return !requests_.empty() || !background_.empty(); }
-  Batch take_batch(bool& background_turn);
+  // REQUIRES: mu_ held, has_work().
+  std::shared_ptr<Batch> take_batch(bool& background_turn);
   // BEGIN IMMEDIATE for the next batch. While another connection holds the
   // lock, fails the writes whose deadline passes. Returns false when none is
   // left waiting; true when the transaction began, or when BEGIN failed for
@@ -157,8 +168,8 @@ class Writer {
   bool fail_overdue(const std::string& why);
   // Runs the batch in the transaction lock_database() began and commits it.
   // Returns true when the committed batch enqueued jobs.
-  bool commit_batch(Batch& batch, std::vector<std::function<void()>>& after_commit);
-  void fail_batch(Batch& batch, const std::string& why);
+  bool commit_batch(std::vector<Task>& tasks, std::vector<std::function<void()>>& after_commit);
+  void fail_batch(std::vector<Task>& tasks, const std::string& why);
   int64_t pages_written() const;
 
   std::unique_ptr<Connection> conn_;
@@ -167,8 +178,10 @@ class Writer {
   Episode unavailable_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  Batch requests_;
-  Batch background_;
+  std::deque<std::shared_ptr<Batch>> requests_;
+  std::deque<std::shared_ptr<Batch>> background_;
+  size_t queued_requests_ = 0;
+  size_t queued_background_ = 0;
   bool stopping_ = false;
   uint64_t commits_ = 0;
   std::function<void()> on_jobs_enqueued_;

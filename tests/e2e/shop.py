@@ -35,7 +35,7 @@ ADMIN_TOKEN = "test-admin-token"
 
 BASE_CONFIG = {
     "shop": {"name": "Test Shop", "currency": "EUR", "public_url": "http://shop.test"},
-    "server": {"listen": "127.0.0.1:0", "threads": 8, "max_body_bytes": 65536,
+    "server": {"listen": "127.0.0.1:0", "max_body_bytes": 65536,
                "cors_origins": ["http://localhost:3000"], "admin_token_env": "SHOPD_ADMIN_TOKEN"},
     "database": {"path": "var/shop.db", "synchronous": "normal"},
     "worker": {"concurrency": 8, "lease_seconds": 30},
@@ -154,6 +154,7 @@ class Shop:
         self.config_text: str | None = None  # written as is instead of `config` (e.g. the shipped shop.toml)
         self.command: list[str] = []          # e.g. ["serve"]
         self.cwd: Path = self.dir             # where shopd runs; relative config paths must not depend on it
+        self.umask: int | None = None         # shopd's umask (serve and CLI); None: the test process's own
 
     # --- lifecycle -------------------------------------------------------
 
@@ -170,7 +171,7 @@ class Shop:
         log = open(self.log_path, "ab")
         self._log_offset = self.log_path.stat().st_size
         self.proc = subprocess.Popen([str(SHOPD), *self.command, "--config", str(self.config_path)], stdout=log,
-                                     stderr=subprocess.STDOUT, env=env, cwd=self.cwd)
+                                     stderr=subprocess.STDOUT, env=env, cwd=self.cwd, umask=self._umask())
         log.close()
         started = wait_for(lambda: self._started_line() or self._exited(), timeout,
                            message="shopd to start")
@@ -335,7 +336,10 @@ class Shop:
         """Runs `shopd <args> --config <this shop's config>`."""
         env = {**os.environ, **{k: v for k, v in self.env.items() if v is not None}}
         return subprocess.run([str(SHOPD), *args, "--config", str(self.config_path)], capture_output=True,
-                              text=True, timeout=timeout * SLOW, env=env, cwd=self.dir)
+                              text=True, timeout=timeout * SLOW, env=env, cwd=self.dir, umask=self._umask())
+
+    def _umask(self) -> int:
+        return -1 if self.umask is None else self.umask  # Popen leaves the umask alone for -1
 
 
 # The one line a refused config prints: it starts with the key at fault.

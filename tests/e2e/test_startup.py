@@ -19,7 +19,7 @@ from shop import KEY_LINE, REPO, SHOPD, Shop, order, serve_and_fail, wait_for
 @pytest.mark.parametrize("change,key", [
     ({"server": {"listen_port": 8080}}, "server.listen_port"),
     ({"databse": {"path": "x.db"}}, "databse"),
-    ({"server": {"threads": "8"}}, "server.threads"),
+    ({"server": {"max_connections": "8"}}, "server.max_connections"),
     ({"server": {"max_body_bytes": 1.5}}, "server.max_body_bytes"),
     ({"database": {"synchronous": "off"}}, "database.synchronous"),
     ({"retry": {"base_seconds": -1}}, "retry.base_seconds"),
