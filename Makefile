@@ -106,13 +106,14 @@ FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
 FUZZ_FLAGS   := -std=c++20 -Wall -Wextra -Werror -MMD -MP -O1 -g1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DTOML_HEADER_ONLY=1 -Isrc -I. -Itests/fuzz
 FUZZ_SRCS_validate_order  := src/http/validate_order.cpp
-FUZZ_SRCS_config          := src/config/parse_config.cpp src/core/error.cpp src/core/redact.cpp
+FUZZ_SRCS_config          := src/config/parse_config.cpp src/core/error.cpp src/core/redact.cpp src/core/pem.cpp
 FUZZ_SRCS_mime            := src/providers/mime.cpp src/core/error.cpp src/core/redact.cpp src/core/sha256.cpp src/core/time.cpp
 FUZZ_SRCS_stripe_response := src/providers/payment_stripe.cpp src/providers/http_client.cpp \
   src/providers/curl_support.cpp src/core/error.cpp src/core/redact.cpp src/core/time.cpp
 # toml++'s debug-only assertions off, as in the Debian library shopd links (see the header).
 build/fuzz/obj/src/config/parse_config.o: FUZZ_FLAGS += -include tests/fuzz/toml_release_asserts.h
 build/fuzz/obj/src/config/parse_config.o: tests/fuzz/toml_release_asserts.h
+FUZZ_LIBS_config          := -lcrypto
 FUZZ_LIBS_mime            := -lcrypto
 FUZZ_LIBS_stripe_response := -lcurl
 FUZZ_RUN_FLAGS := -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1

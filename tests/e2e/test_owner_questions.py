@@ -11,7 +11,7 @@ from shop import REPO, order
 
 def readme_questions() -> list[tuple[str, list[str]]]:
     text = (REPO / "README.md").read_text()
-    section = text.split("### Questions an owner asks", 1)[1]
+    section = text.split("## Questions an owner asks\n", 1)[1]
     block = section.split("```sh", 1)[1].split("```", 1)[0]
     questions, question = [], ""
     for line in block.strip().splitlines():

@@ -54,7 +54,9 @@ void check_accepted(const Config& c) {
                c.shop.public_url);
   FUZZ_REQUIRE(!c.shop.public_url.ends_with("/"), c.shop.public_url);
   FUZZ_REQUIRE(c.server.port >= 0 && c.server.port <= 65535, std::to_string(c.server.port));
-  FUZZ_REQUIRE(c.server.threads >= 1, "server.threads");
+  FUZZ_REQUIRE(c.server.max_connections >= 16 && c.server.max_connections <= 100000, "server.max_connections");
+  FUZZ_REQUIRE(c.server.idle_timeout_seconds >= 1 && c.server.request_timeout_seconds >= 1, "server timeouts");
+  FUZZ_REQUIRE(c.server.max_header_bytes >= 1024, "server.max_header_bytes");
   FUZZ_REQUIRE(c.server.max_body_bytes >= 256, "server.max_body_bytes");
   FUZZ_REQUIRE(c.database.path.is_absolute(), c.database.path.string());
   FUZZ_REQUIRE(c.database.synchronous == "normal" || c.database.synchronous == "full", c.database.synchronous);
