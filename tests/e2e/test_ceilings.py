@@ -105,8 +105,9 @@ def test_ten_thousand_due_payments_and_a_hanging_provider_keep_threads_and_memor
     # one per client that is just connecting: CLIENTS at most, however long the backlog.
     assert max(sample.threads) <= threads_busy + CLIENTS, (threads_busy, max(sample.threads))
     assert max(sample.rss) - rss_busy < 16 * MB, (rss_busy / MB, max(sample.rss) / MB)
-    # Never more calls to the provider at once than there are executors.
-    assert max(sample.connections) == concurrency, max(sample.connections)
+    # Never more calls to the provider at once than there are executors (fewer in a
+    # sample taken while some of them were between a timeout and their next call).
+    assert 0 < max(sample.connections) <= concurrency, sample.connections
     metrics = shop.get("/metrics").body.decode()
     in_flight = next(float(line.split()[1]) for line in metrics.splitlines()
                      if line.startswith("shopd_worker_jobs_in_flight "))
