@@ -368,3 +368,22 @@ SELECT a.job_id, a.order_id, a.kind, a.summary, a.webhook, a.email, a.created_at
  WHERE a.webhook NOT IN ('sent', 'pending') AND a.email NOT IN ('sent', 'pending')
    AND j.state <> 'discarded'
  ORDER BY a.created_at DESC;
+
+-- migration: 3
+
+-- Dashboard sign-ins (GET /admin/, src/http/dashboard/session.h). The browser
+-- holds a random session id in a cookie; only its SHA-256 is stored here, so
+-- a copy of the database (a backup) holds no working sign-in. A session ends
+-- at sign-out, after an idle hour, or 12 hours after sign-in; expired rows are
+-- deleted at the next sign-in. In the database, not in memory, so that several
+-- shopd nodes behind one load balancer share them.
+CREATE TABLE admin_sessions (
+  id_hash      TEXT PRIMARY KEY,   -- lower-case hex SHA-256 of the cookie's session id
+  created_at   TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL       -- advanced at most once a minute while pages are used
+) STRICT, WITHOUT ROWID;
+
+-- The dashboard's "recent failures": attempts the provider answered with an
+-- error, or that reached no provider, by time.
+CREATE INDEX job_attempts_failed ON job_attempts (started_at)
+  WHERE outcome IN ('transient', 'unreachable', 'permanent');

@@ -262,3 +262,17 @@ SELECT a.job_id, a.order_id, a.kind, a.summary, a.webhook, a.email, a.created_at
  WHERE a.webhook NOT IN ('sent', 'pending') AND a.email NOT IN ('sent', 'pending')
    AND j.state <> 'discarded'
  ORDER BY a.created_at DESC;
+
+-- migration: 3
+
+-- Dashboard sign-ins; see schema.sql. Shared by every node, so a sign-in
+-- holds behind a load balancer.
+CREATE TABLE admin_sessions (
+  id_hash      text PRIMARY KEY,
+  created_at   text NOT NULL,
+  last_seen_at text NOT NULL
+);
+
+-- The dashboard's "recent failures".
+CREATE INDEX job_attempts_failed ON job_attempts (started_at)
+  WHERE outcome IN ('transient', 'unreachable', 'permanent');

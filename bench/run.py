@@ -12,20 +12,25 @@ on the same machine, so that the ratios mean something on any machine:
               ledger, job) inserted by a bare SQLite client with one
               transaction per order on the same disk.
   full        the same intake with synchronous = "full", against "normal".
-  pipeline    orders fully completed per second (payment, inventory, invoice
-              PDF, email file) with zero-latency test providers. Same baseline.
-  slow        test_latency_ms = 5000 and worker.concurrency = 500: orders
-              completed per second, against the ideal concurrency / latency
-              = 100 orders/s; peak RSS against the same shop's RSS when idle
-              with concurrency 16.
-  postgres    the pipeline run (intake, then orders completed per second) on
+  drain       a backlog of orders completed per second by the worker with
+              zero-latency test providers; baseline: bare SQLite writing the
+              rows the worker writes (bench/drain.py).
+  flash       a flash sale: 5 s payments, worker.concurrency = 500, 10,000
+              orders posted at once: completions per second against the ideal
+              100/s, intake server time while it runs, peak RSS (bench/drain.py).
+  postgres    the intake run (intake, then orders completed per second) on
               PostgreSQL 15 with 1 and with 3 shopd nodes sharing one
               database (a throwaway cluster with PostgreSQL's durable
               defaults, started by this script); the clients are spread over
-              the nodes. Against the SQLite pipeline of the same run.
-              --no-postgres skips it.
+              the nodes. Against SQLite's intake run of the same invocation.
 
-Load comes from several client processes with keep-alive connections.
+  http        POST /orders per second under wrk at 64, 256 and 1,000
+              keep-alive connections, shopd with the shipped shop.toml against
+              (a) a bare cpp-httplib server answering 202, (b) nginx answering
+              202, (c) a bare SQLite client writing the same rows 64 orders per
+              transaction: see bench/http_intake.py.
+
+Load comes from several client processes with keep-alive connections (wrk for http).
 """
 
 from __future__ import annotations
@@ -66,7 +71,6 @@ class Server:
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         config = merge(BASE_CONFIG, {
-            "server": {"threads": 8},
             "retry": {"max_attempts": 8, "base_seconds": 1, "max_seconds": 60},
             "products": [{"sku": "MUG-01", "name": "Coffee mug", "price_cents": 1200, "stock": 10_000_000}],
         })
@@ -266,35 +270,12 @@ def bench_intake_full(root: Path, orders: int, clients: int) -> float:
         server.stop()
 
 
-def bench_slow(root: Path, orders: int, clients: int) -> dict:
-    idle = Server(root / "idle", {"worker": {"concurrency": 16}})
-    time.sleep(1.0)
-    idle_rss = idle.rss_kib()
-    idle.stop()
-
-    server = Server(root / "slow", {"worker": {"concurrency": 500}, "payment": {"test_latency_ms": 5000}})
-    try:
-        start = time.perf_counter()
-        accepted, _ = post_orders(server.port, orders, clients)
-        peak = 0
-        deadline = time.monotonic() + 600
-        while server.completed() < accepted and time.monotonic() < deadline:
-            peak = max(peak, server.rss_kib())
-            time.sleep(0.1)
-        done_at = time.perf_counter()
-        peak = max(peak, server.rss_kib("VmHWM"))
-        return {"accepted": accepted, "completed_per_s": accepted / (done_at - start), "ideal_per_s": 500 / 5.0,
-                "peak_rss_mib": peak / 1024, "idle_rss_mib": idle_rss / 1024}
-    finally:
-        server.stop()
-
-
 def bench_postgres(root: Path, orders: int, clients: int, nodes: int, cluster) -> dict:
-    """The pipeline run on PostgreSQL: `nodes` shopd processes on one new database."""
+    """The intake run on PostgreSQL: `nodes` shopd processes on one new database."""
     url = cluster.create_database()
     servers = []
     try:
-        # One node first: it creates the schema; the others find it migrated.
+        # One node at a time: the first creates the schema, the others find it migrated.
         for i in range(nodes):
             servers.append(Server(root / f"pg{nodes}-node{i}", {"database": {"url": url},
                                                                 "worker": {"concurrency": 16}}))
@@ -308,62 +289,79 @@ def bench_postgres(root: Path, orders: int, clients: int, nodes: int, cluster) -
             s.stop()
 
 
+def bench_postgres_nodes(root: Path, orders: int, clients: int) -> dict:
+    """{nodes: figures} for 1 and 3 nodes, on a cluster this run starts and stops."""
+    from pg_cluster import PgCluster
+    cluster = PgCluster.start(durable=True)
+    try:
+        return {nodes: bench_postgres(root, orders, clients, nodes, cluster) for nodes in (1, 3)}
+    finally:
+        cluster.stop()
+
+
+SECTIONS = ["http", "light", "intake", "full", "postgres", "drain", "flash"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--orders", type=int, default=4000, help="orders for the pipeline run")
-    ap.add_argument("--slow-orders", type=int, default=3000, help="orders for the slow-provider run")
+    ap.add_argument("--sections", default=",".join(SECTIONS),
+                    help=f"comma-separated, from {','.join(SECTIONS)} (default: all)")
+    ap.add_argument("--orders", type=int, default=4000, help="orders for the intake runs")
+    ap.add_argument("--drain-orders", type=int, default=10_000, help="backlog drained in the drain run")
+    ap.add_argument("--flash-orders", type=int, default=10_000, help="orders posted in the flash sale")
     ap.add_argument("--clients", type=int, default=8, help="client processes posting orders")
     ap.add_argument("--light-orders", type=int, default=1000, help="orders posted one at a time")
-    ap.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL runs")
-    ap.add_argument("--only-pipeline", action="store_true",
-                    help="only the SQLite pipeline and the PostgreSQL runs (no light, full, slow)")
+    ap.add_argument("--http-connections", default="64,256,1000", help="wrk connection counts for the http section")
+    ap.add_argument("--http-seconds", type=int, default=10, help="measured seconds per wrk run")
+    ap.add_argument("--http-warmup", type=int, default=2, help="warm-up seconds before each measured wrk run")
+    ap.add_argument("--sqlite-orders", type=int, default=200_000, help="orders the bare SQLite baseline writes")
     args = ap.parse_args()
+    sections = set(args.sections.split(","))
+    unknown = sections - set(SECTIONS)
+    if unknown:
+        ap.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start; shopd {SHOPD}")
+    if "http" in sections:
+        from http_intake import bench_http, report
+        connections = [int(c) for c in args.http_connections.split(",")]
+        print(report(bench_http(SHOPD, connections, args.http_seconds, args.http_warmup, args.sqlite_orders),
+                     args.http_seconds, args.http_warmup))
+    if sections & {"light", "intake", "full", "postgres"}:
+        bench_intake_sections(sections, args)
+    if sections & {"drain", "flash"}:
+        import drain
+        drain.run(sections, args.drain_orders, args.flash_orders, args.clients)
+
+
+def bench_intake_sections(sections: set, args) -> None:
     root = Path(tempfile.mkdtemp(prefix="shopd-bench-"))
-    pg = {}
-    light = full = slow = None
     try:
         baseline = sqlite_baseline(root, args.orders)
-        if not args.only_pipeline:
-            light = bench_light(root, args.light_orders)
-        pipe = bench_pipeline(root, args.orders, args.clients)
-        if not args.only_pipeline:
-            full = bench_intake_full(root, args.orders, args.clients)
-            slow = bench_slow(root, args.slow_orders, args.clients)
-        if not args.no_postgres:
-            from pg_cluster import PgCluster
-            cluster = PgCluster.start(durable=True)
-            try:
-                for nodes in (1, 3):
-                    pg[nodes] = bench_postgres(root, args.orders, args.clients, nodes, cluster)
-            finally:
-                cluster.stop()
+        light = bench_light(root, args.light_orders) if "light" in sections else None
+        pipe = bench_pipeline(root, args.orders, args.clients) if sections & {"intake", "full", "postgres"} else None
+        full = bench_intake_full(root, args.orders, args.clients) if "full" in sections else None
+        pg = bench_postgres_nodes(root, args.orders, args.clients) if "postgres" in sections else {}
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"machine: {os.cpu_count()} cores; shopd {SHOPD}")
     print(f"baseline: bare SQLite, one transaction per order's intake rows: {baseline:,.0f} orders/s")
     if light:
         print(f"light:    one client, one order at a time, server time per POST /orders: worker busy "
               f"p50 {light['p50_ms']:.3f} ms, p99 {light['p99_ms']:.3f} ms; worker idle p50 {light['idle_p50_ms']:.3f} ms, "
               f"p99 {light['idle_p99_ms']:.3f} ms (round trip seen by the client {light['round_trip_ms']:.2f} ms; "
               f"the baseline's whole transaction {1000 / baseline:.3f} ms)")
-    print(f"intake:   {pipe['intake_per_s']:,.0f} orders/s accepted (202) over HTTP "
-          f"= {pipe['intake_per_s'] / baseline:.2f} x baseline; "
-          f"{pipe['intake_share_under_1ms'] * 100:.1f} % of {pipe['intake_requests']} answered in < 1 ms server time")
+    if pipe and sections & {"intake", "postgres"}:
+        print(f"intake:   {pipe['intake_per_s']:,.0f} orders/s accepted (202) over HTTP "
+              f"= {pipe['intake_per_s'] / baseline:.2f} x baseline; "
+              f"{pipe['intake_share_under_1ms'] * 100:.1f} % of {pipe['intake_requests']} answered in < 1 ms server time; "
+              f"{pipe['completed_per_s']:,.0f} orders/s fully completed from the first POST to the last completion")
     if full:
         print(f"full:     {full:,.0f} orders/s accepted with synchronous = \"full\" (an fsync per commit) "
               f"= {full / pipe['intake_per_s']:.2f} x the \"normal\" intake")
-    print(f"pipeline: {pipe['completed_per_s']:,.0f} orders/s fully completed (charge, stock, invoice PDF, email) "
-          f"= {pipe['completed_per_s'] / baseline:.2f} x baseline")
-    if slow:
-        print(f"slow:     {slow['completed_per_s']:.1f} orders/s completed with 5 s payments and 500 in flight "
-              f"= {slow['completed_per_s'] / slow['ideal_per_s']:.2f} x the ideal {slow['ideal_per_s']:.0f}/s; "
-              f"peak RSS {slow['peak_rss_mib']:.1f} MiB = {slow['peak_rss_mib'] / slow['idle_rss_mib']:.1f} x "
-              f"idle RSS {slow['idle_rss_mib']:.1f} MiB")
     for nodes, r in pg.items():
         print(f"postgres: {nodes} node{'s' if nodes > 1 else ''}: intake {r['intake_per_s']:,.0f} orders/s accepted "
               f"= {r['intake_per_s'] / pipe['intake_per_s']:.2f} x SQLite's; "
               f"{r['completed_per_s']:,.0f} orders/s fully completed "
-              f"= {r['completed_per_s'] / pipe['completed_per_s']:.2f} x SQLite's pipeline")
+              f"= {r['completed_per_s'] / pipe['completed_per_s']:.2f} x SQLite's")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,13 @@ int copy_db(const std::filesystem::path& config_path, const std::string& target_
     std::cerr << "shopd: copy-db: there is no SQLite shop at " << source.string() << " to copy\n";
     return 1;
   }
-  const int lock_fd = lock_database(source);
+  int lock_fd = -1;
+  try {
+    lock_fd = lock_database(source);
+  } catch (const std::exception& e) {
+    std::cerr << "shopd: copy-db: " << e.what() << "\n";
+    return 1;
+  }
   if (lock_fd < 0) {
     std::cerr << "shopd: copy-db: a shopd server is running on " << source.string()
               << "; stop it first, or the orders it takes during the copy stay behind\n";

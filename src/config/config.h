@@ -44,7 +44,12 @@ struct Config {
   struct Server {
     std::string host = "127.0.0.1";
     int port = 8080;
-    int threads = 8;
+    // Connections served at once, each by its own thread; at the cap the one
+    // that has waited longest on its client is closed to make room.
+    int max_connections = 1024;
+    int idle_timeout_seconds = 60;     // keep-alive between requests, and a new connection's first byte
+    int request_timeout_seconds = 10;  // a whole request head and body, from its first byte
+    size_t max_header_bytes = 16384;   // request line and headers together
     size_t max_body_bytes = 65536;
     std::vector<std::string> cors_origins;
     std::string admin_token_env = "SHOPD_ADMIN_TOKEN";
@@ -107,6 +112,9 @@ struct Config {
     // In an alert storm: the first alert goes out at once, the rest within
     // this window wait and go out together in one digest.
     double digest_seconds = 60;
+    // A provider no attempt has reached for this long raises one alert per
+    // outage, long before retry.unreachable_seconds gives up on an order; 0: never.
+    double provider_down_seconds = 900;
   } alerts;
 
   struct Tls {
@@ -121,6 +129,10 @@ struct Config {
   } retention;
 
   std::vector<ProductSeed> products;
+
+  // Keys that are accepted but no longer do anything, one line each for the
+  // log at startup and for `shopd check` (e.g. server.threads).
+  std::vector<std::string> warnings;
 };
 
 using GetEnv = std::function<std::optional<std::string>(const std::string&)>;

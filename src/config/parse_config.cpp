@@ -4,12 +4,15 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "config/config.h"
 #include "core/error.h"
 #include "core/job_kind.h"
+#include "core/pem.h"
 
 namespace shopd {
 
@@ -181,11 +184,19 @@ void read_shop(TableReader t, Config::Shop& shop) {
   while (!shop.public_url.empty() && shop.public_url.back() == '/') shop.public_url.pop_back();
 }
 
-void read_server(TableReader t, Config::Server& server) {
+void read_server(TableReader t, Config::Server& server, std::vector<std::string>& warnings) {
   std::string listen = server.host + ":" + std::to_string(server.port);
   t.string("listen", listen);
   parse_listen(listen, server);
-  t.integer("threads", server.threads, 1, 1024);
+  // Before connections got a thread each, this sized a fixed pool that a few
+  // idle clients could fill. Old files keep starting.
+  if (t.find("threads"))
+    warnings.push_back("server.threads is no longer used and can be removed: each connection gets its own "
+                       "thread, up to server.max_connections");
+  t.integer("max_connections", server.max_connections, 16, 100000);
+  t.integer("idle_timeout_seconds", server.idle_timeout_seconds, 1, 3600);
+  t.integer("request_timeout_seconds", server.request_timeout_seconds, 1, 600);
+  t.integer("max_header_bytes", server.max_header_bytes, 1024, 1024 * 1024);
   t.integer("max_body_bytes", server.max_body_bytes, 256, 64 * 1024 * 1024);
   t.string_list("cors_origins", server.cors_origins);
   t.string("admin_token_env", server.admin_token_env);
@@ -305,6 +316,7 @@ void read_alerts(TableReader t, Config::Alerts& a) {
   t.string("email", a.email);
   t.integer("timeout_seconds", a.timeout_seconds, 1, 600);
   t.number("digest_seconds", a.digest_seconds, 0, 86400);
+  t.number("provider_down_seconds", a.provider_down_seconds, 0, 86400.0 * 365);
   t.reject_unknown_keys();
   if (!a.webhook_url.empty() && !is_http_url(a.webhook_url))
     throw ConfigError("alerts.webhook_url", "must start with http:// or https://");
@@ -318,8 +330,8 @@ void read_tls(TableReader t, Config::Tls& tls, const std::filesystem::path& dir,
   tls.ca_file = resolve(dir, ca_file);
   const auto extra = read_file(tls.ca_file);
   if (!extra) throw ConfigError("tls.ca_file", "cannot read " + tls.ca_file.string());
-  if (extra->find("-----BEGIN CERTIFICATE-----") == std::string::npos)
-    throw ConfigError("tls.ca_file", tls.ca_file.string() + " holds no PEM certificate");
+  if (const auto problem = pem_certificates_problem(*extra))
+    throw ConfigError("tls.ca_file", tls.ca_file.string() + " " + *problem);
   // libcurl trusts one bundle: the system store, then the owner's certificates.
   tls.ca_bundle = read_file(kSystemCaBundle).value_or("") + "\n" + *extra;
 }
@@ -349,6 +361,174 @@ void read_products(TableReader& root, std::vector<ProductSeed>& out) {
   }
 }
 
+// ---- Keeping toml++ 3.3.0 away from its undefined behaviour ---------------
+//
+// Debian 12's toml++ decides whether a non-ASCII character is whitespace with
+// a table that reaches __builtin_unreachable() for U+00A1-U+0499,
+// U+2C3E-U+3037 and U+FC26-U+FEFE, letters such as "é" and "Ä" among them
+// (marzer/tomlplusplus#190 and #295, fixed upstream by #305; the fuzz target
+// found it). It asks outside quotes, after a backslash in a """ string, on
+// the line a backslash continues, and while it looks ahead over a value that
+// turns out broken ('x = 4"é"'). So toml++ gets a document in plain ASCII
+// that means the same: a non-ASCII character in a string becomes its \u
+// escape (a literal string becomes the equal basic string for that), one in
+// a comment a '?', and one anywhere else, where TOML never allows it, is a
+// ConfigError naming line and column. Column numbers in toml++'s own errors
+// may then run a few characters long on such a line. Delete this once Debian
+// ships a toml++ with the fix.
+
+size_t utf8_sequence_length(unsigned char lead) {
+  if (lead >= 0xC2 && lead <= 0xDF) return 2;
+  if (lead >= 0xE0 && lead <= 0xEF) return 3;
+  if (lead >= 0xF0 && lead <= 0xF4) return 4;
+  return 0;  // ASCII, a continuation byte or a byte UTF-8 never uses
+}
+
+// The code point that starts at text[at], if a well-formed UTF-8 sequence does.
+std::optional<char32_t> code_point_at(std::string_view text, size_t at) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const size_t n = utf8_sequence_length(lead);
+  if (n == 0 || at + n > text.size()) return std::nullopt;
+  char32_t cp = lead & (0xFF >> (n + 1));
+  for (size_t k = 1; k < n; ++k) {
+    const auto c = static_cast<unsigned char>(text[at + k]);
+    if ((c & 0xC0) != 0x80) return std::nullopt;
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  static constexpr char32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kSmallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
+  return cp;
+}
+
+std::string hex(char32_t value, int digits) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out(static_cast<size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i, value >>= 4) out[static_cast<size_t>(i)] = kHex[value & 0xF];
+  return out;
+}
+
+// "line 4, column 1: <character> <what>", counted the way toml++ counts (columns in characters).
+ConfigError text_error(std::string_view text, size_t at, const std::string& what) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  const auto cp = code_point_at(text, at);
+  const std::string character = cp ? "U+" + hex(*cp, 4) : "byte 0x" + hex(static_cast<unsigned char>(text[at]), 2);
+  return ConfigError("config", "line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                                   character + " " + what);
+}
+
+class AsciiToml {
+ public:
+  explicit AsciiToml(std::string_view text) : text_(text) { out_.reserve(text.size()); }
+
+  std::string run() {
+    size_t i = text_.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // a byte order mark, which toml++ skips
+    while (i < text_.size()) i = step(i);
+    return std::move(out_);
+  }
+
+ private:
+  // Literal strings are written as basic strings, which can carry \u escapes.
+  enum class In { Nothing, Comment, Basic, Literal, MultiBasic, MultiLiteral };
+
+  std::string_view text_;
+  std::string out_;
+  In in_ = In::Nothing;
+
+  bool is_ascii(size_t i) const { return static_cast<unsigned char>(text_[i]) < 0x80; }
+  bool at_triple(size_t i, char quote) const { return text_.substr(i, 3) == std::string(3, quote); }
+
+  size_t copy(size_t i, size_t n) {
+    out_ += text_.substr(i, n);
+    return i + n;
+  }
+
+  size_t step(size_t i) {
+    switch (in_) {
+      case In::Nothing: return step_outside(i);
+      case In::Comment: return step_comment(i);
+      case In::Basic:
+      case In::MultiBasic: return step_basic(i);
+      case In::Literal:
+      case In::MultiLiteral: return step_literal(i);
+    }
+    return copy(i, 1);
+  }
+
+  size_t step_outside(size_t i) {
+    if (!is_ascii(i))
+      throw text_error(text_, i, "outside quotes: TOML allows characters that are not ASCII only in quoted "
+                                 "strings and comments");
+    const char c = text_[i];
+    if (c == '#') in_ = In::Comment;
+    if (c != '"' && c != '\'') return copy(i, 1);
+    const bool triple = at_triple(i, c);
+    in_ = c == '"' ? (triple ? In::MultiBasic : In::Basic) : (triple ? In::MultiLiteral : In::Literal);
+    out_ += triple ? "\"\"\"" : "\"";
+    return i + (triple ? 3 : 1);
+  }
+
+  size_t step_comment(size_t i) {
+    if (text_[i] == '\n') in_ = In::Nothing;
+    if (is_ascii(i)) return copy(i, 1);
+    out_ += '?';  // what a comment says does not matter to the parser
+    return i + std::max<size_t>(1, utf8_sequence_length(static_cast<unsigned char>(text_[i])));
+  }
+
+  // A non-ASCII character inside a string, as its escape.
+  size_t escape_at(size_t i) {
+    const auto cp = code_point_at(text_, i);
+    if (!cp) throw text_error(text_, i, "is not UTF-8");
+    out_ += *cp > 0xFFFF ? "\\U" + hex(*cp, 8) : "\\u" + hex(*cp, 4);
+    return i + utf8_sequence_length(static_cast<unsigned char>(text_[i]));
+  }
+
+  // Up to two quotes before the closing three belong to the string, as toml++ reads them.
+  size_t close_multiline(size_t i, char quote) {
+    size_t run = 3;
+    while (run < 5 && i + run < text_.size() && text_[i + run] == quote) ++run;
+    out_ += std::string(run - 3, quote == '"' ? '"' : '\'');
+    out_ += "\"\"\"";
+    in_ = In::Nothing;
+    return i + run;
+  }
+
+  size_t step_basic(size_t i) {
+    const char c = text_[i];
+    if (!is_ascii(i)) return escape_at(i);
+    if (c == '\\' && i + 1 < text_.size()) {
+      if (!is_ascii(i + 1)) throw text_error(text_, i + 1, "after a backslash is not a TOML escape sequence");
+      if (in_ == In::MultiBasic || text_[i + 1] != '\n') return copy(i, 2);  // an escape never ends the string
+    }
+    if (in_ == In::MultiBasic) return at_triple(i, '"') ? close_multiline(i, '"') : copy(i, 1);
+    if (c == '"' || c == '\n') in_ = In::Nothing;
+    return copy(i, 1);
+  }
+
+  size_t step_literal(size_t i) {
+    const char c = text_[i];
+    if (!is_ascii(i)) return escape_at(i);
+    if (in_ == In::MultiLiteral && at_triple(i, '\'')) return close_multiline(i, '\'');
+    if (in_ == In::Literal && (c == '\'' || c == '\n')) {
+      in_ = In::Nothing;
+      out_ += c == '\'' ? '"' : c;
+      return i + 1;
+    }
+    if (c == '\\' || c == '"') out_ += '\\';  // literal text in a basic string
+    return copy(i, 1);
+  }
+};
+
+// The text to hand to toml::parse: plain ASCII with the same meaning, or a ConfigError.
+std::string ascii_toml(std::string_view text) { return AsciiToml(text).run(); }
+
 }  // namespace
 
 const RetryPolicy& Config::Retry::for_kind(const std::string& kind) const {
@@ -367,7 +547,7 @@ Config parse_config(const std::string& toml_text, const std::filesystem::path& c
                     Secrets secrets, const ReadFile& read_file) {
   toml::table doc;
   try {
-    doc = toml::parse(toml_text);
+    doc = toml::parse(ascii_toml(toml_text));
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << "line " << e.source().begin.line << ", column " << e.source().begin.column << ": " << e.description();
@@ -378,7 +558,7 @@ Config parse_config(const std::string& toml_text, const std::filesystem::path& c
   c.config_dir = config_dir;
   TableReader root(&doc, "");
   read_shop(root.table("shop"), c.shop);
-  read_server(root.table("server"), c.server);
+  read_server(root.table("server"), c.server, c.warnings);
   read_database(root.table("database"), c.database, config_dir);
   read_worker(root.table("worker"), c.worker);
   read_retry(root.table("retry"), c.retry);

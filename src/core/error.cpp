@@ -18,20 +18,20 @@ std::string_view project_relative(std::string_view file) {
 
 }  // namespace
 
-std::string where_of(const std::source_location& loc) {
+std::string where_of(const SourceLocation& loc) {
   return std::string(project_relative(loc.file_name())) + ":" + std::to_string(loc.line()) + " " +
          loc.function_name();
 }
 
-JobError JobError::transient(std::string code, std::string message, std::source_location loc) {
+JobError JobError::transient(std::string code, std::string message, SourceLocation loc) {
   return JobError{Kind::Transient, std::move(code), scrub_secrets(message), 0, std::nullopt, "", where_of(loc), ""};
 }
 
-JobError JobError::permanent(std::string code, std::string message, std::source_location loc) {
+JobError JobError::permanent(std::string code, std::string message, SourceLocation loc) {
   return JobError{Kind::Permanent, std::move(code), scrub_secrets(message), 0, std::nullopt, "", where_of(loc), ""};
 }
 
-JobError JobError::unreachable(std::string code, std::string message, std::source_location loc) {
+JobError JobError::unreachable(std::string code, std::string message, SourceLocation loc) {
   return JobError{Kind::Unreachable, std::move(code), scrub_secrets(message), 0, std::nullopt, "", where_of(loc), ""};
 }
 
@@ -57,7 +57,30 @@ std::string_view utf8_prefix(std::string_view text, size_t max_bytes) {
   return text.substr(0, end);
 }
 
+namespace {
+
+// A config file can hold any bytes, and an error echoes some of them (a
+// quoted key, a value, toml++'s "saw '...'"): control characters are shown
+// escaped so the error stays one line on a terminal or in the journal.
+std::string escape_control_chars(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7F) out += std::string("\\x") + kHex[c >> 4] + kHex[c & 0x0F];
+    else out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
 ConfigError::ConfigError(std::string k, std::string message)
-    : std::runtime_error(k.empty() ? message : k + ": " + message), key(std::move(k)) {}
+    : std::runtime_error(k.empty() ? escape_control_chars(message)
+                                   : escape_control_chars(k) + ": " + escape_control_chars(message)),
+      key(escape_control_chars(k)) {}
 
 }  // namespace shopd

@@ -4,12 +4,13 @@
 #pragma once
 
 #include <optional>
-#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
+
+#include "core/source_location.h"
 
 namespace shopd {
 
@@ -39,11 +40,11 @@ struct JobError {
   std::string provider_ref;    // the provider's id for what the attempt made ("pi_..."), if it said
 
   static JobError transient(std::string code, std::string message,
-                            std::source_location loc = std::source_location::current());
+                            SourceLocation loc = SourceLocation::current());
   static JobError permanent(std::string code, std::string message,
-                            std::source_location loc = std::source_location::current());
+                            SourceLocation loc = SourceLocation::current());
   static JobError unreachable(std::string code, std::string message,
-                              std::source_location loc = std::source_location::current());
+                              SourceLocation loc = SourceLocation::current());
 
   bool is_permanent() const { return kind == Kind::Permanent; }
   bool is_unreachable() const { return kind == Kind::Unreachable; }
@@ -53,7 +54,7 @@ struct JobError {
   JobError& with_provider_ref(std::string ref) { provider_ref = std::move(ref); return *this; }
 };
 
-std::string where_of(const std::source_location& loc);
+std::string where_of(const SourceLocation& loc);
 
 // The longest prefix of `text` of at most `max_bytes` that does not cut a
 // UTF-8 sequence in half.
@@ -84,6 +85,8 @@ struct FieldError {
 };
 
 // One line that names the offending key: "retry.base_seconds: must be > 0 (got -1)".
+// Control characters in the key or the message (a config file can hold any
+// bytes) are shown escaped ("\n", "\x0E"), so it is one line whatever the file held.
 struct ConfigError : std::runtime_error {
   ConfigError(std::string key, std::string message);
   std::string key;

@@ -3,6 +3,7 @@
 #include "core/uuid7.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,13 +20,57 @@ namespace {
   throw std::runtime_error(what + " " + path.string() + ": " + std::strerror(errno));
 }
 
+// The folder a relative name such as "shop.db" lives in.
+std::filesystem::path folder_of(const std::filesystem::path& path) {
+  return path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+}
+
+bool is_setgid(const std::filesystem::path& folder) {
+  struct stat st {};
+  return ::stat(folder.c_str(), &st) == 0 && (st.st_mode & S_ISGID) != 0;
+}
+
 }  // namespace
 
+mode_t private_file_mode(const std::filesystem::path& folder) { return is_setgid(folder) ? 0640 : 0600; }
+
+void create_private_directories(const std::filesystem::path& folder) {
+  std::error_code ec;
+  if (folder.empty() || std::filesystem::is_directory(folder, ec)) return;
+  if (folder.has_parent_path() && folder.parent_path() != folder) create_private_directories(folder.parent_path());
+  const mode_t mode = is_setgid(folder_of(folder)) ? 02750 : 0700;
+  if (::mkdir(folder.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return;  // made meanwhile, or "var/mail/" after "var/mail"
+    fail("cannot create the folder", folder);
+  }
+  // mkdir's mode passes through the umask; chmod sets exactly this one.
+  if (::chmod(folder.c_str(), mode) != 0) fail("cannot set the mode of", folder);
+}
+
+int open_private_file(const std::filesystem::path& path, int flags) {
+  const mode_t mode = private_file_mode(folder_of(path));
+  const int fd = ::open(path.c_str(), flags | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return errno == EEXIST ? ::open(path.c_str(), flags | O_CLOEXEC) : -1;
+  // open's mode passes through the umask; fchmod sets exactly this one.
+  if (::fchmod(fd, mode) != 0) {
+    const int err = errno;
+    ::close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+void create_private_file(const std::filesystem::path& path) {
+  const int fd = open_private_file(path, O_WRONLY);
+  if (fd < 0) fail("cannot create", path);
+  ::close(fd);
+}
+
 void write_file_atomically(const std::filesystem::path& path, const std::string& bytes, bool sync) {
-  std::filesystem::create_directories(path.parent_path());
+  create_private_directories(path.parent_path());
   const auto tmp = path.parent_path() / ("." + path.filename().string() + "." + new_uuid7() + ".tmp");
-  // 0640: invoices and emails carry customer names and addresses.
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  const int fd = open_private_file(tmp, O_WRONLY | O_TRUNC);
   if (fd < 0) fail("cannot create", tmp);
   size_t done = 0;
   while (done < bytes.size()) {

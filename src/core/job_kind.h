@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <string>
 #include <string_view>
 
 namespace shopd {
@@ -21,6 +22,17 @@ inline constexpr std::string_view kAlertTeam = "alert.team";
 inline constexpr std::array<std::string_view, 7> kAllJobKinds = {
     kind::kPaymentCharge,    kind::kInventoryCommit,     kind::kInvoiceGenerate, kind::kEmailConfirmation,
     kind::kInventoryRelease, kind::kEmailPaymentFailed, kind::kAlertTeam};
+
+// Who a job of this kind talks to, in the owner's words, by the kind's family
+// (the part before the dot, as in [retry.<family>]): "payment provider",
+// "mail relay", "alert channel".
+inline std::string provider_name(std::string_view k) {
+  const auto family = k.substr(0, k.find('.'));
+  if (family == "payment") return "payment provider";
+  if (family == "email") return "mail relay";
+  if (family == "alert") return "alert channel";
+  return std::string(family) + " provider";
+}
 
 inline bool is_job_kind(std::string_view k) {
   for (auto known : kAllJobKinds)

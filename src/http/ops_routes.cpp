@@ -22,9 +22,16 @@ void get_products(Services& s, httplib::Response& res) {
 }
 
 void get_readyz(Services& s, httplib::Response& res) {
-  // Writable: the writer can take the write lock and commit. Exceptions
-  // become 503 in the server's exception handler.
-  s.store.writer().run_always([](store::Tx& tx) { store::ping(tx.db); });
+  // Writable: the writer can take the write lock and commit. After a write
+  // the database refused, the probe must reach the file: a commit that
+  // changes nothing succeeds even on a full disk. Exceptions become 503 in
+  // the server's exception handler.
+  store::Writer& writer = s.store.writer();
+  const bool was_available = writer.available();
+  writer.run_always([&](store::Tx& tx) { was_available ? store::ping(tx.db) : store::rewrite_header(tx.db); });
+  if (!writer.available())
+    return send_error(res, 503, "unavailable",
+                      "the database refused writes a moment ago (disk full, I/O error or a long lock); see the log");
   if (!s.worker.alive()) return send_error(res, 503, "unavailable", "the worker is not running");
   send_json(res, 200, {{"status", "ready"}});
 }
@@ -64,10 +71,28 @@ std::string outbox_gauges(Services& s) {
   render_gauge(out, "shopd_orders", "Orders by status.", orders);
   render_gauge(out, "shopd_writer_queue_depth", "Writes waiting for the single writer.",
                {{{}, static_cast<double>(s.store.writer().queued())}});
+  render_gauge(out, "shopd_database_writable",
+               "1 while the database takes writes; 0 from a refused write (disk full, I/O error, a lock held "
+               "past database.busy_timeout_ms) until a write reaches the file again.",
+               {{{}, s.store.writer().available() ? 1.0 : 0.0}});
+  render_counter(out, "shopd_database_write_failures_total",
+                 "Writes the database refused (each answered 503 or retried by the worker).",
+                 static_cast<double>(s.store.writer().failed_writes()));
   render_gauge(out, "shopd_worker_jobs_in_flight", "Jobs claimed by this process and not finished.",
                {{{}, static_cast<double>(s.worker.in_flight())}});
   render_gauge(out, "shopd_sqlite_memory_bytes", "Memory SQLite holds (page caches, statements).",
                {{{}, static_cast<double>(store::sqlite_memory_used())}});
+  if (s.connections) {
+    const auto c = s.connections->counts();
+    render_gauge(out, "shopd_http_connections", "Client connections open (each has its own thread).",
+                 {{{}, static_cast<double>(c.open)}});
+    render_counter(out, "shopd_http_connections_evicted_total",
+                   "Connections closed while waiting on their client, to make room at server.max_connections.",
+                   static_cast<double>(c.evicted));
+    render_counter(out, "shopd_http_connections_refused_total",
+                   "Connections closed unanswered: every connection was busy at server.max_connections.",
+                   static_cast<double>(c.refused));
+  }
   return out;
 }
 

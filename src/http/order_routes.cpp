@@ -34,12 +34,18 @@ using IntakeOutcome = std::variant<Accepted, Replayed, FieldError>;
 
 std::string order_location(const std::string& order_id) { return "/orders/" + order_id; }
 
-nlohmann::json accepted_body(const store::CreatedOrder& created, const std::string& currency) {
-  return {{"id", created.id},
-          {"status", to_string(OrderStatus::Received)},
-          {"total_cents", created.total_cents},
-          {"currency", currency},
-          {"status_url", order_location(created.id)}};
+// The 202 body, written for every order on the writer thread. Every value is
+// shopd's own (a UUID, an integer, the configured ISO 4217 code), so nothing
+// needs escaping; keys in the order nlohmann::json sorts them, as before.
+std::string accepted_body(const store::CreatedOrder& created, const std::string& currency) {
+  std::string body;
+  body.reserve(192);
+  body.append(R"({"currency":")").append(currency);
+  body.append(R"(","id":")").append(created.id);
+  body.append(R"(","status":")").append(to_string(OrderStatus::Received));
+  body.append(R"(","status_url":")").append(order_location(created.id));
+  body.append(R"(","total_cents":)").append(std::to_string(created.total_cents)).append("}");
+  return body;
 }
 
 FieldError key_in_use() {
@@ -70,7 +76,7 @@ IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, co
   auto created = store::create_order(tx, order, options);
   if (auto* error = std::get_if<FieldError>(&created)) return *error;
   const auto& order_created = std::get<store::CreatedOrder>(created);
-  Accepted accepted{order_created.id, accepted_body(order_created, s.config.shop.currency).dump()};
+  Accepted accepted{order_created.id, accepted_body(order_created, s.config.shop.currency)};
   if (key)
     store::remember_idempotency_key(tx, *key, store::StoredResponse{fingerprint, 202, accepted.body, accepted.order_id},
                                     now);
@@ -80,6 +86,8 @@ IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, co
 void post_order(Services& s, const httplib::Request& req, httplib::Response& res) {
   if (reject_non_json(req, res)) return;
   std::optional<std::string> key;
+  if (current_request().empty_idempotency_key)
+    return send_error(res, 400, "invalid_request", "Idempotency-Key must not be empty", "Idempotency-Key");
   if (req.has_header("Idempotency-Key")) {
     key = req.get_header_value("Idempotency-Key");
     if (!is_valid_idempotency_key(*key))

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "http/connections.h"
 #include "http/idempotency.h"
 #include "obs/metrics.h"
 #include "store/store.h"
@@ -21,6 +22,7 @@ struct Services {
   Worker& worker;
   std::string admin_token;  // empty: the admin API answers 403 admin_disabled
   InFlightKeys in_flight_keys;
+  const Connections* connections = nullptr;  // set by HttpServer, for /metrics
 };
 
 }  // namespace shopd

@@ -29,11 +29,16 @@ int max_nesting(std::string_view text) {
   return deepest;
 }
 
+// C0 controls, DEL, and the C1 controls U+0080-U+009F (UTF-8 C2 80 - C2 9F):
+// invisible in a name, but they end up on invoices, in emails and in logs.
+// The text is valid UTF-8 here (nlohmann checked it), so C2 is a lead byte.
 bool has_control_chars(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7F;
-  });
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    if (u < 0x20 || u == 0x7F) return true;
+    if (u == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F) return true;
+  }
+  return false;
 }
 
 // Reads body[key] as a string. `required` text must be non-empty.

@@ -22,8 +22,19 @@
 
 namespace shopd {
 
+namespace {
+
+// The early warning's record: the job is alive, its provider is not.
+bool still_waiting(const FailureRecord& r) { return r.unreachable_since.has_value(); }
+
+}  // namespace
+
 std::string failure_record_text(const FailureRecord& r) {
-  std::string t = "shopd alert (" + r.shop_name + "): job " + r.job.kind + " is dead for order " + r.order.id + "\n";
+  std::string t = still_waiting(r)
+                      ? "shopd alert (" + r.shop_name + "): the " + provider_name(r.job.kind) + " has not answered since " +
+                            *r.unreachable_since + "; job " + r.job.kind + " for order " + r.order.id +
+                            " keeps retrying\n"
+                      : "shopd alert (" + r.shop_name + "): job " + r.job.kind + " is dead for order " + r.order.id + "\n";
   t += "Order status: " + std::string(to_string(r.order.status)) + ", total " + format_money(r.order.total_cents, r.order.currency) +
        ", placed " + r.order.created_at + "\n";
   t += "Job " + r.job.id + ": " + std::to_string(r.job.attempts) + " of " + std::to_string(r.job.max_attempts) +
@@ -45,6 +56,14 @@ std::string failure_record_text(const FailureRecord& r) {
     t += "Provider's last answer";
     if (last_with_provider->provider_status) t += " (status " + std::to_string(*last_with_provider->provider_status) + ")";
     t += ": " + last_with_provider->body_excerpt.value_or("(no body)") + "\n";
+  }
+  if (still_waiting(r)) {
+    t += "No attempt reached it (connection refused, DNS, TLS handshake or no answer in time), so none counts.\n"
+         "Every job waiting on it keeps retrying until retry.unreachable_seconds have passed since its first\n"
+         "unanswered attempt, then ends needs_attention with another alert. Nothing to do if it comes back\n"
+         "before; otherwise check this server's network and DNS, and the provider's status page.\n"
+         "This alert comes once per outage (alerts.provider_down_seconds).\n";
+    return t;
   }
   if (!r.attempts.empty() && r.attempts.back().outcome == "unreachable") {
     t += "The provider could not be reached (no answer at all) for retry.unreachable_seconds.\n";
@@ -69,7 +88,10 @@ std::optional<FailureRecord> load_record(const JobContext& ctx) {
   return ctx.store.read([&](store::Connection& db) -> std::optional<FailureRecord> {
     auto job = store::find_job(db, dead_id);
     if (!job) return std::nullopt;
-    return FailureRecord{ctx.config.shop.name, ctx.order, *job, store::attempts_for_job(db, dead_id)};
+    FailureRecord record{ctx.config.shop.name, ctx.order, *job, store::attempts_for_job(db, dead_id), std::nullopt};
+    if (payload.contains("unreachable_since") && payload["unreachable_since"].is_string())
+      record.unreachable_since = payload["unreachable_since"].get<std::string>();
+    return record;
   });
 }
 
@@ -94,18 +116,21 @@ struct Message {
 };
 
 Message single_alert(const FailureRecord& record) {
+  if (still_waiting(record))
+    return Message{"[shopd] " + provider_name(record.job.kind) + " unreachable (" + record.job.kind + " for order " +
+                       record.order.id + " waiting)",
+                   failure_record_text(record)};
   return Message{"[shopd] " + record.job.kind + " dead for order " + record.order.id, failure_record_text(record)};
 }
 
-constexpr size_t kDigestLines = 50;
+// A digest names every order it reports, so it is kept to a size a chat
+// shows in full; a bigger storm goes out in one such digest per window.
+constexpr int kDigestAlerts = 50;
 
 Message digest(const Config& config, const std::vector<store::AlertRow>& batch) {
   std::string t = "shopd alert digest (" + config.shop.name + "): " + std::to_string(batch.size()) +
-                  " jobs died since the last alert, from " + batch.front().created_at + " to " +
-                  batch.back().created_at + "\n";
-  for (size_t i = 0; i < batch.size() && i < kDigestLines; ++i)
-    t += "  order " + batch[i].order_id + ": " + batch[i].summary + "\n";
-  if (batch.size() > kDigestLines) t += "  ... and " + std::to_string(batch.size() - kDigestLines) + " more\n";
+                  " jobs died, from " + batch.front().created_at + " to " + batch.back().created_at + "\n";
+  for (const auto& alert : batch) t += "  order " + alert.order_id + ": " + alert.summary + "\n";
   t += "Each job's full record: shopd jobs list --state dead, GET /admin/jobs?state=dead, or the dashboard.\n";
   return Message{"[shopd] " + std::to_string(batch.size()) + " jobs dead (digest)", t};
 }
@@ -164,7 +189,7 @@ JobResult run_alert_team(const JobContext& ctx) {
   if (!alert.batch_id.empty() && alert.batch_id != ctx.job.id) return JobResult::success();  // another job sends it
   if (now < mode.window_end) return JobResult::deferred(mode.window_end);
   const auto batch = ctx.store.writer().run_always(
-      [&](store::Tx& tx) { return store::claim_digest(tx, ctx.job.id, now); });
+      [&](store::Tx& tx) { return store::claim_digest(tx, ctx.job.id, now, kDigestAlerts); });
   const bool mine = std::any_of(batch.begin(), batch.end(), [&](const auto& a) { return a.job_id == ctx.job.id; });
   if (!mine) return JobResult::success();  // claimed into another digest a moment ago
   return deliver(ctx, alert, batch.size() == 1 ? single_alert(*record) : digest(ctx.config, batch));

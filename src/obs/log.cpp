@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <charconv>
 
 #include "core/redact.h"
 #include "core/time.h"
@@ -37,6 +38,60 @@ void redact_in_place(nlohmann::json& j) {
   } else if (j.is_structured()) {
     for (auto& child : j) redact_in_place(child);
   }
+}
+
+// One write(2) per line keeps lines whole when threads log at once.
+void write_out(const std::string& out) {
+  const char* p = out.data();
+  size_t left = out.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) break;
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+// As nlohmann::json dumps a string: quotes, backslashes and control
+// characters escaped; bytes that are not ASCII become U+FFFD, as invalid
+// UTF-8 does there (the access line's strings are ASCII when well-formed).
+void append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20) {
+      switch (c) {
+        case '\n': out.append("\\n"); break;
+        case '\r': out.append("\\r"); break;
+        case '\t': out.append("\\t"); break;
+        case '\b': out.append("\\b"); break;
+        case '\f': out.append("\\f"); break;
+        default:
+          out.append("\\u00");
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 0xF]);
+      }
+    } else if (u >= 0x80) {
+      out.append("\xEF\xBF\xBD");
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+// As nlohmann::json dumps a double: the shortest text that reads back the
+// same, with ".0" on whole numbers.
+void append_json_number(std::string& out, double value) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  std::string_view text(buf, ec == std::errc() ? static_cast<size_t>(end - buf) : 0);
+  out.append(text.empty() ? "0" : text);
+  if (text.find_first_of(".e") == std::string_view::npos) out.append(".0");
 }
 
 }  // namespace
@@ -89,15 +144,37 @@ void write(Level level, std::string_view msg, nlohmann::json fields) {
   if (level < g_min_level.load(std::memory_order_relaxed)) return;
   std::string out = format_line(level, msg, fields, format_iso(SystemClock().now()));
   out.push_back('\n');
-  // One write(2) per line keeps lines whole when threads log at once.
-  const char* p = out.data();
-  size_t left = out.size();
-  while (left > 0) {
-    const ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n <= 0) break;
-    p += n;
-    left -= static_cast<size_t>(n);
+  write_out(out);
+}
+
+std::string format_access_line(const AccessLine& line, std::string_view ts) {
+  std::string out;
+  out.reserve(256);
+  out.append(R"({"ts":)");
+  append_json_string(out, ts);
+  out.append(R"(,"level":"info","msg":"request","duration_ms":)");
+  append_json_number(out, line.duration_ms);
+  out.append(R"(,"method":)");
+  append_json_string(out, line.method);
+  if (!line.order_id.empty()) {
+    out.append(R"(,"order_id":)");
+    append_json_string(out, line.order_id);
   }
+  out.append(R"(,"request_id":)");
+  append_json_string(out, redact(line.request_id));
+  out.append(R"(,"route":)");
+  append_json_string(out, line.route);
+  out.append(R"(,"status":)");
+  out.append(std::to_string(line.status));
+  out.push_back('}');
+  return out;
+}
+
+void access(const AccessLine& line) {
+  if (Level::info < g_min_level.load(std::memory_order_relaxed)) return;
+  std::string out = format_access_line(line, format_iso(SystemClock().now()));
+  out.push_back('\n');
+  write_out(out);
 }
 
 }  // namespace shopd::log

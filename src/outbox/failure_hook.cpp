@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/job_kind.h"
+#include "core/time.h"
 #include "core/uuid7.h"
 #include "obs/log.h"
 #include "outbox/pipeline.h"
@@ -31,18 +32,24 @@ void alert_died(store::Tx& tx, const store::Job& job, const store::AttemptEnd& e
   else log::critical("team alert could not be delivered by any channel", death_fields(job, end));
 }
 
-void raise_alert(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end, const Config& config) {
+// `payload` names the job the alert is about ("dead_job_id", also for a job
+// still waiting: the alert.team handler reads its record from there).
+void enqueue_alert(store::Tx& tx, const store::Job& job, nlohmann::json payload, const std::string& summary,
+                   TimePoint now, const Config& config) {
   const auto& policy = config.retry.for_kind(std::string(kind::kAlertTeam));
   const std::string alert_id = new_uuid7();
-  store::enqueue(tx,
-                 store::NewJob{job.order_id, kind::kAlertTeam, policy.max_attempts, end.finished,
-                               nlohmann::json{{"dead_job_id", job.id}}.dump(), alert_id},
-                 end.finished);
-  const std::string why = end.error ? end.error->code + ": " + end.error->message : "died";
+  payload["dead_job_id"] = job.id;
+  store::enqueue(tx, store::NewJob{job.order_id, kind::kAlertTeam, policy.max_attempts, now, payload.dump(), alert_id},
+                 now);
   store::record_alert(tx,
-                      store::NewAlert{alert_id, job.id, job.order_id, job.kind, job.kind + " dead: " + why,
+                      store::NewAlert{alert_id, job.id, job.order_id, job.kind, summary,
                                       !config.alerts.webhook_url.empty(), !config.alerts.email.empty()},
-                      end.finished);
+                      now);
+}
+
+void raise_alert(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end, const Config& config) {
+  const std::string why = end.error ? end.error->code + ": " + end.error->message : "died";
+  enqueue_alert(tx, job, nlohmann::json::object(), job.kind + " dead: " + why, end.finished, config);
 }
 
 }  // namespace
@@ -59,6 +66,15 @@ bool kill_job(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end
   refresh_order_status(tx, job.order_id, end.finished);
   raise_alert(tx, job, end, config);
   return true;
+}
+
+void raise_unreachable_alert(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end, TimePoint since,
+                             const Config& config) {
+  const std::string why = end.error ? end.error->code + ": " + end.error->message : "unreachable";
+  log::warn("provider unreachable for longer than alerts.provider_down_seconds: alerting the team",
+            {{"job_id", job.id}, {"order_id", job.order_id}, {"kind", job.kind}, {"since", format_iso(since)}});
+  enqueue_alert(tx, job, {{"unreachable_since", format_iso(since)}},
+                job.kind + " waiting: no answer since " + format_iso(since) + ": " + why, end.finished, config);
 }
 
 }  // namespace shopd

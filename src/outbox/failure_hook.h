@@ -26,4 +26,13 @@ namespace shopd {
 // Returns false when the lease was lost (nothing was written).
 bool kill_job(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end, const Config& config);
 
+// The early warning: `job` is still retrying, but its provider has not
+// answered since `since` (longer than alerts.provider_down_seconds). Enqueues
+// alert.team and records the alert like a death's, naming the waiting job;
+// the alert says the job keeps retrying until retry.unreachable_seconds.
+// The executor raises it once per outage, in the write that records the
+// job's retry.
+void raise_unreachable_alert(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end, TimePoint since,
+                             const Config& config);
+
 }  // namespace shopd

@@ -3,6 +3,7 @@
 #include "core/job_kind.h"
 #include "obs/log.h"
 #include "outbox/pipeline.h"
+#include "store/alert_store.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 
@@ -41,6 +42,8 @@ std::optional<OwnerActionError> retry_dead_job(store::Tx& tx, const std::string&
   if (auto refused = require_dead(job)) return refused;
   if (job->kind == kind::kPaymentCharge)
     if (auto refused = rereserve_for_payment(tx, *job, now)) return refused;
+  // A dead alert's channels are marked failed, and a run only uses pending ones.
+  if (job->kind == kind::kAlertTeam) store::reopen_failed_channels(tx, job_id, now);
   store::retry_dead(tx, job_id, config.retry.for_kind(job->kind).max_attempts, now);
   refresh_order_status(tx, job->order_id, now);
   log::info("dead job retried by owner", {{"job_id", job_id}, {"order_id", job->order_id}, {"kind", job->kind}});

@@ -5,7 +5,8 @@
 // Retry: a dead job goes back to pending with its attempts reset. A dead
 // payment first takes its stock back (its reservation was released when it
 // died); if the stock is gone, the job stays dead with last_error
-// "out_of_stock".
+// "out_of_stock". A dead alert sends again through every channel that failed
+// (one that delivered is not used again).
 // Discard: a dead job becomes discarded; it never runs again and no longer
 // needs a look. The order's status stays as it is.
 //

@@ -124,15 +124,20 @@ void Worker::dispatch_loop() {
     if (look) wake_ = false;
     lock.unlock();
     heartbeat_ms_ = now.time_since_epoch().count();
+    const bool maintenance_due = now >= next_maintenance_;
+    // Set before the work, not after: a database that refuses writes must
+    // not make the loop try again at once, and again, on a spinning core.
+    if (maintenance_due) next_maintenance_ = now + tick();
     try {
-      if (now >= next_maintenance_) {
-        maintain(now);
-        next_maintenance_ = now + tick();
-      }
+      if (maintenance_due) maintain(now);
       if (look) claim_for_idle_executors(now);
+    } catch (const store::StorageUnavailable&) {
+      // The writer logged it; look again on the next tick.
+      std::lock_guard relock(mu_);
+      next_due_ = now + tick();
     } catch (const std::exception& e) {
-      // Database trouble: keep the loop alive and try again on the next tick.
       log::error("worker dispatch failed", {{"error", e.what()}});
+      std::lock_guard relock(mu_);
       next_due_ = now + tick();
     }
     lock.lock();
@@ -181,10 +186,10 @@ void Worker::run_and_claim_next(const store::Job& job, std::mt19937_64& rng) {
   size_t want = 0;
   bool reserved = false;
   std::vector<store::Job> claimed;
-  // Runs in the write that records the job's outcome, which may run again
-  // (PostgreSQL retries a transaction that lost a deadlock): the slots are
-  // reserved once, the claim is redone.
-  const auto recorded = executor_.execute(job, rng, [&](store::Tx& tx) {
+  // Runs in the write that records the job's outcome (on SQLite's writer
+  // thread), which may run again (PostgreSQL retries a transaction that lost
+  // a deadlock): the slots are reserved once, the claim is redone.
+  const auto execution = executor_.execute(job, rng, [&](store::Tx& tx) {
     if (!reserved) {
       std::lock_guard lock(mu_);
       // This job's slot frees with this write; claim into it and any other
@@ -197,12 +202,18 @@ void Worker::run_and_claim_next(const store::Job& job, std::mt19937_64& rng) {
     if (want > 0)
       claimed = store::claim_due(tx, clock_.now(), static_cast<int>(want), owner_, config_.worker.lease_seconds);
   });
+  using Recorded = JobExecutor::Recorded;
+  const Recorded recorded = execution.recorded;
   // Claims made in a write that did not commit are not ours to run.
-  if (!recorded) claimed.clear();
+  if (recorded != Recorded::Yes) claimed.clear();
   {
     std::lock_guard lock(mu_);
     reserved_ -= want;
-    in_flight_ids_.erase(job.id);
+    // Still ours (and still holding its slot): maintain() puts it back once
+    // the database takes writes again, instead of leaving it to its lease.
+    // Once stopping, stop() releases it with the rest.
+    if (recorded == Recorded::StorageUnavailable && !stopping_) unrecorded_.push_back(job);
+    else in_flight_ids_.erase(job.id);
     queue_claimed(claimed);
   }
   if (claimed.size() > 1) exec_cv_.notify_all();
@@ -232,6 +243,7 @@ void Worker::executor_loop() {
 }
 
 void Worker::maintain(TimePoint now) {
+  executor_.end_settled_outages();
   std::string ids;
   {
     std::lock_guard lock(mu_);
@@ -241,11 +253,37 @@ void Worker::maintain(TimePoint now) {
     store_.writer().run_always([&](store::Tx& tx) {
       store::extend_leases(tx, owner_, ids, now, config_.worker.lease_seconds);
     });
+  requeue_unrecorded(now);
   rescue_abandoned(store_, owner_, now, /*others_are_gone=*/false);
   if (now >= next_prune_) {
     prune_old_rows(store_, config_.retention, now);
     next_prune_ = now + kPruneInterval;
   }
+}
+
+void Worker::requeue_unrecorded(TimePoint now) {
+  std::vector<store::Job> jobs;
+  {
+    std::lock_guard lock(mu_);
+    jobs.swap(unrecorded_);
+  }
+  if (jobs.empty()) return;
+  try {
+    // One write for all: each goes back to retrying, due now, its attempt
+    // given back (lease-guarded: a job rescued meanwhile is left alone).
+    store_.writer().run_always([&](store::Tx& tx) {
+      for (const auto& job : jobs) store::requeue_abandoned(tx, job, now);
+    });
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    unrecorded_.insert(unrecorded_.end(), jobs.begin(), jobs.end());
+    throw;
+  }
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& job : jobs) in_flight_ids_.erase(job.id);
+  }
+  log::info("jobs whose outcome the database refused run again", {{"jobs", jobs.size()}});
 }
 
 bool Worker::stop(std::chrono::milliseconds grace) {

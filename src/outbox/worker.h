@@ -75,6 +75,8 @@ class Worker {
   void run_and_claim_next(const store::Job& job, std::mt19937_64& rng);
   void claim_for_idle_executors(TimePoint now);
   void maintain(TimePoint now);
+  // Puts back the jobs whose outcome the database refused to record.
+  void requeue_unrecorded(TimePoint now);
   std::chrono::milliseconds tick() const;
 
   // REQUIRES: mu_ held.
@@ -95,6 +97,7 @@ class Worker {
   std::condition_variable idle_cv_;
   std::deque<store::Job> ready_;          // claimed, waiting for an executor
   std::set<std::string> in_flight_ids_;   // claimed and not yet finished
+  std::vector<store::Job> unrecorded_;    // ran, but the database refused the outcome: still ours
   size_t reserved_ = 0;                   // slots promised to claims being written right now
   size_t executing_ = 0;
   size_t exited_executors_ = 0;

@@ -64,7 +64,7 @@ void append(Slist& list, const std::string& entry) {
   list.reset(grown);
 }
 
-JobError transfer_error(CURLcode code, const std::string& detail, std::source_location loc) {
+JobError transfer_error(CURLcode code, const std::string& detail, SourceLocation loc) {
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
       return JobError::unreachable("timeout", "timed out: " + detail, loc);

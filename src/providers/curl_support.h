@@ -8,12 +8,12 @@
 #include <curl/curl.h>
 
 #include <memory>
-#include <source_location>
 #include <string>
 #include <string_view>
 
 #include "core/cancel.h"
 #include "core/error.h"
+#include "core/source_location.h"
 
 namespace shopd::curl {
 
@@ -57,6 +57,6 @@ void append(Slist& list, const std::string& entry);
 // Transient; a malformed or unsupported URL is Permanent "invalid_url" (a
 // config mistake retrying cannot fix). `where` names the caller.
 JobError transfer_error(CURLcode code, const std::string& detail,
-                        std::source_location loc = std::source_location::current());
+                        SourceLocation loc = SourceLocation::current());
 
 }  // namespace shopd::curl

@@ -142,7 +142,13 @@ std::vector<std::string> phrase_tokens(std::string_view raw) {
   bool atoms = true;
   for (const char ch : name)
     if (ch != ' ' && !is_atext(static_cast<unsigned char>(ch))) atoms = false;
-  if (atoms) return split_words(name);
+  if (atoms) {
+    std::vector<std::string> words = split_words(name);
+    // A word longer than a folded line can hold is encoded instead, as in text_tokens.
+    if (std::all_of(words.begin(), words.end(), [](const auto& w) { return w.size() <= kLongestPlainWord; }))
+      return words;
+    return encoded_words(name);
+  }
   std::string quoted = "\"";
   for (const char ch : name) {
     if (ch == '"' || ch == '\\') quoted += '\\';
@@ -230,15 +236,11 @@ std::string quoted_printable(std::string_view text) {
     for (size_t k = 0; k < line.size(); ++k) {
       const auto c = static_cast<unsigned char>(line[k]);
       const bool last = k + 1 == line.size();
-      const bool at_line_start = column == 0;
-      if ((c == ' ' || c == '\t') && !last) {
-        put(std::string(1, static_cast<char>(c)));
-      } else if (c > 32 && c < 127 && c != '=' && !(at_line_start && c == '.') &&
-                 !(at_line_start && line.substr(k).starts_with("From "))) {
-        put(std::string(1, static_cast<char>(c)));
-      } else {
-        put(escaped(c));
-      }
+      bool plain = ((c == ' ' || c == '\t') && !last) || (c > 32 && c < 127 && c != '=');
+      // The character opens an encoded line when it comes first or put() breaks before it.
+      const bool opens_line = column == 0 || column + 1 > kBodyLineLength - 1;
+      if (plain && opens_line && (c == '.' || line.substr(k).starts_with("From "))) plain = false;
+      put(plain ? std::string(1, static_cast<char>(c)) : escaped(c));
     }
     if (eol == text.size()) break;
     out += kCrlf;
@@ -267,40 +269,79 @@ bool is_token_char(char ch) {
   return c > 32 && c < 127 && std::string_view("()<>@,;:\\\"/[]?=").find(ch) == std::string_view::npos;
 }
 
+// The attachment's type when it is a plain type/subtype short enough for the
+// header line; anything else is sent as application/octet-stream.
 std::string safe_content_type(const std::string& type) {
   const auto slash = type.find('/');
   const bool ok = slash != std::string::npos && slash > 0 && slash + 1 < type.size() &&
+                  type.size() <= kLongestPlainWord &&
                   std::all_of(type.begin(), type.begin() + slash, is_token_char) &&
                   std::all_of(type.begin() + slash + 1, type.end(), is_token_char);
   return ok ? type : "application/octet-stream";
 }
 
-// RFC 2231 for names that are not plain ASCII: filename*=UTF-8''%C3%AB.pdf
-std::string filename_parameter(std::string_view raw) {
+// Percent-encoded (RFC 2231 extended value), one string per character, so a
+// character is never split between two sections.
+std::vector<std::string> percent_encoded_chars(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::vector<std::string> chars;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t n = std::min(text.size() - i, utf8_length(static_cast<unsigned char>(text[i])));
+    std::string encoded;
+    for (const char ch : text.substr(i, n)) {
+      const auto c = static_cast<unsigned char>(ch);
+      const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                         std::string_view("-._~").find(ch) != std::string_view::npos;
+      if (plain) {
+        encoded += ch;
+      } else {
+        encoded += '%';
+        encoded += kHex[c >> 4];
+        encoded += kHex[c & 0x0F];
+      }
+    }
+    chars.push_back(std::move(encoded));
+    i += n;
+  }
+  return chars;
+}
+
+// The attachment's name as Content-Disposition parameters, each a token for
+// put_header. A plain ASCII name is filename="..."; any other is RFC 2231,
+// filename*=UTF-8''%C3%AB.pdf, and a long one is cut into numbered sections
+// (filename*0*=UTF-8''...; filename*1*=...) so that every header line folds
+// below 78 characters.
+std::vector<std::string> filename_parameters(std::string_view raw) {
   const std::string name = one_line(raw).empty() ? "attachment" : one_line(raw);
   if (is_plain_ascii(name) && name.find_first_of("\"\\") == std::string::npos && name.size() <= kLongestPlainWord)
-    return "filename=\"" + name + "\"";
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out = "filename*=UTF-8''";
-  for (const char ch : name) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                       std::string_view("-._~").find(ch) != std::string_view::npos;
-    if (plain) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
-    }
+    return {"filename=\"" + name + "\""};
+  const std::vector<std::string> chars = percent_encoded_chars(name);
+  constexpr std::string_view kCharset = "UTF-8''";
+  // A parameter and its ';' on a folded line of their own: " " + token fits kHeaderFoldAt.
+  constexpr size_t kLongestToken = kHeaderFoldAt - 1;
+  std::string whole = "filename*=" + std::string(kCharset);
+  for (const auto& c : chars) whole += c;
+  if (whole.size() <= kLongestToken) return {whole};
+  std::vector<std::string> sections;
+  size_t next = 0;
+  while (next < chars.size()) {
+    std::string token = "filename*" + std::to_string(sections.size()) + "*=";
+    if (sections.empty()) token += kCharset;
+    do token += chars[next++];
+    while (next < chars.size() && token.size() + chars[next].size() + 1 <= kLongestToken);
+    sections.push_back(std::move(token));
   }
-  return out;
+  for (size_t i = 0; i + 1 < sections.size(); ++i) sections[i] += ';';
+  return sections;
 }
 
 Entity attachment_part(const Attachment& a) {
   Entity e;
   put_header(e.headers, "Content-Type", safe_content_type(a.content_type));
-  put_header(e.headers, "Content-Disposition", {"attachment;", filename_parameter(a.filename)});
+  std::vector<std::string> disposition{"attachment;"};
+  for (auto& parameter : filename_parameters(a.filename)) disposition.push_back(std::move(parameter));
+  put_header(e.headers, "Content-Disposition", disposition);
   put_header(e.headers, "Content-Transfer-Encoding", "base64");
   e.body = base64(a.data, kBodyLineLength);
   return e;

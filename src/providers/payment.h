@@ -71,8 +71,12 @@ std::string test_payment_intent_id(const std::string& idempotency_key);
 std::vector<std::pair<std::string, std::string>> stripe_charge_fields(const ChargeRequest& request);
 
 // What a Stripe answer to POST /v1/payment_intents (or GET of one) means (pure):
-// - 2xx "succeeded": the Charge. "processing": Transient. "requires_action",
-//   "requires_payment_method", "canceled" (and any other status): Permanent.
+// - 2xx "succeeded" with the intent's id: the Charge. "processing": Transient.
+//   "requires_action", "requires_payment_method", "canceled" (and any other
+//   status): Permanent. A 2xx that is not a readable PaymentIntent (not a
+//   JSON object, no status, "succeeded" without an id) is Transient
+//   "invalid_response": Stripe may have charged, and a retry with the same
+//   Idempotency-Key finds out.
 //   (charge() follows a "processing" answer with a GET of the intent, since
 //   a retry with the same Idempotency-Key would only replay "processing".)
 // - An error answer: {"error": {"type", "code", "decline_code", "message"}}.

@@ -59,12 +59,24 @@ Result<Charge> interpret_error(const HttpResponse& r, const json& body) {
   return JobError::permanent(code, message).with_status(r.status).with_body(r.body).with_provider_ref(intent);
 }
 
-// A confirmed PaymentIntent that did not succeed. Its last_payment_error says
-// why, in the same shape as an error answer.
+// A 2xx answer that is not a PaymentIntent shopd can read. The charge may
+// have happened; a retry with the same Idempotency-Key finds out safely.
+JobError unreadable_answer(const HttpResponse& r, const std::string& what) {
+  return JobError::transient("invalid_response", "Stripe answered " + std::to_string(r.status) + " with " + what + ".")
+      .with_status(r.status)
+      .with_body(r.body);
+}
+
+// A confirmed PaymentIntent: succeeded, or why not. Its last_payment_error
+// says why, in the same shape as an error answer.
 Result<Charge> interpret_intent(const HttpResponse& r, const json& intent) {
   const std::string id = string_at(intent, "id");
   const std::string status = string_at(intent, "status");
-  if (status == "succeeded" && !id.empty()) return Charge{id, status};
+  if (status.empty()) return unreadable_answer(r, "no PaymentIntent status");
+  if (status == "succeeded") {
+    if (id.empty()) return unreadable_answer(r, "a succeeded PaymentIntent without an id");
+    return Charge{id, status};
+  }
   if (status == "processing")
     return JobError::transient("payment_processing", "Stripe is still processing the payment.")
         .with_status(r.status)
@@ -95,7 +107,7 @@ Result<Charge> interpret_intent(const HttpResponse& r, const json& intent) {
                              "Stripe answered with PaymentIntent status \"" + status + "\", which shopd does not handle.")
       .with_status(r.status)
       .with_body(r.body)
-        .with_provider_ref(id);
+      .with_provider_ref(id);
 }
 
 class StripePayment final : public PaymentProvider {
@@ -173,11 +185,7 @@ std::vector<std::pair<std::string, std::string>> stripe_charge_fields(const Char
 Result<Charge> interpret_stripe_response(const HttpResponse& response) {
   const json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (response.status >= 200 && response.status <= 299) {
-    // The charge may have happened; a retry with the same Idempotency-Key finds out safely.
-    if (!body.is_object())
-      return JobError::transient("invalid_response", "Stripe answered 2xx with a body that is not a JSON object.")
-          .with_status(response.status)
-          .with_body(response.body);
+    if (!body.is_object()) return unreadable_answer(response, "a body that is not a JSON object");
     return interpret_intent(response, body);
   }
   return interpret_error(response, body);

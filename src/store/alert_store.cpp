@@ -15,10 +15,12 @@ constexpr const char* kFind = "SELECT " ALERT_COLUMNS " FROM alerts WHERE job_id
 constexpr const char* kLastSentAt = "SELECT max(sent_at) FROM alerts";
 constexpr const char* kSetMode =
     "UPDATE alerts SET mode = ?2, sent_at = ?3, updated_at = ?4 WHERE job_id = ?1 AND mode IS NULL";
-// Held alerts join the batch of the first held job to run after the window.
+// Held alerts join the batch of the first held job to run after the window:
+// its own alert first, then the oldest, at most ?3 of them.
 constexpr const char* kClaimDigest =
     "UPDATE alerts SET batch_id = ?1, sent_at = ?2, updated_at = ?2 "
-    "WHERE mode = 'digest' AND batch_id IS NULL";
+    "WHERE job_id IN (SELECT job_id FROM alerts WHERE mode = 'digest' AND batch_id IS NULL "
+    "                 ORDER BY job_id = ?1 DESC, created_at LIMIT ?3)";
 constexpr const char* kBatch = "SELECT " ALERT_COLUMNS " FROM alerts WHERE batch_id = ?1 ORDER BY created_at";
 constexpr const char* kMarkWebhook =
     "UPDATE alerts SET webhook = ?2, updated_at = ?3 WHERE (job_id = ?1 OR batch_id = ?1) AND webhook = 'pending'";
@@ -28,6 +30,10 @@ constexpr const char* kFailPending =
     "UPDATE alerts SET webhook = CASE webhook WHEN 'pending' THEN 'failed' ELSE webhook END, "
     "email = CASE email WHEN 'pending' THEN 'failed' ELSE email END, updated_at = ?2 "
     "WHERE job_id = ?1 OR batch_id = ?1";
+constexpr const char* kReopenFailed =
+    "UPDATE alerts SET webhook = CASE webhook WHEN 'failed' THEN 'pending' ELSE webhook END, "
+    "email = CASE email WHEN 'failed' THEN 'pending' ELSE email END, updated_at = ?2 "
+    "WHERE (job_id = ?1 OR batch_id = ?1) AND 'failed' IN (webhook, email)";
 constexpr const char* kDelivered =
     "SELECT count(*) FROM alerts WHERE job_id = ?1 AND (webhook = 'sent' OR email = 'sent')";
 constexpr const char* kUndelivered =
@@ -40,8 +46,9 @@ constexpr Sql kList{
     .postgres = "SELECT " ALERT_COLUMNS " FROM alerts WHERE (?1::text IS NULL OR job_id < ?1) "
                 "ORDER BY job_id DESC LIMIT ?2",
 };
-// Alert modes are decided one at a time (the storm rule reads the last
-// send, then records its own): SQLite's single writer does that already; on
+// Alert modes and digest batches are decided one at a time (the storm rule
+// reads the last send, then records its own; a digest takes the held alerts
+// no other batch took): SQLite's single writer does that already; on
 // PostgreSQL a transaction-scoped advisory lock does, across nodes.
 constexpr Sql kSerializeModes{
     .sqlite = "SELECT 1",
@@ -100,8 +107,15 @@ AlertMode choose_alert_mode(Tx& tx, const std::string& job_id, TimePoint now, st
   return AlertMode{alone, (alone ? now : *last_sent) + window};
 }
 
-std::vector<AlertRow> claim_digest(Tx& tx, const std::string& owner_job_id, TimePoint now) {
-  tx.db.query(kClaimDigest).bind(owner_job_id, format_iso(now)).exec();
+std::vector<AlertRow> claim_digest(Tx& tx, const std::string& owner_job_id, TimePoint now, int limit) {
+  tx.db.query(kSerializeModes).step();
+  const auto own = find_alert(tx.db, owner_job_id);
+  if (!own || own->mode != "digest") return {};
+  // A batch is claimed once: its owner's retry (one channel failing) sends
+  // the same digest again and takes in nothing new, and an owner already in
+  // another job's digest claims nothing it would not send.
+  if (own->batch_id.empty()) tx.db.query(kClaimDigest).bind(owner_job_id, format_iso(now), limit).exec();
+  else if (own->batch_id != owner_job_id) return {};
   auto q = tx.db.query(kBatch);
   q.bind(owner_job_id);
   return read_alerts(q);
@@ -122,6 +136,10 @@ bool fail_pending_channels(Tx& tx, const std::string& job_id, TimePoint now) {
   auto q = tx.db.query(kDelivered);
   q.bind(job_id);
   return q.step() && q.int64(0) > 0;
+}
+
+int reopen_failed_channels(Tx& tx, const std::string& job_id, TimePoint now) {
+  return tx.db.query(kReopenFailed).bind(job_id, format_iso(now)).exec();
 }
 
 std::vector<AlertRow> undelivered_alerts(Connection& db) {

@@ -4,10 +4,11 @@
 // Storm rule: an alert whose job runs when no alert went out within the
 // window (alerts.digest_seconds) goes out alone at once. Any later alert in
 // the window is held (mode "digest"); when the window ends, the first held
-// alert's job to run claims every held alert into its batch and sends one
-// digest for all of them; the other held jobs find themselves in a batch and
-// are done. So a flash sale's hundreds of declines give one chat message per
-// window, not hundreds.
+// alert's job to run claims held alerts into its batch (its own and the
+// oldest, up to a digest's size) and sends one digest for them; the held
+// jobs it took find themselves in a batch and are done, the rest wait for the
+// next window. So a flash sale's hundreds of declines give one chat message
+// per window, each naming every order it reports, not hundreds of messages.
 //
 // Writes take the writer's Tx; reads any Connection.
 #pragma once
@@ -61,9 +62,11 @@ struct AlertMode {
 };
 AlertMode choose_alert_mode(Tx& tx, const std::string& job_id, TimePoint now, std::chrono::milliseconds window);
 
-// The digest sender (`owner_job_id`) takes every held alert not in a batch
-// yet into its own batch; returns the whole batch (also on a retry).
-std::vector<AlertRow> claim_digest(Tx& tx, const std::string& owner_job_id, TimePoint now);
+// The digest sender (`owner_job_id`, a held alert) takes itself and the
+// oldest held alerts not in a batch yet, `limit` in all, into its own batch;
+// returns the whole batch (the same one on a retry). Empty when the owner's
+// alert is not held or is already in another job's batch.
+std::vector<AlertRow> claim_digest(Tx& tx, const std::string& owner_job_id, TimePoint now, int limit);
 
 // A channel delivered the alert (or, for a batch owner, its whole digest).
 void mark_alert_sent(Tx& tx, const std::string& job_id, AlertChannel channel, TimePoint now);
@@ -72,6 +75,11 @@ void mark_alert_failed(Tx& tx, const std::string& job_id, AlertChannel channel, 
 // The alert job died: every channel still pending failed. Returns true when
 // some channel had delivered it (so someone was told).
 bool fail_pending_channels(Tx& tx, const std::string& job_id, TimePoint now);
+
+// An owner retries the dead alert job: every channel that failed is pending
+// again (for its batch too), so the retry sends through it. Sent and
+// unconfigured channels stay as they are. Returns the alerts reopened.
+int reopen_failed_channels(Tx& tx, const std::string& job_id, TimePoint now);
 
 // Alerts no channel delivered, whose job is not discarded (view undelivered_alerts).
 std::vector<AlertRow> undelivered_alerts(Connection& db);

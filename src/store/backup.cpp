@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "core/files.h"
 #include "store/sqlite_connection.h"
 #include "store/database.h"
 
@@ -14,6 +15,7 @@ namespace {
 
 void copy_pages(const std::filesystem::path& source, const std::string& target_path, int busy_timeout_ms) {
   SqliteConnection from(source, SqliteConnection::Mode::ReadOnly, busy_timeout_ms);
+  create_private_file(target_path);  // the copy holds the whole shop: owner-only, like the database
   SQLite::Database target(target_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   SQLite::Backup copy(target, from.raw());
   copy.executeStep(-1);  // all pages in one step: one snapshot

@@ -2,7 +2,8 @@
 // all pages in one step from one read snapshot, so the server keeps taking
 // orders meanwhile. The copy is written to `destination + ".partial"`, made a
 // self-contained file (journal_mode DELETE), checked with PRAGMA
-// integrity_check, and renamed into place only when it passed.
+// integrity_check, and renamed into place only when it passed. The copy is
+// owner-only (0600, or 0640 in a setgid folder: core/files.h).
 #pragma once
 
 #include <cstdint>

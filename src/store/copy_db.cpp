@@ -18,8 +18,8 @@ namespace {
 // Every shop table, parents before children (foreign keys hold at each
 // insert). A table added by a migration is added here too; copy-db refuses
 // to run when a table of either schema is missing from this list.
-constexpr const char* kTables[] = {"products",     "orders",           "order_items", "stock_ledger", "outbox",
-                                   "job_attempts", "invoices",         "idempotency_keys", "alerts"};
+constexpr const char* kTables[] = {"products", "orders",   "order_items",      "stock_ledger", "outbox",
+                                   "job_attempts", "invoices", "idempotency_keys", "alerts",       "admin_sessions"};
 // Bookkeeping of each engine, not shop data.
 constexpr const char* kNotCopied[] = {"schema_migrations", "invoice_numbering"};
 

@@ -162,6 +162,16 @@ int schema_version(Connection& conn) {
 
 void ping(Connection& conn) { conn.query("SELECT 1").step(); }
 
+void rewrite_header(Connection& conn) {
+  if (conn.dialect() == Dialect::Postgres) {
+    // Takes a transaction id: the commit then writes (and flushes) a WAL record.
+    conn.query("SELECT txid_current()").step();
+    return;
+  }
+  // PRAGMA takes no bound parameters; the version is the file's own integer.
+  static_cast<SqliteConnection&>(conn).raw().exec("PRAGMA user_version = " + std::to_string(schema_version(conn)));
+}
+
 std::optional<std::string> integrity_check(Connection& conn) {
   if (conn.dialect() != Dialect::Sqlite) return std::nullopt;
   auto q = conn.query("PRAGMA integrity_check");

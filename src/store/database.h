@@ -38,8 +38,13 @@ void migrate(PgConnection& conn);
 
 // The database's schema version (0: empty).
 int schema_version(Connection& conn);
-// A trivial statement: in a write transaction it proves the database is writable.
+// A trivial statement: on the writer's connection it proves the write lock can be taken.
 void ping(Connection& conn);
+// A write that reaches the disk and changes nothing: in the writer's
+// transaction it proves the database takes writes, where an empty commit
+// would succeed even on a full disk (SQLite: the header page again, with the
+// same user_version; PostgreSQL: a transaction id, so the commit writes WAL).
+void rewrite_header(Connection& conn);
 // The engine's own check of its files: "ok" when sound (SQLite's PRAGMA
 // integrity_check), nullopt when the engine has none to offer here
 // (PostgreSQL checks its pages itself; pg_amcheck goes deeper).

@@ -47,6 +47,35 @@ constexpr Sql kLockOrder{
     .postgres = "SELECT 1 FROM orders WHERE id = ?1 FOR UPDATE",
 };
 constexpr const char* kCountByStatus = "SELECT status, count(*) FROM orders GROUP BY status";
+// SQLite's LIKE ignores the case of ASCII letters; PostgreSQL's ILIKE does the same.
+constexpr Sql kSearchOrders{
+    .sqlite = "SELECT id, status, total_cents, currency, customer_name, customer_email, created_at, '' FROM orders "
+              "WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR created_at >= ?3) "
+              "AND (?4 IS NULL OR created_at < ?4) "
+              "AND (?5 IS NULL OR id = ?5 OR customer_email LIKE ?6 ESCAPE '\\' OR customer_name LIKE ?6 ESCAPE '\\') "
+              "ORDER BY id DESC LIMIT ?7",
+    .postgres = "SELECT id, status, total_cents, currency, customer_name, customer_email, created_at, '' FROM orders "
+                "WHERE (?1::text IS NULL OR id < ?1) AND (?2::text IS NULL OR status = ?2) "
+                "AND (?3::text IS NULL OR created_at >= ?3) AND (?4::text IS NULL OR created_at < ?4) "
+                "AND (?5::text IS NULL OR id = ?5 OR customer_email ILIKE ?6 ESCAPE '\\' "
+                "OR customer_name ILIKE ?6 ESCAPE '\\') "
+                "ORDER BY id DESC LIMIT ?7",
+};
+// outbox_state (state, id) finds the dead jobs without reading the others.
+constexpr Sql kNeedingAttention{
+    .sqlite = "SELECT o.id, o.status, o.total_cents, o.currency, o.customer_name, o.customer_email, o.created_at, "
+              "group_concat(j.kind, ', ') FROM outbox j JOIN orders o ON o.id = j.order_id WHERE j.state = 'dead' "
+              "GROUP BY o.id ORDER BY o.id DESC LIMIT ?1",
+    .postgres = "SELECT o.id, o.status, o.total_cents, o.currency, o.customer_name, o.customer_email, o.created_at, "
+                "string_agg(j.kind, ', ') FROM outbox j JOIN orders o ON o.id = j.order_id WHERE j.state = 'dead' "
+                "GROUP BY o.id ORDER BY o.id DESC LIMIT ?1",
+};
+constexpr const char* kCountNeedingAttention =
+    "SELECT count(DISTINCT order_id) FROM outbox WHERE state = 'dead'";
+constexpr const char* kCountOrdersSince = "SELECT count(*) FROM orders WHERE created_at >= ?1";
+constexpr const char* kRevenueSince =
+    "SELECT currency, sum(orders), sum(revenue_cents) FROM revenue_daily WHERE day >= ?1 "
+    "GROUP BY currency ORDER BY currency";
 
 OrderStatus read_status(const std::string& text) {
   const auto status = parse_order_status(text);
@@ -57,6 +86,24 @@ OrderStatus read_status(const std::string& text) {
 
 FieldError out_of_stock(size_t line) {
   return FieldError{409, "out_of_stock", "not enough stock for this item", "items[" + std::to_string(line) + "]"};
+}
+
+// 50%_off -> %50\%\_off%: a LIKE pattern that finds the text anywhere, literally.
+std::string contains_pattern(const std::string& text) {
+  std::string p = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') p += '\\';
+    p += c;
+  }
+  return p + "%";
+}
+
+std::vector<OrderSummary> read_summaries(Query& q) {
+  std::vector<OrderSummary> out;
+  while (q.step())
+    out.push_back(OrderSummary{q.text(0), read_status(q.text(1)), q.int64(2), q.text(3), q.text(4), q.text(5), q.text(6),
+                               q.text(7)});
+  return out;
 }
 
 bool move_stock_state(Tx& tx, const std::string& order_id, const char* from, const char* to, TimePoint now) {
@@ -195,6 +242,44 @@ std::map<OrderStatus, int64_t> count_orders_by_status(Connection& db) {
   std::map<OrderStatus, int64_t> out;
   auto q = db.query(kCountByStatus);
   while (q.step()) out[read_status(q.text(0))] = q.int64(1);
+  return out;
+}
+
+std::vector<OrderSummary> search_orders(Connection& db, const OrderSearch& search) {
+  std::optional<std::string> pattern;
+  if (search.text) pattern = contains_pattern(*search.text);
+  std::optional<std::string_view> status;
+  if (search.status) status = to_string(*search.status);
+  auto q = db.query(kSearchOrders);
+  q.bind(search.after_id, status, search.created_from, search.created_before, search.text, pattern,
+         search.limit);
+  return read_summaries(q);
+}
+
+std::vector<OrderSummary> orders_needing_attention(Connection& db, int limit) {
+  auto q = db.query(kNeedingAttention);
+  q.bind(limit);
+  return read_summaries(q);
+}
+
+int64_t count_orders_needing_attention(Connection& db) {
+  auto q = db.query(kCountNeedingAttention);
+  q.step();
+  return q.int64(0);
+}
+
+int64_t count_orders_since(Connection& db, const std::string& since) {
+  auto q = db.query(kCountOrdersSince);
+  q.bind(since);
+  q.step();
+  return q.int64(0);
+}
+
+std::vector<Revenue> revenue_since(Connection& db, const std::string& first_day) {
+  std::vector<Revenue> out;
+  auto q = db.query(kRevenueSince);
+  q.bind(first_day);
+  while (q.step()) out.push_back(Revenue{q.text(0), q.int64(1), q.int64(2)});
   return out;
 }
 

@@ -72,4 +72,45 @@ struct OrderRow {
 std::vector<OrderRow> list_orders(Connection& db, int limit, const std::optional<std::string>& after_id);
 std::map<OrderStatus, int64_t> count_orders_by_status(Connection& db);
 
+// An order as the dashboard lists it: who, what status, how much.
+struct OrderSummary {
+  std::string id;
+  OrderStatus status = OrderStatus::Received;
+  int64_t total_cents = 0;
+  std::string currency;
+  std::string customer_name;
+  std::string customer_email;
+  std::string created_at;
+  std::string dead_kinds;  // orders_needing_attention only: the dead jobs' kinds, ", "-separated
+};
+
+// The owner's order search. Every filter is optional; all given must hold.
+struct OrderSearch {
+  std::optional<std::string> text;            // the order id, or part of the customer's email or name
+  std::optional<OrderStatus> status;
+  std::optional<std::string> created_from;    // ISO time, inclusive
+  std::optional<std::string> created_before;  // ISO time, exclusive
+  std::optional<std::string> after_id;        // cursor: the last id of the previous page
+  int limit = 50;
+};
+// Newest first. Text matches case-insensitively (ASCII) anywhere in the name
+// or email; % and _ in it are matched literally.
+std::vector<OrderSummary> search_orders(Connection& db, const OrderSearch& search);
+
+// Orders with at least one dead job (a discarded job no longer counts), newest first.
+std::vector<OrderSummary> orders_needing_attention(Connection& db, int limit);
+int64_t count_orders_needing_attention(Connection& db);
+
+// Orders accepted at or after `since` (ISO time), whatever became of them.
+int64_t count_orders_since(Connection& db, const std::string& since);
+
+// Paid orders and their revenue per currency, placed on `first_day`
+// (YYYY-MM-DD, UTC) or later: the view revenue_daily summed.
+struct Revenue {
+  std::string currency;
+  int64_t orders = 0;
+  int64_t revenue_cents = 0;
+};
+std::vector<Revenue> revenue_since(Connection& db, const std::string& first_day);
+
 }  // namespace shopd::store

@@ -12,6 +12,7 @@ namespace {
 #define JOB_COLUMNS                                                                              \
   "id, order_id, kind, state, attempts, max_attempts, run_at, payload, lease_owner, lease_token, " \
   "locked_until, last_error, created_at, updated_at, unreachable_attempts, unreachable_since"
+constexpr int kJobColumnCount = 16;  // the columns above, which read_job reads
 
 constexpr const char* kEnqueue =
     "INSERT INTO outbox (id, order_id, kind, state, priority, attempts, max_attempts, run_at, payload, created_at, "
@@ -164,6 +165,38 @@ constexpr const char* kPruneDone =
     "DELETE FROM outbox WHERE id IN (SELECT j.id FROM outbox j JOIN orders o ON o.id = j.order_id "
     "WHERE j.state = 'done' AND j.updated_at < ?1 AND o.status = 'completed' LIMIT ?2)";
 
+constexpr Sql kOldestDueJob{
+    .sqlite = "SELECT " JOB_COLUMNS " FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying') "
+              "AND run_at <= ?1 ORDER BY run_at LIMIT 1",
+    .postgres = "SELECT " JOB_COLUMNS " FROM outbox WHERE state IN ('pending', 'retrying') "
+                "AND run_at <= ?1 ORDER BY run_at LIMIT 1",
+};
+// The customer's name follows the job's columns (column kJobColumnCount).
+constexpr Sql kListDeadJobs{
+    .sqlite = "SELECT " JOB_COLUMNS ", (SELECT o.customer_name FROM orders o WHERE o.id = outbox.order_id) FROM outbox "
+              "WHERE state = 'dead' AND (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
+    .postgres = "SELECT " JOB_COLUMNS ", (SELECT o.customer_name FROM orders o WHERE o.id = outbox.order_id) FROM outbox "
+                "WHERE state = 'dead' AND (?1::text IS NULL OR kind = ?1) AND (?2::text IS NULL OR id < ?2) "
+                "ORDER BY id DESC LIMIT ?3",
+};
+constexpr Sql kCountDeadJobs{
+    .sqlite = "SELECT count(*) FROM outbox WHERE state = 'dead' AND (?1 IS NULL OR kind = ?1)",
+    .postgres = "SELECT count(*) FROM outbox WHERE state = 'dead' AND (?1::text IS NULL OR kind = ?1)",
+};
+// job_attempts_failed holds only failed attempts, newest last.
+#define FAILURE_COLUMNS                                                                                   \
+  "SELECT a.id, a.job_id, a.attempt, a.started_at, a.finished_at, a.duration_ms, a.outcome, a.error_code, " \
+  "a.error_message, a.provider_status, a.body_excerpt, a.error_where, j.kind, j.order_id, j.state "
+constexpr Sql kRecentFailures{
+    .sqlite = FAILURE_COLUMNS "FROM job_attempts a INDEXED BY job_attempts_failed JOIN outbox j ON j.id = a.job_id "
+                              "WHERE a.outcome IN ('transient', 'unreachable', 'permanent') "
+                              "ORDER BY a.started_at DESC LIMIT ?1",
+    .postgres = FAILURE_COLUMNS "FROM job_attempts a JOIN outbox j ON j.id = a.job_id "
+                                "WHERE a.outcome IN ('transient', 'unreachable', 'permanent') "
+                                "ORDER BY a.started_at DESC LIMIT ?1",
+};
+#undef FAILURE_COLUMNS
+
 #undef JOB_COLUMNS
 
 JobState read_state(const std::string& text) {
@@ -192,6 +225,24 @@ Job read_job(const Query& q) {
   j.unreachable_attempts = static_cast<int>(q.int64(14));
   j.unreachable_since = q.opt_text(15);
   return j;
+}
+
+// The attempt columns in kAttemptsForJob's order, from column 0.
+Attempt read_attempt(const Query& q) {
+  Attempt a;
+  a.id = q.text(0);
+  a.job_id = q.text(1);
+  a.attempt = static_cast<int>(q.int64(2));
+  a.started_at = q.text(3);
+  a.finished_at = q.opt_text(4);
+  a.duration_ms = q.opt_int64(5);
+  a.outcome = q.text(6);
+  a.error_code = q.opt_text(7);
+  a.error_message = q.opt_text(8);
+  a.provider_status = q.opt_int64(9);
+  a.body_excerpt = q.opt_text(10);
+  a.error_where = q.opt_text(11);
+  return a;
 }
 
 std::vector<Job> read_jobs(Query& q) {
@@ -378,22 +429,7 @@ std::vector<Attempt> attempts_for_job(Connection& db, const std::string& job_id)
   auto q = db.query(kAttemptsForJob);
   q.bind(job_id);
   std::vector<Attempt> out;
-  while (q.step()) {
-    Attempt a;
-    a.id = q.text(0);
-    a.job_id = q.text(1);
-    a.attempt = static_cast<int>(q.int64(2));
-    a.started_at = q.text(3);
-    a.finished_at = q.opt_text(4);
-    a.duration_ms = q.opt_int64(5);
-    a.outcome = q.text(6);
-    a.error_code = q.opt_text(7);
-    a.error_message = q.opt_text(8);
-    a.provider_status = q.opt_int64(9);
-    a.body_excerpt = q.opt_text(10);
-    a.error_where = q.opt_text(11);
-    out.push_back(std::move(a));
-  }
+  while (q.step()) out.push_back(read_attempt(q));
   return out;
 }
 
@@ -428,6 +464,37 @@ std::optional<TimePoint> oldest_due_at(Connection& db, TimePoint now) {
 
 int prune_done_jobs(Tx& tx, TimePoint before, int limit) {
   return tx.db.query(kPruneDone).bind(format_iso(before), limit).exec();
+}
+
+std::optional<Job> oldest_due_job(Connection& db, TimePoint now) {
+  auto q = db.query(kOldestDueJob);
+  q.bind(format_iso(now));
+  if (!q.step()) return std::nullopt;
+  return read_job(q);
+}
+
+std::vector<DeadJob> list_dead_jobs(Connection& db, const std::optional<std::string>& kind, int limit,
+                                    const std::optional<std::string>& after_id) {
+  auto q = db.query(kListDeadJobs);
+  q.bind(kind, after_id, limit);
+  std::vector<DeadJob> out;
+  while (q.step()) out.push_back(DeadJob{read_job(q), q.text(kJobColumnCount)});
+  return out;
+}
+
+int64_t count_dead_jobs(Connection& db, const std::optional<std::string>& kind) {
+  auto q = db.query(kCountDeadJobs);
+  q.bind(kind);
+  q.step();
+  return q.int64(0);
+}
+
+std::vector<FailedAttempt> recent_failed_attempts(Connection& db, int limit) {
+  std::vector<FailedAttempt> out;
+  auto q = db.query(kRecentFailures);
+  q.bind(limit);
+  while (q.step()) out.push_back(FailedAttempt{read_attempt(q), q.text(12), q.text(13), read_state(q.text(14))});
+  return out;
 }
 
 }  // namespace shopd::store

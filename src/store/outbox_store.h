@@ -150,6 +150,29 @@ std::map<JobState, int64_t> count_jobs_by_state(Connection& db);
 // run_at of the oldest job that is due and not running (for the age gauge).
 std::optional<TimePoint> oldest_due_at(Connection& db, TimePoint now);
 
+// The job that has waited longest past its run_at and is not running yet.
+std::optional<Job> oldest_due_job(Connection& db, TimePoint now);
+
+// A dead job with the name of the customer whose order it serves.
+struct DeadJob {
+  Job job;
+  std::string customer_name;
+};
+// Dead jobs, newest first, optionally of one kind, starting after the cursor id.
+std::vector<DeadJob> list_dead_jobs(Connection& db, const std::optional<std::string>& kind, int limit,
+                                    const std::optional<std::string>& after_id);
+int64_t count_dead_jobs(Connection& db, const std::optional<std::string>& kind);
+
+// An attempt that failed (transient, unreachable or permanent), with the job it belongs to.
+struct FailedAttempt {
+  Attempt attempt;
+  std::string kind;
+  std::string order_id;
+  JobState job_state = JobState::Pending;  // the job's state now
+};
+// The latest failed attempts, newest first.
+std::vector<FailedAttempt> recent_failed_attempts(Connection& db, int limit);
+
 // Retention: deletes up to `limit` done jobs (and their attempts) last
 // updated before `before`, of orders that completed. Returns how many.
 int prune_done_jobs(Tx& tx, TimePoint before, int limit);

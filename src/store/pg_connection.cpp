@@ -217,6 +217,12 @@ std::string to_postgres_placeholders(std::string_view sql) {
 
 bool is_retryable_sqlstate(const std::string& sqlstate) { return sqlstate == "40001" || sqlstate == "40P01"; }
 
+bool is_storage_sqlstate(const std::string& sqlstate) {
+  const auto has_class = [&](const char* c) { return sqlstate.rfind(c, 0) == 0; };
+  return has_class("08") || has_class("53") || sqlstate == "25006" || sqlstate == "57P01" || sqlstate == "57P02" ||
+         sqlstate == "57P03" || sqlstate == "58030";
+}
+
 std::string redact_database_url(const std::string& url) {
   // postgresql://user:password@host/db -> postgresql://user:***@host/db
   const size_t scheme = url.find("://");

@@ -63,6 +63,12 @@ std::string to_postgres_placeholders(std::string_view sql);
 // failure (40001) or a deadlock (40P01).
 bool is_retryable_sqlstate(const std::string& sqlstate);
 
+// Whether the database, not the statement, refused: the connection broke or
+// could not be made (class 08), the server is out of disk, memory or
+// connections (53), read-only (25006, a standby), shutting down or not
+// accepting connections (57P01-57P03), or an I/O error (58030).
+bool is_storage_sqlstate(const std::string& sqlstate);
+
 // The URL with any password in it replaced by "***" (for messages and logs).
 std::string redact_database_url(const std::string& url);
 

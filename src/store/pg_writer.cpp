@@ -53,6 +53,16 @@ void PgWriter::wake_worker() {
   if (hook) hook();
 }
 
+void PgWriter::throw_unavailable(const DatabaseError& e) {
+  unavailable_.failed({{"error", e.what()}, {"sqlstate", e.sqlstate}});
+  throw StorageUnavailable(e.what());
+}
+
+bool PgWriter::available() const {
+  unavailable_.end_if_settled();
+  return !unavailable_.ongoing();
+}
+
 bool PgWriter::listening() const {
   std::lock_guard lock(mu_);
   return listener_ != nullptr;
@@ -100,7 +110,12 @@ void PgWriter::submit_and_wait(const std::function<void(Tx&)>& body, bool is_req
   } done{*this, true, is_request};
 
   const size_t limit = is_request ? pool_.size() : pool_.size() - std::max<size_t>(1, pool_.size() / 4);
-  auto conn = pool_.take(limit);
+  std::unique_ptr<PgConnection> conn;
+  try {
+    conn = pool_.take(limit);
+  } catch (const DatabaseError& e) {
+    throw_unavailable(e);
+  }
   {
     std::lock_guard lock(mu_);
     --(is_request ? waiting_requests_ : waiting_background_);
@@ -119,13 +134,15 @@ void PgWriter::submit_and_wait(const std::function<void(Tx&)>& body, bool is_req
         std::lock_guard lock(mu_);
         ++commits_;
       }
+      unavailable_.succeeded();
       if (enqueued) {
         wake_worker();
         announce();
       }
       return;
     } catch (const DatabaseError& e) {
-      if (!is_retryable_sqlstate(e.sqlstate) || tried >= kMaxTries || !conn->usable()) throw;
+      if (is_storage_sqlstate(e.sqlstate) || !conn->usable()) throw_unavailable(e);
+      if (!is_retryable_sqlstate(e.sqlstate) || tried >= kMaxTries) throw;
       log::debug("transaction retried", {{"sqlstate", e.sqlstate}, {"try", tried}});
       pause_before_retry(tried);
     }
@@ -146,13 +163,16 @@ bool PgWriter::run_once(PgConnection& conn, const std::function<void(Tx&)>& body
     // commit, through its listener (pg_listener.h says why).
     if (tx.jobs_enqueued() && !listening()) conn.query(kNotify).bind(node_id_).step();
     conn.exec("COMMIT");
-    return tx.jobs_enqueued();
   } catch (...) {
     if (conn.usable()) {
       try { conn.exec("ROLLBACK"); } catch (...) {}
     }
     throw;
   }
+  for (auto& fn : tx.take_after_commit()) {
+    try { fn(); } catch (...) {}
+  }
+  return tx.jobs_enqueued();
 }
 
 }  // namespace shopd::store

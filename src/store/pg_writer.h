@@ -16,6 +16,10 @@
 // the CLI inside its transaction. The worker's own polling is the fallback
 // when a notification is missed.
 //
+// Storage trouble (is_storage_sqlstate: the server unreachable, out of
+// disk, read-only, shutting down) reaches callers as StorageUnavailable and
+// is logged once per episode, like SQLite's writer does.
+//
 // Request-path writes may use every connection of the write pool;
 // background writes leave a quarter of it (at least one) to requests.
 #pragma once
@@ -27,6 +31,7 @@
 #include <mutex>
 #include <string>
 
+#include "obs/episode.h"
 #include "store/pg_listener.h"
 #include "store/pg_pool.h"
 #include "store/writer.h"
@@ -46,6 +51,8 @@ class PgWriter final : public Writer {
   void stop() override;
   size_t queued() const override;
   uint64_t commits() const override;
+  bool available() const override;
+  uint64_t failed_writes() const override { return unavailable_.failures_total(); }
 
  protected:
   void submit_and_wait(const std::function<void(Tx&)>& body, bool is_request) override;
@@ -55,6 +62,8 @@ class PgWriter final : public Writer {
   bool run_once(PgConnection& conn, const std::function<void(Tx&)>& body);
   void wake_worker();
   bool listening() const;
+  // Records the episode and throws StorageUnavailable.
+  [[noreturn]] void throw_unavailable(const DatabaseError& e);
   void announce();  // through the listener, if there is one
 
   PgPool& pool_;
@@ -70,6 +79,9 @@ class PgWriter final : public Writer {
   uint64_t commits_ = 0;
   std::function<void()> on_jobs_enqueued_;
   std::unique_ptr<PgListener> listener_;
+  // Ended by the next successful commit once settled; available() also ends
+  // it, so an idle node says it recovered when asked (/readyz, /metrics).
+  mutable Episode unavailable_{{log::Level::error, "database unavailable", "database available again"}};
 };
 
 }  // namespace shopd::store

@@ -21,6 +21,9 @@ constexpr const char* kUpsertProduct =
     "INSERT INTO products (sku, name, price_cents, stock, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
     "ON CONFLICT (sku) DO UPDATE SET name = excluded.name, price_cents = excluded.price_cents, "
     "stock = excluded.stock, updated_at = excluded.updated_at";
+constexpr const char* kStockOverview =
+    "SELECT s.sku, s.name, p.price_cents, s.on_sale, s.reserved, s.sold FROM stock_overview s "
+    "JOIN products p ON p.sku = s.sku ORDER BY s.sku";
 constexpr const char* kInsertLedger =
     "INSERT INTO stock_ledger (id, sku, order_id, reason, qty_delta, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
@@ -64,6 +67,21 @@ bool upsert_product(Tx& tx, const Product& product, TimePoint now) {
   const int64_t delta = product.stock - (before ? before->stock : 0);
   if (delta != 0) record_stock_movement(tx, product.sku, "", "adjust", delta, now);
   return !before;
+}
+
+std::vector<StockFigures> stock_overview(Connection& db) {
+  std::vector<StockFigures> out;
+  auto q = db.query(kStockOverview);
+  while (q.step()) out.push_back(StockFigures{q.text(0), q.text(1), q.int64(2), q.int64(3), q.int64(4), q.int64(5)});
+  return out;
+}
+
+ProductEdit edit_product(Tx& tx, const Product& product, int64_t seen_stock, TimePoint now) {
+  const auto before = find_product(tx.db, product.sku);
+  if (!before) return ProductEdit::NotFound;
+  if (before->stock != seen_stock) return ProductEdit::StockChanged;
+  upsert_product(tx, product, now);
+  return ProductEdit::Saved;
 }
 
 void record_stock_movement(Tx& tx, const std::string& sku, const std::string& order_id, const char* reason,

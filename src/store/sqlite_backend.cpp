@@ -1,5 +1,7 @@
 #include "store/sqlite_backend.h"
 
+#include "core/files.h"
+#include "obs/episode.h"
 #include "obs/log.h"
 #include "store/database.h"
 #include "store/sqlite_connection.h"
@@ -13,12 +15,13 @@ constexpr auto kCheckpointInterval = std::chrono::milliseconds(500);
 }  // namespace
 
 SqliteBackend::SqliteBackend(const StoreOptions& options) : options_(options) {
-  if (options_.path.has_parent_path()) std::filesystem::create_directories(options_.path.parent_path());
+  if (options_.path.has_parent_path()) create_private_directories(options_.path.parent_path());
   auto conn = std::make_unique<SqliteConnection>(options_.path, SqliteConnection::Mode::ReadWrite,
                                                  options_.busy_timeout_ms, options_.synchronous);
   migrate(*conn);
   conn->exec("PRAGMA wal_autocheckpoint = 0");  // checkpoint_loop does it
-  writer_ = std::make_unique<SqliteWriter>(std::move(conn), options_.max_queued_writes);
+  writer_ = std::make_unique<SqliteWriter>(std::move(conn), options_.max_queued_writes,
+                                           std::chrono::milliseconds(options_.busy_timeout_ms));
   checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
@@ -37,13 +40,17 @@ void SqliteBackend::checkpoint_loop() {
   // blocking anyone; the writer keeps committing meanwhile.
   SqliteConnection conn(options_.path, SqliteConnection::Mode::ReadWrite, options_.busy_timeout_ms,
                         options_.synchronous);
+  // On a full disk every checkpoint fails until space comes back: one line
+  // then, not two a second.
+  Episode failing({log::Level::warn, "database checkpoint failing; will keep trying", "database checkpoint works again"});
   std::unique_lock lock(mu_);
   while (!stop_cv_.wait_for(lock, kCheckpointInterval, [&] { return stopping_; })) {
     lock.unlock();
     try {
       conn.exec("PRAGMA wal_checkpoint(PASSIVE)");
+      failing.succeeded();
     } catch (const std::exception& e) {
-      log::warn("database checkpoint failed; will try again", {{"error", e.what()}});
+      failing.failed({{"error", e.what()}});
     }
     lock.lock();
   }

@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <stdexcept>
+
+#include "core/files.h"
+
 namespace shopd::store {
 
 namespace {
@@ -11,6 +15,14 @@ int open_flags(SqliteConnection::Mode mode) {
   const int base = SQLITE_OPEN_NOMUTEX;
   return mode == SqliteConnection::Mode::ReadOnly ? base | SQLITE_OPEN_READONLY
                                                   : base | SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+}
+
+// The file to open. A database shopd creates is private (core/files.h):
+// SQLite would make it 0644 less the umask, and its -wal and -shm copy the
+// database file's mode, so it is created here first.
+std::string prepared_path(const std::filesystem::path& path, SqliteConnection::Mode mode) {
+  if (mode == SqliteConnection::Mode::ReadWrite && !std::filesystem::exists(path)) create_private_file(path);
+  return path.string();
 }
 
 class SqliteStatement final : public Statement {
@@ -57,7 +69,12 @@ class SqliteStatement final : public Statement {
 
 SqliteConnection::SqliteConnection(const std::filesystem::path& path, Mode mode, int busy_timeout_ms,
                                    const std::string& synchronous)
-    : db_(path.string(), open_flags(mode), busy_timeout_ms) {
+    : db_(prepared_path(path, mode), open_flags(mode), busy_timeout_ms) {
+  // SQLite opens a file it may not write read-only without a word; every
+  // write would then fail later, one order at a time.
+  if (mode == Mode::ReadWrite && sqlite3_db_readonly(db_.getHandle(), "main") == 1)
+    throw std::runtime_error("the database file " + path.string() +
+                             " is read-only: make it writable for the user shopd runs as");
   db_.exec("PRAGMA foreign_keys = ON");
   // Readers look up a few rows each; the OS caches the file for all of them.
   // A small page cache per reader keeps a dozen pooled connections from

@@ -20,6 +20,9 @@ namespace shopd::store {
 class SqliteConnection final : public Connection {
  public:
   enum class Mode { ReadWrite, ReadOnly };
+  // ReadWrite creates a missing database file, owner-only (core/files.h), and
+  // throws std::runtime_error naming the file when it can only be read (a
+  // read-only file, folder or mount). SQLite errors throw SQLite::Exception.
   SqliteConnection(const std::filesystem::path& path, Mode mode, int busy_timeout_ms,
                    const std::string& synchronous = "normal");
 

@@ -56,6 +56,8 @@ class Store {
   auto read(F&& fn) -> decltype(fn(std::declval<Connection&>()));
 
   const StoreOptions& options() const { return options_; }
+  // The SQLite file (for tests and messages; unused on PostgreSQL).
+  const std::filesystem::path& path() const { return options_.path; }
 
  private:
   StoreOptions options_;

@@ -21,6 +21,15 @@
 // Everything the function does outside its Tx must be safe to redo (assign
 // results, do not accumulate them).
 //
+// Storage trouble reaches callers as StorageUnavailable and is logged by the
+// writer, once when it begins ("database unavailable") and once when a
+// commit reaches the disk again ("database available again"): callers need
+// not log it per write. SQLite: a write waits for the file's write lock at
+// most database.busy_timeout_ms after it was queued (sqlite_writer.h), a
+// full disk, an I/O error, a read-only file. PostgreSQL: the server cannot
+// be reached or refuses writes (a full disk, a read-only standby, shutting
+// down).
+//
 // Threads: run() may be called from any thread except from inside another
 // write function. The function runs on the writer thread (SQLite) or the
 // caller's thread (PostgreSQL).
@@ -31,6 +40,7 @@
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
+#include <vector>
 
 #include "store/connection.h"
 
@@ -49,15 +59,32 @@ class Tx {
   // the database), so new work starts within milliseconds.
   void note_jobs_enqueued() { jobs_enqueued_ = true; }
   bool jobs_enqueued() const { return jobs_enqueued_ && !rollback_; }
+  // Runs once this transaction committed, before the write returns and, on
+  // SQLite, on the writer thread before any later write starts: what it
+  // reports (a log line) is ordered like the commits, even when another
+  // thread acts on the committed rows at once. Not run for a try that was
+  // rolled back (PostgreSQL runs the function again: it registers again).
+  void after_commit(std::function<void()> fn) { after_commit_.push_back(std::move(fn)); }
+  std::vector<std::function<void()>> take_after_commit() {
+    return rollback_ ? std::vector<std::function<void()>>{} : std::move(after_commit_);
+  }
 
  private:
   bool rollback_ = false;
   bool jobs_enqueued_ = false;
+  std::vector<std::function<void()>> after_commit_;
 };
 
 // Thrown by run() when max_queued requests already wait (load shedding).
 struct WriterOverloaded : std::runtime_error {
   WriterOverloaded() : std::runtime_error("write queue full") {}
+};
+
+// Thrown by run() and run_always() when the database could not take the
+// write (see above). Nothing of the write is stored. Retrying later may
+// succeed.
+struct StorageUnavailable : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // Thrown by run() after stop().
@@ -94,8 +121,13 @@ class Writer {
 
   // Writes waiting for their turn.
   virtual size_t queued() const = 0;
-  // Transactions committed so far; /readyz checks that it moves.
+  // Transactions committed so far.
   virtual uint64_t commits() const = 0;
+  // False from a write the database refused until a later commit reached the
+  // disk again (obs/episode.h: flapping within a moment stays "false").
+  virtual bool available() const = 0;
+  // Writes refused for storage trouble since the start (a metric).
+  virtual uint64_t failed_writes() const = 0;
 
  protected:
   // Runs body in a transaction (possibly several times, see above) and

@@ -23,7 +23,10 @@ public_url = "https://shop.example/"
 
 [server]
 listen = "0.0.0.0:9090"
-threads = 4
+max_connections = 512
+idle_timeout_seconds = 30
+request_timeout_seconds = 5
+max_header_bytes = 8192
 max_body_bytes = 32768
 cors_origins = ["http://localhost:3000", "https://shop.example"]
 admin_token_env = "MY_ADMIN_TOKEN"
@@ -71,6 +74,7 @@ seller_tax_id = "DE123456789"
 [alerts]
 webhook_url = "https://chat.example/hooks/abc"
 email = "team@shop.example"
+provider_down_seconds = 600
 
 [[products]]
 sku = "MUG-01"
@@ -148,7 +152,11 @@ TEST_SUITE("parse_config") {
     CHECK(c.shop.public_url == "https://shop.example");  // trailing slash dropped for link building
     CHECK(c.server.host == "0.0.0.0");
     CHECK(c.server.port == 9090);
-    CHECK(c.server.threads == 4);
+    CHECK(c.server.max_connections == 512);
+    CHECK(c.server.idle_timeout_seconds == 30);
+    CHECK(c.server.request_timeout_seconds == 5);
+    CHECK(c.server.max_header_bytes == 8192);
+    CHECK(c.warnings.empty());
     CHECK(c.server.max_body_bytes == 32768);
     CHECK(c.server.cors_origins == std::vector<std::string>{"http://localhost:3000", "https://shop.example"});
     CHECK(c.server.admin_token_env == "MY_ADMIN_TOKEN");
@@ -176,6 +184,7 @@ TEST_SUITE("parse_config") {
     CHECK(c.invoice.seller_tax_id == "DE123456789");
     CHECK(c.alerts.webhook_url == "https://chat.example/hooks/abc");
     CHECK(c.alerts.email == "team@shop.example");
+    CHECK(c.alerts.provider_down_seconds == 600);
     REQUIRE(c.products.size() == 2);
     CHECK(c.products[0].sku == "MUG-01");
     CHECK(c.products[0].name == "Coffee mug");
@@ -188,7 +197,10 @@ TEST_SUITE("parse_config") {
     const Config c = parse(kMinimalConfig);
     CHECK(c.server.host == "127.0.0.1");
     CHECK(c.server.port == 8080);
-    CHECK(c.server.threads == 8);
+    CHECK(c.server.max_connections == 1024);
+    CHECK(c.server.idle_timeout_seconds == 60);
+    CHECK(c.server.request_timeout_seconds == 10);
+    CHECK(c.server.max_header_bytes == 16384);
     CHECK(c.server.max_body_bytes == 65536);
     CHECK(c.server.cors_origins.empty());
     CHECK(c.server.admin_token_env == "SHOPD_ADMIN_TOKEN");
@@ -207,6 +219,7 @@ TEST_SUITE("parse_config") {
     CHECK(c.invoice.prefix == "INV-");
     CHECK(c.invoice.seller_tax_id.empty());
     CHECK(c.alerts.webhook_url.empty());
+    CHECK(c.alerts.provider_down_seconds == 900);
     CHECK(c.products.empty());
   }
 
@@ -281,6 +294,15 @@ TEST_SUITE("parse_config") {
     CHECK_FALSE(database_url_problem("postgresql://shop@[::1]:5432/shop"));
   }
 
+  TEST_CASE("an old config with server.threads still starts, with a warning that the key does nothing") {
+    for (const char* value : {"8", "64", "\"8\""}) {
+      const Config c = parse(full_plus("[server]", std::string("threads = ") + value), kSecrets);
+      REQUIRE(c.warnings.size() == 1);
+      CHECK(c.warnings[0].starts_with("server.threads is no longer used"));
+      CHECK(c.server.max_connections == 512);
+    }
+  }
+
   TEST_CASE("a retry table that is not a job kind or family is refused") {
     CHECK(error_for(std::string(kFullConfig) + "\n[retry.paymnet]\nmax_attempts = 2\n").key == "retry.paymnet");
     CHECK(error_for(full_plus("[retry]", "jitter = true")).key == "retry.jitter");
@@ -292,7 +314,7 @@ TEST_SUITE("parse_config") {
       std::string key;
     };
     const std::vector<Case> cases = {
-        {full_with("threads", "threads = \"8\""), "server.threads"},
+        {full_with("max_connections", "max_connections = \"8\""), "server.max_connections"},
         {full_with("max_body_bytes", "max_body_bytes = 65536.0"), "server.max_body_bytes"},
         {full_with("listen", "listen = 8080"), "server.listen"},
         {full_with("cors_origins", "cors_origins = \"http://localhost:3000\""), "server.cors_origins"},
@@ -331,7 +353,10 @@ TEST_SUITE("parse_config") {
       std::string key;
     };
     const std::vector<Case> cases = {
-        {full_with("threads", "threads = 0"), "server.threads"},
+        {full_with("max_connections", "max_connections = 0"), "server.max_connections"},
+        {full_with("request_timeout_seconds", "request_timeout_seconds = 0"), "server.request_timeout_seconds"},
+        {full_with("idle_timeout_seconds", "idle_timeout_seconds = 0"), "server.idle_timeout_seconds"},
+        {full_with("max_header_bytes", "max_header_bytes = 100"), "server.max_header_bytes"},
         {full_with("max_body_bytes", "max_body_bytes = 0"), "server.max_body_bytes"},
         {full_with("listen", "listen = \"localhost\""), "server.listen"},
         {full_with("listen", "listen = \"127.0.0.1:99999\""), "server.listen"},
@@ -350,6 +375,7 @@ TEST_SUITE("parse_config") {
         {full_with("smtp_url", "smtp_url = \"mail.shop.example:465\""), "email.smtp_url"},
         {full_with("from", "from = \"Demo Shop\""), "email.from"},
         {full_with("webhook_url", "webhook_url = \"chat.example/hook\""), "alerts.webhook_url"},
+        {full_with("provider_down_seconds", "provider_down_seconds = -1"), "alerts.provider_down_seconds"},
         {full_with("currency", "currency = \"eur\""), "shop.currency"},
         {full_with("currency", "currency = \"EURO\""), "shop.currency"},
         {full_with("public_url", "public_url = \"shop.example\""), "shop.public_url"},
@@ -370,8 +396,81 @@ TEST_SUITE("parse_config") {
     CHECK(std::string(e.what()).find("line 2") != std::string::npos);
   }
 
+  // Found by tests/fuzz/config_fuzz.cpp: Debian's toml++ 3.3.0 reaches
+  // __builtin_unreachable() when it asks whether characters such as U+00E9
+  // or U+0154 are whitespace. parse_config keeps them from that question.
+  TEST_CASE("a non-ASCII character outside quotes is a config error naming its line and column") {
+    for (const std::string stray : {"\xC5\x94 = 1", "address = \"x\" \xC3\xA9", "\xCC\xAA", "address = \xFF"}) {
+      const ConfigError e = error_for(std::string(kMinimalConfig) + stray + "\n");
+      CAPTURE(e.what());
+      CHECK(e.key == "config");
+      CHECK(std::string(e.what()).find("line 5, column ") != std::string::npos);
+      CHECK(std::string(e.what()).find("outside quotes") != std::string::npos);
+    }
+  }
+
+  // toml++ looks ahead over a value's characters before it finds the value
+  // broken, quotes and what they enclose included.
+  TEST_CASE("a value broken by a quote before non-ASCII text is a config error naming its line") {
+    for (const std::string broken : {"address = 4\"\xC3\xA9\"", "address = 1979-05-27 [\"\xC3\xA9\"",
+                                     "address = 1.'\xC3\xA9'", "address = 4\"[da[\"\xC3\x84 x"}) {
+      const ConfigError e = error_for(std::string(kMinimalConfig) + broken + "\n");
+      CAPTURE(e.what());
+      CHECK(e.key == "config");
+      CHECK(std::string(e.what()).find("line 5") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("non-ASCII text in quoted strings, quoted keys and comments is read as written") {
+    const Config c = parse(R"(# Grüße
+[shop] # Café
+"name" = "Zoë's Café"
+currency = "EUR" # €
+address = '''
+Ärger\
+  """Straße""" 1'''''
+
+[invoice]
+"seller_tax_id" = 'É-1 "a"\b'
+
+[server]
+cors_origins = [ # Übersicht
+  "https://ö.example",
+  'https://ä.example' ]
+
+[[products]]
+sku = "A"
+name = """
+Été"""
+price_cents = 1
+stock = 1
+)");
+    CHECK(c.shop.name == "Zoë's Café");
+    CHECK(c.shop.address == "Ärger\\\n  \"\"\"Straße\"\"\" 1''");
+    CHECK(c.invoice.seller_tax_id == "É-1 \"a\"\\b");
+    CHECK(c.server.cors_origins == std::vector<std::string>{"https://ö.example", "https://ä.example"});
+    REQUIRE(c.products.size() == 1);
+    CHECK(c.products[0].name == "Été");
+  }
+
+  TEST_CASE("a multi-line string continued by a backslash may go on with a non-ASCII letter") {
+    const Config c = parse(std::string(kMinimalConfig) + "address = \"\"\"\\\n    Ärzte GmbH, \\\n\n  😀 Straße 1\"\"\"\n");
+    CHECK(c.shop.address == "Ärzte GmbH, 😀 Straße 1");
+  }
+
+  TEST_CASE("a backslash before a non-ASCII character in a multi-line string is a config error") {
+    const ConfigError e = error_for(std::string(kMinimalConfig) + "address = \"\"\"a\\é\"\"\"\n");
+    CAPTURE(e.what());
+    CHECK(e.key == "config");
+    CHECK(std::string(e.what()).find("line 5, column 16") != std::string::npos);
+  }
+
+  TEST_CASE("a UTF-8 byte order mark before the first line is accepted") {
+    CHECK(parse("\xEF\xBB\xBF" + std::string(kMinimalConfig)).shop.name == "Tiny");
+  }
+
   TEST_CASE("every error is one line that starts with the key") {
-    for (const std::string& text : {full_plus("[server]", "port = 1"), full_with("threads", "threads = \"8\""),
+    for (const std::string& text : {full_plus("[server]", "port = 1"), full_with("max_connections", "max_connections = \"8\""),
                                     full_with("currency", ""), std::string("[shop\n")}) {
       const ConfigError e = error_for(text);
       const std::string line = e.what();
@@ -379,6 +478,19 @@ TEST_SUITE("parse_config") {
       CHECK(line.find('\n') == std::string::npos);
       CHECK(line.starts_with(e.key + ": "));
     }
+  }
+
+  // Found by tests/fuzz/config_fuzz.cpp: an error that echoes part of the
+  // file (toml++'s "saw '...'", a quoted key, a value) carried its control
+  // characters, so a line break in the file broke the one-line error.
+  TEST_CASE("control characters the file holds are shown escaped in the one-line error") {
+    const ConfigError raw = error_for(std::string(kMinimalConfig) + "[retry]\nmax_seconds = i\x0E\n");
+    CHECK(std::string(raw.what()).find("saw 'i\\x0E'") != std::string::npos);
+    const ConfigError key = error_for(std::string(kMinimalConfig) + "\"un\\nknown\" = 1\n");
+    CHECK(key.key == "shop.un\\nknown");
+    CHECK(std::string(key.what()) == "shop.un\\nknown: unknown key");
+    const ConfigError value = error_for("[shop]\nname = \"x\"\ncurrency = \"E\\u007FR\\tX\"\n");
+    CHECK(std::string(value.what()).find("(got \"E\\x7FR\\tX\")") != std::string::npos);
   }
 
   TEST_CASE("stripe needs its secret key in the named environment variable") {
@@ -405,6 +517,32 @@ TEST_SUITE("parse_config") {
     CHECK(admin_token(c, env_of({})).empty());
     CHECK(admin_token(c, env_of({{"MY_ADMIN_TOKEN", "s3cret"}})) == "s3cret");
     CHECK(admin_token(c, env_of({{"SHOPD_ADMIN_TOKEN", "wrong-variable"}})).empty());
+  }
+
+  TEST_CASE("tls.ca_file is trusted on top of the system store; a missing or unreadable one is refused") {
+    const std::string text = full_plus("[alerts]", "") + "\n[tls]\nca_file = \"certs/company-ca.pem\"\n";
+    const std::string company_ca = "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n";
+    std::filesystem::path asked;
+    const auto files = [&](const std::filesystem::path& p) -> std::optional<std::string> {
+      if (p == kSystemCaBundle) return "SYSTEM\n";
+      asked = p;
+      return std::nullopt;
+    };
+    const auto refused = [&](const ReadFile& read) {
+      try {
+        parse_config(text, kDir, env_of(kSecrets), Secrets::Required, read);
+      } catch (const ConfigError& e) {
+        return std::string(e.what());
+      }
+      return std::string("parsed");
+    };
+    CHECK(refused(files) == "tls.ca_file: cannot read /srv/shop/certs/company-ca.pem");
+    CHECK(asked == kDir / "certs/company-ca.pem");
+    CHECK(refused([&](const std::filesystem::path& p) -> std::optional<std::string> {
+            return p == kSystemCaBundle ? "SYSTEM\n" : company_ca;
+          }) == "tls.ca_file: /srv/shop/certs/company-ca.pem holds a PEM block that cannot be read (corrupt or "
+                "truncated)");
+    CHECK(parse(kFullConfig, kSecrets).tls.ca_bundle.empty());  // no ca_file: libcurl's own default
   }
 
   TEST_CASE("load_config resolves paths against the file's folder and reports an unreadable file") {

@@ -9,7 +9,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "fakes"))
 
-from fixtures import hook, sink, stripe  # noqa: E402,F401  (pytest fixtures: the fakes)
+from fixtures import hook, sink, stripe, test_ca  # noqa: E402,F401  (pytest fixtures: the fakes)
 from pg_cluster import PgCluster  # noqa: E402
 from shop import Shop  # noqa: E402
 

@@ -21,6 +21,7 @@ import http.client
 import threading
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -46,7 +47,7 @@ ADMIN_TOKEN = "test-admin-token"
 
 BASE_CONFIG = {
     "shop": {"name": "Test Shop", "currency": "EUR", "public_url": "http://shop.test"},
-    "server": {"listen": "127.0.0.1:0", "threads": 8, "max_body_bytes": 65536,
+    "server": {"listen": "127.0.0.1:0", "max_body_bytes": 65536,
                "cors_origins": ["http://localhost:3000"], "admin_token_env": "SHOPD_ADMIN_TOKEN"},
     "database": {"path": "var/shop.db", "synchronous": "normal"},
     "worker": {"concurrency": 8, "lease_seconds": 30},
@@ -180,6 +181,7 @@ class Shop:
         self.config_text: str | None = None  # written as is instead of `config` (e.g. the shipped shop.toml)
         self.command: list[str] = []          # e.g. ["serve"]
         self.cwd: Path = self.dir             # where shopd runs; relative config paths must not depend on it
+        self.umask: int | None = None         # shopd's umask (serve and CLI); None: the test process's own
 
     # --- lifecycle -------------------------------------------------------
 
@@ -196,7 +198,7 @@ class Shop:
         log = open(self.log_path, "ab")
         self._log_offset = self.log_path.stat().st_size
         self.proc = subprocess.Popen([str(SHOPD), *self.command, "--config", str(self.config_path)], stdout=log,
-                                     stderr=subprocess.STDOUT, env=env, cwd=self.cwd)
+                                     stderr=subprocess.STDOUT, env=env, cwd=self.cwd, umask=self._umask())
         log.close()
         started = wait_for(lambda: self._started_line() or self._exited(), timeout,
                            message="shopd to start")
@@ -281,7 +283,7 @@ class Shop:
         return wait_for(check, timeout, message=f"order {order_id} to reach {statuses}")
 
     def jobs_unfinished(self) -> int:
-        return self.query("SELECT count(*) AS n FROM outbox WHERE state NOT IN ('done', 'dead')")[0]["n"]
+        return self.query("SELECT count(*) AS n FROM outbox WHERE state NOT IN ('done', 'dead', 'discarded')")[0]["n"]
 
     def wait_until_idle(self, timeout=15.0, message="every job to finish"):
         """Waits until no job is pending, running or retrying."""
@@ -358,11 +360,61 @@ class Shop:
             out.append(json.loads(line))
         return out
 
+    # --- the process, as `top` sees it ------------------------------------
+
+    def cpu_seconds(self) -> float:
+        """CPU time shopd has used so far (user + system, all threads)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+        return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+    def _status(self, key: str) -> int:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+        raise AssertionError(f"no {key} in /proc/{self.proc.pid}/status")
+
+    def rss_bytes(self) -> int:
+        return self._status("VmRSS") * 1024
+
+    def threads(self) -> int:
+        return self._status("Threads")
+
+    def connections_to(self, port: int) -> int:
+        """TCP connections shopd has open to a local port (a fake provider's)."""
+        inodes = set()
+        for fd in Path(f"/proc/{self.proc.pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:  # closed meanwhile
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+        # Lines of proc(5)'s table: sl local_address rem_address st ... inode; 01 is ESTABLISHED.
+        to_port = f":{port:04X} 01 "
+        return sum(1 for line in Path("/proc/net/tcp").read_text().splitlines()
+                   if to_port in line and line.split()[2].endswith(to_port[:5]) and line.split()[9] in inodes)
+
     def cli(self, *args, timeout=30.0) -> subprocess.CompletedProcess:
         """Runs `shopd <args> --config <this shop's config>`."""
         env = {**os.environ, **{k: v for k, v in self.env.items() if v is not None}}
         return subprocess.run([str(SHOPD), *args, "--config", str(self.config_path)], capture_output=True,
-                              text=True, timeout=timeout * SLOW, env=env, cwd=self.dir)
+                              text=True, timeout=timeout * SLOW, env=env, cwd=self.dir, umask=self._umask())
+
+    def _umask(self) -> int:
+        return -1 if self.umask is None else self.umask  # Popen leaves the umask alone for -1
+
+
+# The one line a refused config prints: it starts with the key at fault.
+KEY_LINE = re.compile(r"^shopd: config error in .*: (?P<key>[\w.\[\]]+): .+$")
+
+
+def serve_and_fail(shop: Shop) -> tuple[int, list[str]]:
+    """Starts shopd, expects it to exit by itself; returns its exit code and non-empty output lines."""
+    shop.write_config()
+    r = subprocess.run([str(SHOPD), "--config", str(shop.config_path)], capture_output=True, text=True,
+                       timeout=30, cwd=shop.dir, env={"PATH": "/usr/bin:/bin"})
+    return r.returncode, [line for line in (r.stdout + r.stderr).splitlines() if line.strip()]
 
 
 def pg_query(url: str, sql: str, params=()) -> list[dict]:
@@ -409,26 +461,36 @@ class OrderStream:
             ...
         assert not stream.failures
 
-    The stream ends by itself when the server cannot be reached any more (a
-    test killed it); `lost` then holds that error.
+    `interval` spaces the orders out (a steady load rather than as fast as
+    possible); `tokens` are the cards used, in turn. A request that gets no
+    answer at all (the shop is being killed or restarted) is counted in
+    `unanswered` and the stream carries on.
     """
 
-    def __init__(self, shop: "Shop"):
+    def __init__(self, shop: "Shop", interval: float = 0.0, tokens: tuple[str, ...] = ("pm_card_visa",)):
         self.shop = shop
+        self.interval = interval
+        self.tokens = tokens
         self.accepted: list[str] = []   # ids of 202s, in arrival order
         self.failures: list[Response] = []
-        self.lost: Exception | None = None
+        self.unanswered = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
+        turn = 0
         while not self._stop.is_set():
+            token = self.tokens[turn % len(self.tokens)]
+            turn += 1
             try:
-                r = self.shop.post_order(order(qty=1))
-            except (OSError, http.client.HTTPException) as e:  # the answer, if any, is lost with the server
-                self.lost = e
-                return
+                r = self.shop.post_order(order(qty=1, token=token))
+            except (OSError, http.client.HTTPException):
+                self.unanswered += 1
+                self._stop.wait(0.05)  # the shop is down: do not spin while it restarts
+                continue
             (self.accepted.append(r.json()["id"]) if r.status == 202 else self.failures.append(r))
+            if self.interval:
+                self._stop.wait(self.interval)
 
     def __enter__(self):
         self._thread.start()

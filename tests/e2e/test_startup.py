@@ -13,23 +13,13 @@ import subprocess
 
 import pytest
 
-from shop import REPO, SHOPD, Shop, order, wait_for
-
-KEY_LINE = re.compile(r"^shopd: config error in .*: (?P<key>[\w.\[\]]+): .+$")
-
-
-def serve_and_fail(shop: Shop) -> tuple[int, list[str]]:
-    """Starts shopd, expects it to exit by itself; returns its exit code and non-empty output lines."""
-    shop.write_config()
-    r = subprocess.run([str(SHOPD), "--config", str(shop.config_path)], capture_output=True, text=True,
-                       timeout=30, cwd=shop.dir, env={"PATH": "/usr/bin:/bin"})
-    return r.returncode, [line for line in (r.stdout + r.stderr).splitlines() if line.strip()]
+from shop import KEY_LINE, REPO, SHOPD, Shop, order, serve_and_fail, wait_for
 
 
 @pytest.mark.parametrize("change,key", [
     ({"server": {"listen_port": 8080}}, "server.listen_port"),
     ({"databse": {"path": "x.db"}}, "databse"),
-    ({"server": {"threads": "8"}}, "server.threads"),
+    ({"server": {"max_connections": "8"}}, "server.max_connections"),
     ({"server": {"max_body_bytes": 1.5}}, "server.max_body_bytes"),
     ({"database": {"synchronous": "off"}}, "database.synchronous"),
     ({"database": {"url": "postgresql://shop:hunter2@db.internal/shop"}}, "database.url"),

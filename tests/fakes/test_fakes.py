@@ -6,6 +6,7 @@ Run with Debian's python (it has aiosmtpd): /usr/bin/python3 -m pytest tests/fak
 import json
 import smtplib
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -15,7 +16,10 @@ from email.message import EmailMessage
 
 import pytest
 
+from fake_stripe import FakeStripe
 from fixtures import STRIPE_KEY
+from smtp_sink import SmtpSink
+from webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -44,7 +48,7 @@ def charge_params(**overrides):
     return params
 
 
-def post(url, params, key=KEY, idempotency_key=None, timeout=5):
+def post(url, params, key=KEY, idempotency_key=None, timeout=5, context=None):
     """Returns (status, headers, json body)."""
     data = urllib.parse.urlencode(params).encode()
     req = urllib.request.Request(url + "/v1/payment_intents", data=data, method="POST")
@@ -53,7 +57,7 @@ def post(url, params, key=KEY, idempotency_key=None, timeout=5):
     if idempotency_key:
         req.add_header("Idempotency-Key", idempotency_key)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
             return r.status, dict(r.headers), json.load(r)
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), json.load(e)
@@ -75,10 +79,19 @@ def test_stripe_charges_a_visa_card_and_records_the_request(stripe):
     assert req["headers"]["Authorization"] == f"Bearer {KEY}"
 
 
-def test_stripe_rejects_a_wrong_key_with_401(stripe):
+def test_stripe_rejects_a_wrong_key_with_a_401_that_echoes_the_key_and_the_authorization_header(stripe):
     status, _, body = post(stripe.url, charge_params(), key="sk_test_wrong")
     assert status == 401
-    assert "error" in body
+    assert body["error"]["message"] == "Invalid API Key provided: sk_test_wrong"
+    assert body["error"]["request_headers"] == {"Authorization": "Bearer sk_test_wrong"}
+    assert stripe.charges == []
+
+
+def test_stripe_quotes_an_unknown_payment_method_in_its_400(stripe):
+    status, _, body = post(stripe.url, charge_params(payment_method="pm_missing_abc123"))
+    assert status == 400
+    assert body["error"]["code"] == "resource_missing"
+    assert body["error"]["message"] == "No such PaymentMethod: 'pm_missing_abc123'"
     assert stripe.charges == []
 
 
@@ -155,6 +168,21 @@ def test_stripe_hang_mode_does_not_answer(stripe):
         post(stripe.url, charge_params(), timeout=0.5)
 
 
+def test_stripe_counts_the_most_requests_it_handled_at_once(stripe):
+    stripe.set_mode("hang", hang_seconds=1.0)
+
+    def hang():
+        with pytest.raises((urllib.error.URLError, ConnectionError, http_client_errors())):
+            post(stripe.url, charge_params(), timeout=5)
+
+    threads = [threading.Thread(target=hang) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert stripe.max_concurrent == 3
+
+
 def test_stripe_drop_after_charge_charges_once_across_the_retry(stripe):
     stripe.set_mode("drop_after_charge")
     with pytest.raises((urllib.error.URLError, ConnectionError, http_client_errors())):
@@ -209,6 +237,66 @@ def test_stripe_processing_mode_settles_on_the_first_get(stripe):
     assert [c["id"] for c in stripe.charges] == [created["id"]]
 
 
+def test_stripe_next_answers_plays_one_mode_per_request_in_order(stripe):
+    stripe.next_answers("500", "429", "402")
+    statuses = [post(stripe.url, charge_params(), idempotency_key=f"k{i}")[0] for i in range(4)]
+    assert statuses == [500, 429, 402, 200]
+
+
+def test_stripe_charge_then_hang_charges_and_remembers_the_key_but_never_answers(stripe):
+    stripe.set_mode("charge_then_hang")
+    with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
+        post(stripe.url, charge_params(), idempotency_key="order-7", timeout=0.5)
+    assert len(stripe.charges) == 1
+    assert not stripe.in_flight("order-7")  # processed: a retry is answered, not 409
+    stripe.set_mode("ok")
+    status, headers, body = post(stripe.url, charge_params(), idempotency_key="order-7")
+    assert status == 200 and headers.get("Idempotent-Replayed") == "true"
+    assert body["id"] == stripe.charges[0]["id"]
+    assert len(stripe.charges) == 1
+
+
+def flaky_statuses(seed):
+    fake = FakeStripe(api_key=KEY)
+    try:
+        fake.set_flaky(seed, {"500": 0.3, "429": 0.3})
+        return [post(fake.url, charge_params(), idempotency_key=f"k{i}")[0] for i in range(30)]
+    finally:
+        fake.stop()
+
+
+def test_stripe_flaky_mode_draws_the_same_faults_for_the_same_seed():
+    first = flaky_statuses(11)
+    assert first == flaky_statuses(11)
+    assert {500, 429, 200} <= set(first)
+    assert first != flaky_statuses(12)
+
+
+def test_stripe_refuses_connections_while_not_listening_and_keeps_its_memory_on_the_same_port(stripe):
+    url, port = stripe.url, stripe.port
+    assert post(url, charge_params(), idempotency_key="outage")[0] == 200
+    stripe.stop_listening()
+    with pytest.raises(urllib.error.URLError) as err:
+        post(url, charge_params(), idempotency_key="outage", timeout=2)
+    assert isinstance(err.value.reason, ConnectionRefusedError)
+    stripe.listen_again()
+    assert stripe.port == port
+    status, headers, _ = post(url, charge_params(), idempotency_key="outage")
+    assert status == 200 and headers.get("Idempotent-Replayed") == "true"
+    assert len(stripe.charges) == 1
+
+
+def test_stripe_over_https_is_trusted_with_the_test_ca_only(test_ca):
+    with FakeStripe(api_key=KEY, tls=test_ca.server_context()) as fake:
+        assert fake.url.startswith("https://127.0.0.1:")
+        assert post(fake.url, charge_params(), context=test_ca.client_context())[0] == 200
+        with pytest.raises(urllib.error.URLError) as err:
+            post(fake.url, charge_params(), context=ssl.create_default_context())
+        assert "CERTIFICATE_VERIFY_FAILED" in str(err.value)
+        eventually(lambda: fake.tls_failures == 1)
+        assert len(fake.charges) == 1
+
+
 def http_client_errors():
     import http.client
     return http.client.HTTPException
@@ -260,6 +348,46 @@ def test_smtp_sink_answers_a_configured_reply(sink):
     assert len(sink.wait_for(1)) == 1
 
 
+def test_smtp_sink_offers_starttls_and_takes_only_its_login_over_tls(test_ca):
+    with SmtpSink(tls=test_ca.server_context(), logins={"shop": "relay-pw"}) as tls_sink:
+        assert tls_sink.url == f"smtp://127.0.0.1:{tls_sink.port}"
+        with smtplib.SMTP("127.0.0.1", tls_sink.port, timeout=5) as smtp:
+            smtp.ehlo()
+            assert not smtp.has_extn("auth")  # no AUTH in the clear
+            smtp.starttls(context=test_ca.client_context())
+            smtp.ehlo()
+            with pytest.raises(smtplib.SMTPAuthenticationError) as err:
+                smtp.login("shop", "wrong")
+            assert err.value.smtp_code == 535
+            smtp.login("shop", "relay-pw")
+            smtp.send_message(make_message())
+        [mail] = tls_sink.wait_for(1)
+        assert mail.tls and mail.login == "shop"
+        # smtplib tries each mechanism the relay offers before it gives up on a login.
+        assert tls_sink.login_attempts[-1] == ("shop", True)
+        assert {a for a in tls_sink.login_attempts[:-1]} == {("shop", False)}
+
+
+def test_smtp_sink_without_a_login_refuses_the_message(test_ca):
+    with SmtpSink(tls=test_ca.server_context(), logins={}) as tls_sink:
+        with smtplib.SMTP("127.0.0.1", tls_sink.port, timeout=5) as smtp:
+            smtp.starttls(context=test_ca.client_context())
+            with pytest.raises(smtplib.SMTPSenderRefused) as err:
+                smtp.send_message(make_message())
+            assert err.value.smtp_code == 530
+        assert tls_sink.messages == []
+
+
+def test_smtp_sink_speaks_smtps_from_the_first_byte(test_ca):
+    with SmtpSink(tls=test_ca.server_context(), implicit_tls=True, logins={"shop": "pw"}) as tls_sink:
+        assert tls_sink.url == f"smtps://127.0.0.1:{tls_sink.port}"
+        with smtplib.SMTP_SSL("127.0.0.1", tls_sink.port, timeout=5, context=test_ca.client_context()) as smtp:
+            smtp.login("shop", "pw")
+            smtp.send_message(make_message())
+        [mail] = tls_sink.wait_for(1)
+        assert mail.tls and mail.login == "shop"
+
+
 # -- WebhookReceiver --------------------------------------------------------------
 
 def post_json(url, body):
@@ -290,3 +418,15 @@ def test_webhook_receiver_fails_for_a_while_then_recovers(hook):
 def test_webhook_receiver_fails_the_next_n(hook):
     hook.fail_next(2, status=503)
     assert [post_json(hook.url, {"text": str(i)}) for i in range(3)] == [503, 503, 200]
+
+
+def test_webhook_receiver_over_https_counts_clients_that_refuse_its_certificate(test_ca):
+    with WebhookReceiver(tls=test_ca.server_context()) as tls_hook:
+        assert tls_hook.url.startswith("https://127.0.0.1:")
+        req = urllib.request.Request(tls_hook.url, data=b'{"text": "hi"}', method="POST")
+        with urllib.request.urlopen(req, timeout=5, context=test_ca.client_context()) as r:
+            assert r.status == 200
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(req, timeout=5, context=ssl.create_default_context())
+        eventually(lambda: tls_hook.tls_failures == 1)
+        assert tls_hook.bodies == [{"text": "hi"}]

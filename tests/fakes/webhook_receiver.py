@@ -11,19 +11,26 @@
 POSTs to any path are recorded in `.requests` (path, headers, body, json,
 status answered); `.bodies` holds the parsed JSON of the ones answered 200,
 i.e. the alerts actually delivered. Thread-safe. Standard library only.
+
+WebhookReceiver(tls=ssl_context) serves HTTPS (see tls_ca.py); a client that
+rejects its certificate is counted in `.tls_failures`.
 """
 
 from __future__ import annotations
 
 import json
+import ssl
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class WebhookReceiver:
-    def __init__(self, path: str = "/hooks/test"):
+    def __init__(self, path: str = "/hooks/test", tls: ssl.SSLContext | None = None):
         self.path = path
+        self.tls = tls
+        self.tls_failures = 0
         self.requests: list[dict] = []
         self.bodies: list = []
         self._lock = threading.Lock()
@@ -37,15 +44,14 @@ class WebhookReceiver:
         class Handler(_Handler):
             owner = receiver
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler, self)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="webhook-receiver",
                                         daemon=True)
         self._thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{self.path}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self._server.server_address[1]}{self.path}"
 
     def fail_for(self, seconds: float, status: int = 500, retry_after: int | None = None) -> None:
         """Answers `status` to every POST for the next `seconds`."""
@@ -103,8 +109,39 @@ class WebhookReceiver:
                 self.bodies.append(record["json"])
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, handler, receiver: WebhookReceiver):
+        self.receiver = receiver
+        super().__init__(address, handler)
+
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.receiver.tls is not None:  # handshake in the connection's thread (_Handler.setup)
+            sock = self.receiver.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ssl.SSLError):
+            with self.receiver._lock:
+                self.receiver.tls_failures += 1
+            return
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     owner: WebhookReceiver
+
+    def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)
+            self.request.do_handshake()
+            self.request.settimeout(None)
+        super().setup()
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass

@@ -236,6 +236,26 @@ TEST_SUITE("validate_order") {
     }
   }
 
+  TEST_CASE("C1 control characters (U+0080 to U+009F) in names and addresses are refused") {
+    for (const std::string& bad : {std::string("Ann\u0080"), std::string("Ann\u0085Example"),
+                                   std::string("\u009BAnn"), std::string("Ann\u009F")}) {
+      check_invalid(with(good_order(), "/customer/name"_json_pointer, bad), "customer.name");
+      check_invalid(with(good_order(), "/shipping_address/line1"_json_pointer, bad), "shipping_address.line1");
+      check_invalid(with(good_order(), "/shipping_address/line2"_json_pointer, bad), "shipping_address.line2");
+      check_invalid(with(good_order(), "/shipping_address/city"_json_pointer, bad), "shipping_address.city");
+      check_invalid(with(good_order(), "/shipping_address/postal_code"_json_pointer, bad),
+                    "shipping_address.postal_code");
+    }
+  }
+
+  TEST_CASE("letters next to the C1 range are accepted: U+00A0 and up, and U+007E") {
+    for (const std::string& ok : {std::string("Zo\u00EB \u00C6r\u00F8sk\u00F8bing"), std::string("\u00A0Ann"),
+                                  std::string("Ann~"), std::string("\u0100\u0180")}) {
+      CHECK(accepted(with(good_order(), "/customer/name"_json_pointer, ok)).customer.name == ok);
+      CHECK(accepted(with(good_order(), "/shipping_address/city"_json_pointer, ok)).shipping.city == ok);
+    }
+  }
+
   TEST_CASE("the postal code is at most 32 characters") {
     accepted(with(good_order(), "/shipping_address/postal_code"_json_pointer, std::string(32, '1')));
     check_invalid(with(good_order(), "/shipping_address/postal_code"_json_pointer, std::string(33, '1')),

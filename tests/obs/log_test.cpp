@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "obs/log.h"
 
@@ -37,6 +39,30 @@ TEST_SUITE("log") {
     const auto j = nlohmann::json::parse(line);
     CHECK(j["detail"]["to"] == "a***@example.com");
     CHECK(line.find("ann@") == std::string::npos);
+  }
+
+  TEST_CASE("the access line is the line the general path prints for the same fields") {
+    const std::string ts = "2026-11-28T04:30:21.123Z";
+    const std::vector<log::AccessLine> lines = {
+        {"01a22095-e8f2-7322-9923-18bdca4028f8", "POST", "/orders", 202, 0.7421875,
+         "01a22095-e8f2-7323-ac5b-ab141d9565db"},
+        {"checkout-abc-1", "GET", "/orders/{id}", 404, 12.0, ""},
+        {"pm_card_visa", "GET", "unmatched", 400, 0.05, ""},       // a client's id that looks like a secret
+        {"x", "G\"E\\T\x01", "unmatched", 400, 1e-05, ""},       // a request line the parser refused
+        {"y", "", "preflight", 204, 3.25e3, ""},
+    };
+    for (const auto& l : lines) {
+      nlohmann::json fields = {{"request_id", l.request_id}, {"method", l.method}, {"route", l.route},
+                               {"status", l.status}, {"duration_ms", l.duration_ms}};
+      if (!l.order_id.empty()) fields["order_id"] = l.order_id;
+      CAPTURE(l.method);
+      CHECK(log::format_access_line(l, ts) == log::format_line(log::Level::info, "request", fields, ts));
+    }
+  }
+
+  TEST_CASE("the access line stays valid JSON whatever bytes the method holds") {
+    const std::string line = log::format_access_line({"r", "\xff\xfe\"}", "unmatched", 400, 1, ""}, "t");
+    CHECK(nlohmann::json::parse(line)["status"] == 400);
   }
 
   TEST_CASE("invalid UTF-8 in a field does not break the line") {

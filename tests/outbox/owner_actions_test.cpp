@@ -3,6 +3,7 @@
 #include "core/job_kind.h"
 #include "outbox/failure_hook.h"
 #include "outbox/owner_actions.h"
+#include "store/alert_store.h"
 #include "tests/store/temp_store.h"
 
 using namespace shopd;
@@ -81,6 +82,29 @@ TEST_SUITE("owner_actions") {
     });
     CHECK(outcome.affected == 2);
     CHECK(outcome.out_of_stock == 0);
+  }
+
+  TEST_CASE("a retried dead alert sends again through the channel that failed, not the one that delivered") {
+    TempStore t;
+    auto config = test_config();
+    config.alerts.webhook_url = "https://chat.example/hook";
+    config.alerts.email = "team@shop.example";
+    const auto id = declined_order(t, config);
+    const auto alert = t.job(id, kind::kAlertTeam);
+    for (auto& j : t.claim(at(3), 100)) {
+      if (j.id != alert.id) continue;
+      t.write([&](store::Tx& tx) { store::mark_alert_sent(tx, j.id, store::AlertChannel::Webhook, at(3)); });
+      const auto relay = JobError::permanent("smtp_535", "the relay rejected the login").with_status(535);
+      REQUIRE(t.write([&](store::Tx& tx) { return kill_job(tx, j, store::AttemptEnd{at(4), 1, &relay}, config); }));
+    }
+    const auto before = *t.read([&](store::Connection& db) { return store::find_alert(db, alert.id); });
+    REQUIRE(before.email == "failed");
+
+    REQUIRE_FALSE(retry(t, alert.id, config).has_value());
+    const auto after = *t.read([&](store::Connection& db) { return store::find_alert(db, alert.id); });
+    CHECK(after.webhook == "sent");
+    CHECK(after.email == "pending");
+    CHECK(t.job(id, kind::kAlertTeam).state == "pending");
   }
 
   TEST_CASE("a dead payment whose stock is gone stays dead and says why") {

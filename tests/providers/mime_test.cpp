@@ -153,6 +153,18 @@ TEST_SUITE("mime") {
     CHECK(header(render_mime(e), "From") == " \"Shop, Inc.\" <orders@shop.example>");
   }
 
+  // Found by tests/fuzz/mime_fuzz.cpp: a display name of plain atoms was
+  // written word by word, so one very long word made a header line past 78.
+  TEST_CASE("a display name with a word too long to fold is encoded and decodes back") {
+    Email e = sample_email();
+    e.to = {"Ann " + std::string(100, 'A'), "ann@example.com"};
+    const std::string msg = render_mime(e);
+    const std::string to = header(msg, "To");
+    CHECK(to.find("=?UTF-8?B?") != std::string::npos);
+    CHECK(decode_words(to) == e.to.name);
+    for (const auto& line : crlf_lines(msg.substr(0, msg.find("\r\n\r\n")))) CHECK(line.size() < 78);
+  }
+
   TEST_CASE("CR and LF in a subject cannot inject headers") {
     Email e = sample_email();
     e.subject = "Hello\r\nBcc: victim@example.com";
@@ -185,6 +197,26 @@ TEST_SUITE("mime") {
     CHECK(msg.find("of it.  =20\r\n") != std::string::npos);
   }
 
+  // Found by tests/fuzz/mime_fuzz.cpp: the "." and "From " rule looked at the
+  // column before put() broke the line, so a character that a soft line break
+  // moved to the start of a line went out unencoded.
+  TEST_CASE("a dot or From that a soft line break moves to the start of a line is encoded") {
+    for (const std::string& tail : {std::string("."), std::string(".hidden"), std::string("From here")}) {
+      Email e = sample_email();
+      e.text = std::string(75, 'x') + tail;
+      e.html.clear();
+      e.attachments.clear();
+      const std::string msg = render_mime(e);
+      const std::string body = msg.substr(msg.find("\r\n\r\n") + 4);
+      CAPTURE(tail);
+      for (const auto& line : crlf_lines(body)) {
+        CHECK_FALSE(line.starts_with("."));
+        CHECK_FALSE(line.starts_with("From "));
+      }
+      CHECK(body.find("=\r\n=" + std::string(tail[0] == '.' ? "2E" : "46")) != std::string::npos);
+    }
+  }
+
   TEST_CASE("a text-only email without attachments is a single text part") {
     Email e = sample_email();
     e.html.clear();
@@ -203,10 +235,62 @@ TEST_SUITE("mime") {
     CHECK(header(a, "Content-Type") != header(b, "Content-Type"));  // boundaries follow the Message-ID
   }
 
+  // Found by tests/fuzz/mime_fuzz.cpp: any type/subtype was written as it
+  // came, so a long one made a Content-Type line of any length.
+  TEST_CASE("an attachment type that is not a short type/subtype is sent as application/octet-stream") {
+    for (const std::string& type : {"application/" + std::string(100, 'x'), std::string("text/plain\r\nX: y"),
+                                   std::string("pdf"), std::string("")}) {
+      Email e = sample_email();
+      e.attachments[0].content_type = type;
+      const std::string msg = render_mime(e);
+      CHECK(msg.find("\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment;") !=
+            std::string::npos);
+      for (const auto& line : crlf_lines(msg)) CHECK(line.size() < 78);
+    }
+  }
+
   TEST_CASE("a non-ASCII attachment name uses RFC 2231") {
     Email e = sample_email();
     e.attachments[0].filename = "Rechnung-\xC3\x9C" ".pdf";
     CHECK(render_mime(e).find("filename*=UTF-8''Rechnung-%C3%9C.pdf") != std::string::npos);
+  }
+  // Found by tests/fuzz/mime_fuzz.cpp: a long non-ASCII attachment name was
+  // one filename*= parameter on one header line of any length (past 998
+  // characters for a 350-byte name).
+  TEST_CASE("a long attachment name is cut into RFC 2231 sections on folded lines") {
+    std::string name;
+    for (int i = 0; i < 120; ++i) name += "\xC3\xA9";  // é
+    name += ".pdf";
+    Email e = sample_email();
+    e.attachments[0].filename = name;
+    const std::string msg = render_mime(e);
+    const size_t at = msg.find("Content-Disposition: attachment;");
+    REQUIRE(at != std::string::npos);
+    const std::string block = msg.substr(at, msg.find("\r\nContent-Transfer-Encoding", at) - at);
+    std::string decoded;
+    int section = 0;
+    for (const auto& line : crlf_lines(block)) {
+      CHECK(line.size() < 78);
+      const size_t star = line.find("filename*" + std::to_string(section) + "*=");
+      if (star == std::string::npos) continue;
+      std::string value = line.substr(line.find('=', star) + 1);
+      if (section == 0) {
+        REQUIRE(value.starts_with("UTF-8''"));
+        value = value.substr(7);
+      }
+      if (value.ends_with(";")) value.pop_back();
+      for (size_t i = 0; i < value.size(); ++i) {
+        if (value[i] != '%') {
+          decoded += value[i];
+          continue;
+        }
+        decoded += static_cast<char>(std::stoi(value.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      }
+      ++section;
+    }
+    CHECK(section > 1);
+    CHECK(decoded == name);
   }
 }
 

@@ -121,6 +121,21 @@ TEST_SUITE("payment_stripe") {
     CHECK(r.error().code == "invalid_response");
   }
 
+  // Found by tests/fuzz/stripe_response_fuzz.cpp: a 2xx that cannot be read
+  // as a PaymentIntent failed the payment for good, although Stripe may have
+  // charged the card. A retry with the same Idempotency-Key finds out.
+  TEST_CASE("a 2xx without a PaymentIntent status, or succeeded without an id, is transient") {
+    for (const char* body : {R"({"status":"succeeded"})", R"({"id":"","status":"succeeded"})", R"({"id":"pi_1"})",
+                             R"({"id":"pi_1","status":7})", R"({"id[":"pi_1","status":"succeeded"})", "{}"}) {
+      CAPTURE(body);
+      auto r = interpret_stripe_response(answer(200, body));
+      REQUIRE_FALSE(r.ok());
+      CHECK_FALSE(r.error().is_permanent());
+      CHECK(r.error().code == "invalid_response");
+      CHECK(r.error().provider_status == 200);
+    }
+  }
+
   TEST_CASE("the charge request confirms server-side without redirects") {
     ChargeRequest req{"0190-order", 2400, "EUR", "pm_card_visa", "order-0190-order", 1};
     const auto fields = stripe_charge_fields(req);

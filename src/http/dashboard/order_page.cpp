@@ -1,0 +1,177 @@
+// GET /admin/ui/orders/{id}: one order's story. Who and what, the totals,
+// the invoice, and a timeline of every job and every attempt with its error
+// and where in the code it failed; dead jobs carry their retry and discard
+// buttons.
+#include <algorithm>
+
+#include "core/job_kind.h"
+#include "core/money.h"
+#include "http/dashboard/layout.h"
+#include "http/dashboard/pages.h"
+#include "outbox/job_state.h"
+#include "outbox/pipeline.h"
+
+namespace shopd::dashboard {
+
+namespace {
+
+std::string_view what_it_does(std::string_view kind) {
+  if (kind == kind::kPaymentCharge) return "Charge the payment";
+  if (kind == kind::kInventoryCommit) return "Turn the reserved stock into a sale";
+  if (kind == kind::kInvoiceGenerate) return "Issue the invoice";
+  if (kind == kind::kEmailConfirmation) return "Email the confirmation";
+  if (kind == kind::kInventoryRelease) return "Give the reserved stock back";
+  if (kind == kind::kEmailPaymentFailed) return "Tell the customer the payment failed";
+  if (kind == kind::kAlertTeam) return "Alert the team";
+  return "";
+}
+
+void summary(html::Html& h, const OrderDetail& d) {
+  const Order& o = d.order;
+  h.raw("<dl class=\"kv\" id=\"order-summary\"><dt>Status</dt><dd>");
+  badge(h, to_string(o.status));
+  h.raw("</dd><dt>Order id</dt>").el("dd", o.id, {{"class", "mono"}, {"id", "order-id"}});
+  h.raw("<dt>Placed</dt>").el("dd", short_time(o.created_at) + " UTC");
+  h.raw("<dt>Customer</dt><dd>").el("span", o.customer.name, {{"id", "customer-name"}}).raw(" &lt;");
+  h.el("span", o.customer.email, {{"id", "customer-email"}}).raw("&gt;</dd>");
+  const Address& a = o.shipping;
+  std::string address = a.line1;
+  if (!a.line2.empty()) address += ", " + a.line2;
+  address += ", " + (a.postal_code.empty() ? a.city : a.postal_code + " " + a.city) + ", " + a.country;
+  h.raw("<dt>Ship to</dt>").el("dd", address);
+  h.raw("<dt>Stock</dt>").el("dd", o.stock_state);
+  if (!o.payment_ref.empty()) h.raw("<dt>Payment</dt>").el("dd", o.payment_ref, {{"class", "mono"}});
+  h.raw("<dt>Invoice</dt><dd>");
+  if (d.invoice)
+    h.el("a", d.invoice->number, {{"href", "/orders/" + o.id + "/invoice"}, {"id", "invoice-link"}});
+  else
+    h.raw("<span class=\"muted\">not issued yet</span>");
+  h.raw("</dd></dl>");
+}
+
+void items(html::Html& h, const Order& o) {
+  h.raw("<h2>Items</h2><div class=\"scroll\"><table id=\"items\"><thead><tr><th>SKU</th><th>Product</th>"
+        "<th class=\"num\">Qty</th><th class=\"num\">Price</th><th class=\"num\">Line total</th></tr></thead><tbody>");
+  for (const auto& item : o.items) {
+    h.raw("<tr>")
+        .el("td", item.sku, {{"class", "mono"}})
+        .el("td", item.name)
+        .el("td", std::to_string(item.qty), {{"class", "num"}})
+        .el("td", format_money(item.price_cents, o.currency), {{"class", "num"}})
+        .el("td", format_money(item.price_cents * item.qty, o.currency), {{"class", "num"}})
+        .raw("</tr>");
+  }
+  h.raw("<tr><td colspan=\"4\"><strong>Total</strong></td>")
+      .el("td", format_money(o.total_cents, o.currency), {{"class", "num"}, {"id", "order-total"}})
+      .raw("</tr></tbody></table></div>");
+}
+
+const store::Job* find_kind(const OrderDetail& d, std::string_view kind) {
+  for (const auto& j : d.jobs)
+    if (j.job.kind == kind) return &j.job;
+  return nullptr;
+}
+
+void steps(html::Html& h, const OrderDetail& d) {
+  h.raw("<h2>Steps</h2><div class=\"cards\" id=\"steps\">");
+  for (const auto& step : order_steps()) {
+    const store::Job* job = step.failure_kind.empty() ? nullptr : find_kind(d, step.failure_kind);
+    if (!job) job = find_kind(d, step.kind);
+    const JobSummary summary = job ? JobSummary{job->kind, job->state} : JobSummary{};
+    const StepState state = step_state(job ? &summary : nullptr, d.order.status);
+    h.open("div", {{"class", "card"}, {"data-step", step.name}}).el("div", step.name, {{"class", "label"}});
+    h.raw("<div>");
+    badge(h, to_string(state));
+    h.raw("</div></div>");
+  }
+  h.raw("</div>");
+}
+
+void attempt_line(html::Html& h, const store::Attempt& a) {
+  h.open("li", {{"data-attempt", std::to_string(a.attempt)}}).raw("Attempt ").num(a.attempt).raw(" · ");
+  h.text(short_time(a.started_at));
+  if (a.duration_ms) h.raw(" · ").num(*a.duration_ms).raw(" ms");
+  h.raw(" ");
+  badge(h, a.outcome);
+  if (a.error_code) {
+    h.raw("<div class=\"error-text\">").text(*a.error_code);
+    if (a.error_message) h.raw(": ").text(*a.error_message);
+    if (a.provider_status) h.raw(" <span class=\"muted\">(provider status ").num(*a.provider_status).raw(")</span>");
+    h.raw("</div>");
+  }
+  if (a.body_excerpt) h.raw("<div class=\"mono muted\">").text(*a.body_excerpt).raw("</div>");
+  if (a.error_where) h.raw("<div class=\"muted\">at <span class=\"mono\">").text(*a.error_where).raw("</span></div>");
+  h.raw("</li>");
+}
+
+void dead_job_actions(html::Html& h, const store::Job& job, const Viewer& v) {
+  h.raw("<div class=\"actions\">");
+  open_form(h, "/admin/ui/jobs/" + job.id + "/retry", v.csrf, v.path);
+  h.open("button", {{"type", "submit"}, {"data-action", "retry"}}).raw("Retry").close("button").close("form");
+  h.raw(" ");
+  open_form(h, "/admin/ui/jobs/" + job.id + "/discard", v.csrf, v.path);
+  h.open("button", {{"type", "submit"}, {"class", "danger"}, {"data-action", "discard"}})
+      .raw("Discard")
+      .close("button")
+      .close("form");
+  h.raw("</div>");
+}
+
+void timeline(html::Html& h, const OrderDetail& d, const Viewer& v) {
+  h.raw("<h2>Timeline</h2><ol class=\"timeline\" id=\"timeline\"><li><strong>Order received</strong> · ")
+      .text(short_time(d.order.created_at))
+      .raw("</li>");
+  for (const auto& jh : d.jobs) {
+    const store::Job& j = jh.job;
+    h.open("li", {{"data-kind", j.kind}, {"data-job-id", j.id}, {"data-state", to_string(j.state)}})
+        .el("strong", what_it_does(j.kind))
+        .raw(" <span class=\"mono muted\">")
+        .text(j.kind)
+        .raw("</span> ");
+    badge(h, to_string(j.state));
+    h.raw(" <span class=\"muted\">").num(j.attempts).raw(" of ").num(j.max_attempts).raw(" attempts</span>");
+    if (j.state == JobState::Dead) {
+      if (!j.last_error.empty()) h.el("div", j.last_error, {{"class", "error-text"}});
+      dead_job_actions(h, j, v);
+    } else if (j.state == JobState::Retrying) {
+      h.raw("<div class=\"muted\">next attempt at ").text(short_time(j.run_at)).raw("</div>");
+    }
+    if (!jh.attempts.empty()) {
+      h.raw("<ul class=\"attempts\">");
+      for (const auto& a : jh.attempts) attempt_line(h, a);
+      h.raw("</ul>");
+    }
+    h.raw("</li>");
+  }
+  h.raw("</ol>");
+}
+
+}  // namespace
+
+std::optional<OrderDetail> load_order_detail(store::Connection& db, const std::string& order_id) {
+  auto order = store::load_order(db, order_id);
+  if (!order) return std::nullopt;
+  OrderDetail d{std::move(*order), {}, store::find_invoice(db, order_id)};
+  for (auto& job : store::jobs_for_order(db, order_id)) {
+    auto attempts = store::attempts_for_job(db, job.id);
+    d.jobs.push_back(JobHistory{std::move(job), std::move(attempts)});
+  }
+  return d;
+}
+
+bool has_unfinished_jobs(const OrderDetail& d) {
+  return std::any_of(d.jobs.begin(), d.jobs.end(), [](const JobHistory& j) {
+    return j.job.state == JobState::Pending || j.job.state == JobState::Running || j.job.state == JobState::Retrying;
+  });
+}
+
+html::Html render_order_detail(const OrderDetail& d, const Viewer& v) {
+  html::Html h;
+  summary(h, d);
+  items(h, d.order);
+  steps(h, d);
+  timeline(h, d, v);
+  return h;
+}
+
+}  // namespace shopd::dashboard
