@@ -140,7 +140,10 @@ void SqliteWriter::submit_and_wait(const std::function<void(Tx&)>& body, bool is
   }
   cv_.notify_one();
   wait_until_set(batch->done);
-  if (batch->tasks[index].error) std::rethrow_exception(batch->tasks[index].error);
+  // Moved out, so the exception object is only ever released on this thread:
+  // its reference count lives in libstdc++, where ThreadSanitizer cannot see
+  // it order the writer's release of the batch after this thread's use.
+  if (std::exception_ptr error = std::move(batch->tasks[index].error)) std::rethrow_exception(error);
 }
 
 void SqliteWriter::stop() {
