@@ -195,14 +195,17 @@ std::string format_age(int64_t seconds) {
 
 void badge(html::Html& h, std::string_view state) {
   std::string_view tone = "";
-  if (state == "done" || state == "completed" || state == "paid" || state == "ok" || state == "sent")
+  if (state == "done" || state == "completed" || state == "paid" || state == "ok" || state == "sent" ||
+      state == "succeeded" || state == "shipped")
     tone = "badge good";
   else if (state == "dead" || state == "payment_failed" || state == "needs_attention" || state == "permanent" ||
            state == "failed")
     tone = "badge bad";
-  else if (state == "retrying" || state == "transient" || state == "unreachable" || state == "interrupted")
+  else if (state == "retrying" || state == "transient" || state == "unreachable" || state == "interrupted" ||
+           state == "action_required")
     tone = "badge warn";
-  else if (state == "discarded" || state == "skipped" || state == "waiting" || state == "none")
+  else if (state == "discarded" || state == "skipped" || state == "waiting" || state == "none" ||
+           state == "cancelled" || state == "refunded")
     tone = "badge muted";
   else
     tone = "badge";
