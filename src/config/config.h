@@ -103,6 +103,7 @@ struct Config {
     std::string prefix = "INV-";
     double tax_rate_percent = 0;  // prices include this tax; 0 prints no tax line
     std::string seller_tax_id;    // printed on invoices when set (e.g. an EU VAT id)
+    std::string credit_note_prefix = "CN-";  // credit notes: their own gapless series (SPEC section 9)
   } invoice;
 
   struct Alerts {

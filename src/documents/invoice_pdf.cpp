@@ -417,12 +417,14 @@ class Canvas {
   std::array<HPDF_Font, kEncodingCount> fonts_{};
 };
 
+std::string document_title(const InvoiceDocument& doc) { return doc.credit_note ? "Credit note" : "Invoice"; }
+
 // Seller, invoice facts and buyer; returns where the item table starts.
 float draw_letterhead(Canvas& c, const InvoiceDocument& doc) {
   c.new_page();
   float y = kTop;
   c.text_fitted(kLeft, y, Weight::Bold, 16, doc.seller_name, 260);
-  c.text_right(kRight, y, Weight::Bold, 16, "Invoice " + doc.number);
+  c.text_right(kRight, y, Weight::Bold, 16, document_title(doc) + " " + doc.number);
   y -= 16;
   float left_y = y;
   for (const auto& line : split_lines(doc.seller_address)) {
@@ -434,7 +436,10 @@ float draw_letterhead(Canvas& c, const InvoiceDocument& doc) {
     left_y -= 12;
   }
   float right_y = y;
-  c.text_right(kRight, right_y, Weight::Regular, 10, "Invoice date: " + doc.issued_date);
+  c.text_right(kRight, right_y, Weight::Regular, 10, document_title(doc) + " date: " + doc.issued_date);
+  if (doc.credit_note)
+    c.text_right(kRight, right_y -= 14, Weight::Bold, 10,
+                 "Corrects invoice " + doc.corrects_number + " of " + doc.corrects_date);
   if (!doc.order_date.empty()) c.text_right(kRight, right_y -= 14, Weight::Regular, 10, "Order date: " + doc.order_date);
   c.text_right(kRight, right_y -= 14, Weight::Regular, 9, "Order " + doc.order_id, 0.25f);
   y = std::min(left_y, right_y) - 36;
@@ -493,7 +498,9 @@ float draw_totals(Canvas& c, const InvoiceDocument& doc, float y) {
 
 void draw_footers(Canvas& c, const InvoiceDocument& doc) {
   const auto& pages = c.pages();
-  const std::string thanks = "Thank you for your order. " + doc.seller_name;
+  const std::string thanks =
+      (doc.credit_note ? "This credit note corrects invoice " + doc.corrects_number + ". " : "Thank you for your order. ") +
+      doc.seller_name;
   for (size_t i = 0; i < pages.size(); ++i) {
     c.put(pages[i], kLeft, 50, Weight::Regular, 8, thanks, 0.4f);
     const std::string page_no =
@@ -515,7 +522,7 @@ std::string info_text(std::string_view utf8) {
 
 void set_metadata(HPDF_Doc pdf, const InvoiceDocument& doc) {
   HPDF_SetInfoAttr(pdf, HPDF_INFO_CREATOR, "shopd");
-  HPDF_SetInfoAttr(pdf, HPDF_INFO_TITLE, info_text("Invoice " + doc.number).c_str());
+  HPDF_SetInfoAttr(pdf, HPDF_INFO_TITLE, info_text(document_title(doc) + " " + doc.number).c_str());
   HPDF_SetInfoAttr(pdf, HPDF_INFO_AUTHOR, info_text(doc.seller_name).c_str());
   int year = 0, month = 0, day = 0;
   if (std::sscanf(doc.issued_date.c_str(), "%4d-%2d-%2d", &year, &month, &day) == 3 && month >= 1 && month <= 12 &&

@@ -1,4 +1,6 @@
-// The invoice document a customer keeps, rendered as PDF with libharu.
+// The invoice document a customer keeps, rendered as PDF with libharu; a
+// credit note (SPEC section 9) is the same document with its own number,
+// naming the invoice it corrects, its amounts negative.
 //
 // Text is drawn in DejaVu Sans (Debian's fonts-dejavu-core), subset at build
 // time to Latin, Greek and Cyrillic and compiled into the binary
@@ -26,7 +28,12 @@ struct InvoiceLine {
 };
 
 struct InvoiceDocument {
-  std::string number;        // "INV-000001"
+  // An invoice, or a credit note correcting `corrects_number` of
+  // `corrects_date`: its lines and totals are the refunded amounts, negative.
+  bool credit_note = false;
+  std::string corrects_number;  // "INV-000001"
+  std::string corrects_date;    // that invoice's date, "2026-11-28"
+  std::string number;        // "INV-000001" (a credit note: "CN-000001")
   std::string issued_date;   // invoice date, "2026-11-28"
   std::string order_date;    // when the customer ordered: the date of supply
   std::string order_id;
