@@ -1,11 +1,11 @@
 // `shopd backup PATH`: a consistent copy of the live SQLite database while
-// the server keeps running (store/backup.h). It holds the whole shop,
+// the server keeps running (store/sqlite/backup.h). It holds the whole shop,
 // invoices included. A shop on PostgreSQL is backed up with pg_dump.
 #include <iostream>
 
 #include "cli/cli.h"
 #include "cli/common.h"
-#include "store/backup.h"
+#include "store/sqlite/backup.h"
 #include "store/store.h"
 
 namespace shopd::cli {

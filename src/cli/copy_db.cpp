@@ -10,7 +10,7 @@
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "store/copy_db.h"
-#include "store/pg_connection.h"
+#include "store/postgres/connection.h"
 
 namespace shopd::cli {
 

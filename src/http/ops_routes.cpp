@@ -7,7 +7,7 @@
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
-#include "store/sqlite_connection.h"
+#include "store/sqlite/connection.h"
 
 namespace shopd {
 

@@ -1,6 +1,6 @@
 // One database connection plus the prepared statements made on it, whatever
-// the engine behind it (SQLite: sqlite_connection.h, PostgreSQL:
-// pg_connection.h). The store's functions take a Connection& and never know
+// the engine behind it (SQLite: sqlite/connection.h, PostgreSQL:
+// postgres/connection.h). The store's functions take a Connection& and never know
 // which one they got.
 //
 // Statements are prepared once per connection and cached by their SQL text;

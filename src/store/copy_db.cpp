@@ -8,8 +8,8 @@
 #include <stdexcept>
 
 #include "store/database.h"
-#include "store/pg_connection.h"
-#include "store/sqlite_connection.h"
+#include "store/postgres/connection.h"
+#include "store/sqlite/connection.h"
 
 namespace shopd::store {
 

@@ -3,8 +3,8 @@
 #include <stdexcept>
 
 #include "core/time.h"
-#include "store/pg_connection.h"
-#include "store/sqlite_connection.h"
+#include "store/postgres/connection.h"
+#include "store/sqlite/connection.h"
 
 namespace shopd::store {
 

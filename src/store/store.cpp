@@ -1,9 +1,9 @@
 #include "store/store.h"
 
-#include "store/pg_backend.h"
-#include "store/pg_connection.h"
-#include "store/sqlite_backend.h"
-#include "store/sqlite_connection.h"
+#include "store/postgres/backend.h"
+#include "store/postgres/connection.h"
+#include "store/sqlite/backend.h"
+#include "store/sqlite/connection.h"
 
 namespace shopd::store {
 

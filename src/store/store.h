@@ -1,8 +1,8 @@
 // The database as the rest of shopd sees it: one Writer for every write and
 // a pool of connections for reads, on whichever engine the config names:
-//   - SQLite (`[database] path`, sqlite_backend.h): one file in WAL mode, a
+//   - SQLite (`[database] path`, sqlite/backend.h): one file in WAL mode, a
 //     single writer thread, read-only connections for reads;
-//   - PostgreSQL (`[database] url`, pg_backend.h): a pool of connections
+//   - PostgreSQL (`[database] url`, postgres/backend.h): a pool of connections
 //     shared by reads and writes, several shopd processes on one database.
 //
 // The constructor creates the database (SQLite: the file and its folder)

@@ -1,4 +1,4 @@
-#include "store/pg_backend.h"
+#include "store/postgres/backend.h"
 
 #include "core/uuid7.h"
 #include "store/database.h"

@@ -1,10 +1,10 @@
-#include "store/sqlite_backend.h"
+#include "store/sqlite/backend.h"
 
 #include "core/files.h"
 #include "obs/episode.h"
 #include "obs/log.h"
 #include "store/database.h"
-#include "store/sqlite_connection.h"
+#include "store/sqlite/connection.h"
 
 namespace shopd::store {
 

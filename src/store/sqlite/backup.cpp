@@ -1,4 +1,4 @@
-#include "store/backup.h"
+#include "store/sqlite/backup.h"
 
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "core/files.h"
-#include "store/sqlite_connection.h"
+#include "store/sqlite/connection.h"
 #include "store/database.h"
 
 namespace shopd::store {
