@@ -8,8 +8,8 @@
 #include <stdexcept>
 
 #include "store/database.h"
-#include "store/postgres/connection.h"
-#include "store/sqlite/connection.h"
+#include "store/postgres/migrate.h"
+#include "store/sqlite/migrate.h"
 
 namespace shopd::store {
 

@@ -28,6 +28,7 @@ class SqliteBackend final : public Backend {
   Writer& writer() override { return *writer_; }
   std::unique_ptr<Connection> take_reader() override;
   void give_back(std::unique_ptr<Connection> conn) override;
+  int64_t memory_bytes() const override;
 
  private:
   void checkpoint_loop();
