@@ -84,8 +84,8 @@ OrderStatus read_status(const std::string& text) {
   return *status;
 }
 
-FieldError out_of_stock(size_t line) {
-  return FieldError{409, "out_of_stock", "not enough stock for this item", "items[" + std::to_string(line) + "]"};
+LineRefused out_of_stock(size_t line, const std::string& sku) {
+  return LineRefused{LineRefused::Reason::OutOfStock, line, sku};
 }
 
 // 50%_off -> %50\%\_off%: a LIKE pattern that finds the text anywhere, literally.
@@ -120,7 +120,7 @@ std::vector<OrderItem> load_items(Connection& db, const std::string& order_id) {
 
 }  // namespace
 
-std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options) {
+std::variant<CreatedOrder, LineRefused> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options) {
   // Price every line from the catalog before writing anything.
   std::vector<OrderItem> priced;
   int64_t total = 0;
@@ -128,9 +128,7 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
     const auto& line = order.items[i];
     auto q = tx.db.query(kPriceOf);
     q.bind(line.sku);
-    if (!q.step())
-      return FieldError{400, "unknown_sku", "no product with sku \"" + line.sku + "\"",
-                        "items[" + std::to_string(i) + "].sku"};
+    if (!q.step()) return LineRefused{LineRefused::Reason::UnknownSku, i, line.sku};
     priced.push_back(OrderItem{line.sku, q.text(0), line.qty, q.int64(1)});
     total += q.int64(1) * line.qty;
   }
@@ -149,7 +147,7 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
         .exec();
     if (tx.db.query(kReserve).bind(item.sku, item.qty, created.created_at).exec() != 1) {
       tx.rollback();
-      return out_of_stock(i);
+      return out_of_stock(i, item.sku);
     }
     record_stock_movement(tx, item.sku, created.id, "reserve", -item.qty, options.now);
   }
@@ -209,16 +207,16 @@ bool release_stock(Tx& tx, const std::string& order_id, TimePoint now) {
   return true;
 }
 
-std::optional<FieldError> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now) {
+std::optional<LineRefused> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now) {
   // A savepoint of its own: when one line has no stock, the lines already
   // re-reserved are given back and the order stays released.
   tx.db.exec("SAVEPOINT rereserve");
-  std::optional<FieldError> error;
+  std::optional<LineRefused> error;
   if (move_stock_state(tx, order_id, "released", "reserved", now)) {
     const auto ts = format_iso(now);
     const auto items = load_items(tx.db, order_id);
     for (size_t i = 0; i < items.size() && !error; ++i) {
-      if (tx.db.query(kReserve).bind(items[i].sku, items[i].qty, ts).exec() != 1) error = out_of_stock(i);
+      if (tx.db.query(kReserve).bind(items[i].sku, items[i].qty, ts).exec() != 1) error = out_of_stock(i, items[i].sku);
       else record_stock_movement(tx, items[i].sku, order_id, "reserve", -items[i].qty, now);
     }
   }

@@ -66,7 +66,8 @@ class TempStore {
       return store::create_order(tx, o, store::CreateOrder{"EUR", payment_max_attempts, "req-test", now});
     });
     if (const auto* c = std::get_if<store::CreatedOrder>(&created)) return c->id;
-    throw std::runtime_error("test order was refused: " + std::get<FieldError>(created).code);
+    throw std::runtime_error("test order was refused at line " +
+                             std::to_string(std::get<store::LineRefused>(created).line));
   }
 
   std::vector<store::Job> jobs(const std::string& order_id) {
