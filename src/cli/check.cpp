@@ -51,8 +51,8 @@ int report_undelivered_alerts(store::Connection& db) {
   for (const auto& a : undelivered) {
     // An alert that went out in a storm digest is retried or discarded through the digest's job.
     const std::string& job = a.batch_id.empty() ? a.job_id : a.batch_id;
-    std::cout << "PROBLEM: team alert job " << job << " reached nobody (webhook " << a.webhook << ", email "
-              << a.email << "): " << a.summary << " (order " << a.order_id << ", " << a.created_at << ")\n";
+    std::cout << "PROBLEM: team alert job " << job << " reached nobody (webhook " << to_string(a.webhook)
+              << ", email " << to_string(a.email) << "): " << a.summary << " (order " << a.order_id << ", " << a.created_at << ")\n";
   }
   if (!undelivered.empty())
     std::cout << "  fix the alert channel ([alerts] in the config), then `shopd jobs retry ID` to send it again, "

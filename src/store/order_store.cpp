@@ -106,8 +106,15 @@ std::vector<OrderSummary> read_summaries(Query& q) {
   return out;
 }
 
-bool move_stock_state(Tx& tx, const std::string& order_id, const char* from, const char* to, TimePoint now) {
-  return tx.db.query(kSetStockState).bind(order_id, from, to, format_iso(now)).exec() == 1;
+bool move_stock_state(Tx& tx, const std::string& order_id, StockState from, StockState to, TimePoint now) {
+  return tx.db.query(kSetStockState).bind(order_id, to_string(from), to_string(to), format_iso(now)).exec() == 1;
+}
+
+StockState read_stock_state(const std::string& text) {
+  const auto state = parse_stock_state(text);
+  // The schema's CHECK constraint allows only known names.
+  if (!state) throw std::runtime_error("order row with unknown stock_state \"" + text + "\"");
+  return *state;
 }
 
 std::vector<OrderItem> load_items(Connection& db, const std::string& order_id) {
@@ -162,7 +169,7 @@ std::optional<Order> load_order(Connection& db, const std::string& order_id) {
   Order o;
   o.id = q.text(0);
   o.status = read_status(q.text(1));
-  o.stock_state = q.text(2);
+  o.stock_state = read_stock_state(q.text(2));
   o.total_cents = q.int64(3);
   o.currency = q.text(4);
   o.customer = Customer{q.text(5), q.text(6)};
@@ -191,14 +198,14 @@ void set_payment_ref(Tx& tx, const std::string& order_id, const std::string& pay
 }
 
 bool commit_stock(Tx& tx, const std::string& order_id, TimePoint now) {
-  if (!move_stock_state(tx, order_id, "reserved", "sold", now)) return false;
+  if (!move_stock_state(tx, order_id, StockState::Reserved, StockState::Sold, now)) return false;
   for (const auto& item : load_items(tx.db, order_id))
     record_stock_movement(tx, item.sku, order_id, "sale", 0, now);
   return true;
 }
 
 bool release_stock(Tx& tx, const std::string& order_id, TimePoint now) {
-  if (!move_stock_state(tx, order_id, "reserved", "released", now)) return false;
+  if (!move_stock_state(tx, order_id, StockState::Reserved, StockState::Released, now)) return false;
   const auto ts = format_iso(now);
   for (const auto& item : load_items(tx.db, order_id)) {
     tx.db.query(kUnreserve).bind(item.sku, item.qty, ts).exec();
@@ -212,7 +219,7 @@ std::optional<LineRefused> rereserve_stock(Tx& tx, const std::string& order_id, 
   // re-reserved are given back and the order stays released.
   tx.db.exec("SAVEPOINT rereserve");
   std::optional<LineRefused> error;
-  if (move_stock_state(tx, order_id, "released", "reserved", now)) {
+  if (move_stock_state(tx, order_id, StockState::Released, StockState::Reserved, now)) {
     const auto ts = format_iso(now);
     const auto items = load_items(tx.db, order_id);
     for (size_t i = 0; i < items.size() && !error; ++i) {
