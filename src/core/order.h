@@ -47,7 +47,7 @@ struct OrderItem {
 struct Order {
   std::string id;
   OrderStatus status = OrderStatus::Received;
-  std::string stock_state;
+  StockState stock_state = StockState::Reserved;
   int64_t total_cents = 0;
   std::string currency;
   Customer customer;

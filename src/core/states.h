@@ -1,5 +1,6 @@
-// The states shopd stores and shows: a job's state, an order's status and a
-// step's public state (SPEC sections 3 and 4). Each list lives here once; the
+// The states shopd stores and shows: a job's state, an order's status, a
+// step's public state (SPEC sections 3 and 4), an order's stock, an
+// attempt's outcome, and what each channel did with a team alert. Each list lives here once; the
 // database stores, and the API shows, exactly these names. Text becomes an
 // enum where a row is read (store/) or a request is parsed (http/, cli/), and
 // only there.
@@ -128,6 +129,80 @@ inline constexpr std::array<std::pair<RefundState, std::string_view>, 3> kRefund
 constexpr std::string_view to_string(RefundState s) { return detail::name_of(kRefundStateNames, s); }
 constexpr std::optional<RefundState> parse_refund_state(std::string_view text) {
   return detail::parse_name(kRefundStateNames, text);
+}
+
+// An order's stock (orders.stock_state). How it leaves each state:
+//   Reserved   the payment succeeds (-> Sold, inventory.commit) or dies
+//              (-> Released, inventory.release)
+//   Released   an owner retries the dead payment and the stock is there
+//              (-> Reserved)
+//   Sold       never
+enum class StockState { Reserved, Released, Sold };
+
+inline constexpr std::array<std::pair<StockState, std::string_view>, 3> kStockStateNames = {{
+    {StockState::Reserved, "reserved"},
+    {StockState::Released, "released"},
+    {StockState::Sold, "sold"},
+}};
+
+constexpr std::string_view to_string(StockState s) { return detail::name_of(kStockStateNames, s); }
+constexpr std::optional<StockState> parse_stock_state(std::string_view text) {
+  return detail::parse_name(kStockStateNames, text);
+}
+
+// How one attempt of a job ended (job_attempts.outcome): Ok, or the kind of
+// the JobError it ended with (core/error.h), or Interrupted (the process
+// died or stopped mid-attempt: it does not count). Running is only found on
+// a row a shopd from before attempts were written at their end left open.
+enum class AttemptOutcome { Running, Ok, Transient, Unreachable, Permanent, Interrupted };
+
+inline constexpr std::array<std::pair<AttemptOutcome, std::string_view>, 6> kAttemptOutcomeNames = {{
+    {AttemptOutcome::Running, "running"},
+    {AttemptOutcome::Ok, "ok"},
+    {AttemptOutcome::Transient, "transient"},
+    {AttemptOutcome::Unreachable, "unreachable"},
+    {AttemptOutcome::Permanent, "permanent"},
+    {AttemptOutcome::Interrupted, "interrupted"},
+}};
+
+constexpr std::string_view to_string(AttemptOutcome o) { return detail::name_of(kAttemptOutcomeNames, o); }
+constexpr std::optional<AttemptOutcome> parse_attempt_outcome(std::string_view text) {
+  return detail::parse_name(kAttemptOutcomeNames, text);
+}
+
+// What one channel (webhook, email) did with a team alert (alerts.webhook,
+// alerts.email). How it leaves each state:
+//   None      the channel was not configured when the alert was raised: never
+//   Pending   the alert's job tries it (-> Sent | Failed), or the job dies (-> Failed)
+//   Sent      never: a channel that delivered is not used again for this alert
+//   Failed    only by an owner retrying the dead alert job (-> Pending)
+enum class ChannelState { None, Pending, Sent, Failed };
+
+inline constexpr std::array<std::pair<ChannelState, std::string_view>, 4> kChannelStateNames = {{
+    {ChannelState::None, "none"},
+    {ChannelState::Pending, "pending"},
+    {ChannelState::Sent, "sent"},
+    {ChannelState::Failed, "failed"},
+}};
+
+constexpr std::string_view to_string(ChannelState s) { return detail::name_of(kChannelStateNames, s); }
+constexpr std::optional<ChannelState> parse_channel_state(std::string_view text) {
+  return detail::parse_name(kChannelStateNames, text);
+}
+
+// How a team alert goes out (alerts.mode), decided once, the first time its
+// job runs: Alone (at once, on its own) or Digest (held, then sent in the
+// window's digest, store/alert_store.h). Undecided rows have no mode.
+enum class AlertMode { Alone, Digest };
+
+inline constexpr std::array<std::pair<AlertMode, std::string_view>, 2> kAlertModeNames = {{
+    {AlertMode::Alone, "alone"},
+    {AlertMode::Digest, "digest"},
+}};
+
+constexpr std::string_view to_string(AlertMode m) { return detail::name_of(kAlertModeNames, m); }
+constexpr std::optional<AlertMode> parse_alert_mode(std::string_view text) {
+  return detail::parse_name(kAlertModeNames, text);
 }
 
 // "pending, running, retrying, done, dead or discarded" for messages.

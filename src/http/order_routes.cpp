@@ -47,6 +47,14 @@ std::string accepted_body(const store::CreatedOrder& created, const std::string&
   return body;
 }
 
+// What the store refused, as the API says it.
+FieldError refused_line(const store::LineRefused& refused) {
+  const std::string line = "items[" + std::to_string(refused.line) + "]";
+  if (refused.reason == store::LineRefused::Reason::UnknownSku)
+    return FieldError{400, "unknown_sku", "no product with sku \"" + refused.sku + "\"", line + ".sku"};
+  return FieldError{409, "out_of_stock", "not enough stock for this item", line};
+}
+
 FieldError key_in_use() {
   return FieldError{409, "idempotency_key_in_use",
                     "a request with this Idempotency-Key is still being processed; retry shortly", "Idempotency-Key"};
@@ -71,7 +79,7 @@ IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, co
   }
   const store::CreateOrder options{s.config.shop.currency, first_jobs(s.config, now), request_id, now};
   auto created = store::create_order(tx, order, options);
-  if (auto* error = std::get_if<FieldError>(&created)) return *error;
+  if (auto* refused = std::get_if<store::LineRefused>(&created)) return refused_line(*refused);
   const auto& order_created = std::get<store::CreatedOrder>(created);
   Accepted accepted{order_created.id, accepted_body(order_created, s.config.shop.currency)};
   if (key)

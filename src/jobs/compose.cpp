@@ -1,5 +1,6 @@
 #include "jobs/compose.h"
 
+#include "core/html_escape.h"
 #include "core/job_kind.h"
 #include "core/money.h"
 
@@ -28,22 +29,6 @@ Email new_email(const store::Job& job, const Config& config, Mailbox to, std::st
   e.file_name = mail_file_name(job);
   e.date = now;
   return e;
-}
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string items_text(const Order& order) {

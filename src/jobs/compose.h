@@ -1,10 +1,12 @@
 // Building blocks shared by the jobs that write to people (customer emails,
-// team alerts): addresses, stable Message-IDs, escaping, item tables.
+// team alerts): addresses, stable Message-IDs, item tables (escaped with
+// core/html_escape.h).
 #pragma once
 
 #include <string>
 
 #include "config/config.h"
+#include "core/html_escape.h"
 #include "core/order.h"
 #include "providers/mailer.h"
 #include "store/outbox_store.h"
@@ -21,8 +23,6 @@ std::string message_id_for(const store::Job& job, const Config& config);
 std::string mail_file_name(const store::Job& job);
 
 Email new_email(const store::Job& job, const Config& config, Mailbox to, std::string subject, TimePoint now);
-
-std::string html_escape(const std::string& text);
 
 // "2 x Coffee mug (MUG-01)   24.00 EUR" lines, and the same as an HTML table.
 std::string items_text(const Order& order);

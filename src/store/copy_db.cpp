@@ -8,8 +8,8 @@
 #include <stdexcept>
 
 #include "store/database.h"
-#include "store/pg_connection.h"
-#include "store/sqlite_connection.h"
+#include "store/postgres/migrate.h"
+#include "store/sqlite/migrate.h"
 
 namespace shopd::store {
 

@@ -90,8 +90,8 @@ OrderStatus read_status(const std::string& text) {
   return *status;
 }
 
-FieldError out_of_stock(size_t line) {
-  return FieldError{409, "out_of_stock", "not enough stock for this item", "items[" + std::to_string(line) + "]"};
+LineRefused out_of_stock(size_t line, const std::string& sku) {
+  return LineRefused{LineRefused::Reason::OutOfStock, line, sku};
 }
 
 // 50%_off -> %50\%\_off%: a LIKE pattern that finds the text anywhere, literally.
@@ -112,8 +112,15 @@ std::vector<OrderSummary> read_summaries(Query& q) {
   return out;
 }
 
-bool move_stock_state(Tx& tx, const std::string& order_id, const char* from, const char* to, TimePoint now) {
-  return tx.db.query(kSetStockState).bind(order_id, from, to, format_iso(now)).exec() == 1;
+bool move_stock_state(Tx& tx, const std::string& order_id, StockState from, StockState to, TimePoint now) {
+  return tx.db.query(kSetStockState).bind(order_id, to_string(from), to_string(to), format_iso(now)).exec() == 1;
+}
+
+StockState read_stock_state(const std::string& text) {
+  const auto state = parse_stock_state(text);
+  // The schema's CHECK constraint allows only known names.
+  if (!state) throw std::runtime_error("order row with unknown stock_state \"" + text + "\"");
+  return *state;
 }
 
 std::vector<OrderItem> load_items(Connection& db, const std::string& order_id) {
@@ -126,7 +133,7 @@ std::vector<OrderItem> load_items(Connection& db, const std::string& order_id) {
 
 }  // namespace
 
-std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options) {
+std::variant<CreatedOrder, LineRefused> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options) {
   // Price every line from the catalog before writing anything.
   std::vector<OrderItem> priced;
   int64_t total = 0;
@@ -134,9 +141,7 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
     const auto& line = order.items[i];
     auto q = tx.db.query(kPriceOf);
     q.bind(line.sku);
-    if (!q.step())
-      return FieldError{400, "unknown_sku", "no product with sku \"" + line.sku + "\"",
-                        "items[" + std::to_string(i) + "].sku"};
+    if (!q.step()) return LineRefused{LineRefused::Reason::UnknownSku, i, line.sku};
     priced.push_back(OrderItem{line.sku, q.text(0), line.qty, q.int64(1)});
     total += q.int64(1) * line.qty;
   }
@@ -155,7 +160,7 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
         .exec();
     if (tx.db.query(kReserve).bind(item.sku, item.qty, created.created_at).exec() != 1) {
       tx.rollback();
-      return out_of_stock(i);
+      return out_of_stock(i, item.sku);
     }
     record_stock_movement(tx, item.sku, created.id, "reserve", -item.qty, options.now);
   }
@@ -173,7 +178,7 @@ std::optional<Order> load_order(Connection& db, const std::string& order_id) {
   Order o;
   o.id = q.text(0);
   o.status = read_status(q.text(1));
-  o.stock_state = q.text(2);
+  o.stock_state = read_stock_state(q.text(2));
   o.total_cents = q.int64(3);
   o.currency = q.text(4);
   o.customer = Customer{q.text(5), q.text(6)};
@@ -211,14 +216,14 @@ void set_payment_ref(Tx& tx, const std::string& order_id, const std::string& pay
 }
 
 bool commit_stock(Tx& tx, const std::string& order_id, TimePoint now) {
-  if (!move_stock_state(tx, order_id, "reserved", "sold", now)) return false;
+  if (!move_stock_state(tx, order_id, StockState::Reserved, StockState::Sold, now)) return false;
   for (const auto& item : load_items(tx.db, order_id))
     record_stock_movement(tx, item.sku, order_id, "sale", 0, now);
   return true;
 }
 
 bool release_stock(Tx& tx, const std::string& order_id, TimePoint now) {
-  if (!move_stock_state(tx, order_id, "reserved", "released", now)) return false;
+  if (!move_stock_state(tx, order_id, StockState::Reserved, StockState::Released, now)) return false;
   const auto ts = format_iso(now);
   for (const auto& item : load_items(tx.db, order_id)) {
     tx.db.query(kUnreserve).bind(item.sku, item.qty, ts).exec();
@@ -241,16 +246,16 @@ bool mark_cancelled(Tx& tx, const std::string& order_id, const std::string& reas
   return tx.db.query(kMarkCancelled).bind(order_id, reason, format_iso(now)).exec() == 1;
 }
 
-std::optional<FieldError> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now) {
+std::optional<LineRefused> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now) {
   // A savepoint of its own: when one line has no stock, the lines already
   // re-reserved are given back and the order stays released.
   tx.db.exec("SAVEPOINT rereserve");
-  std::optional<FieldError> error;
-  if (move_stock_state(tx, order_id, "released", "reserved", now)) {
+  std::optional<LineRefused> error;
+  if (move_stock_state(tx, order_id, StockState::Released, StockState::Reserved, now)) {
     const auto ts = format_iso(now);
     const auto items = load_items(tx.db, order_id);
     for (size_t i = 0; i < items.size() && !error; ++i) {
-      if (tx.db.query(kReserve).bind(items[i].sku, items[i].qty, ts).exec() != 1) error = out_of_stock(i);
+      if (tx.db.query(kReserve).bind(items[i].sku, items[i].qty, ts).exec() != 1) error = out_of_stock(i, items[i].sku);
       else record_stock_movement(tx, items[i].sku, order_id, "reserve", -items[i].qty, now);
     }
   }

@@ -12,7 +12,6 @@
 #include <variant>
 #include <vector>
 
-#include "core/error.h"
 #include "core/order.h"
 #include "core/time.h"
 #include "store/connection.h"
@@ -36,9 +35,19 @@ struct CreatedOrder {
   std::string created_at;
 };
 
-// Errors: 400 unknown_sku, 409 out_of_stock (field "items[i]"); on error the
-// Tx is marked for rollback, so nothing is stored or reserved.
-std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options);
+// A line of an order the store cannot take: its sku is not in the catalog, or
+// there is not enough of it in stock. `line` is the index of the order's
+// line (items[line]).
+struct LineRefused {
+  enum class Reason { UnknownSku, OutOfStock };
+  Reason reason = Reason::OutOfStock;
+  size_t line = 0;
+  std::string sku;
+};
+
+// Refused (LineRefused) when a line's sku is unknown or its stock is short;
+// the Tx is then marked for rollback, so nothing is stored or reserved.
+std::variant<CreatedOrder, LineRefused> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options);
 
 std::optional<Order> load_order(Connection& db, const std::string& order_id);
 
@@ -83,9 +92,10 @@ void restock(Tx& tx, const std::string& order_id, std::vector<RestockLine> lines
 // An owner cancelled the order: records when and why. False when it was
 // cancelled already (nothing changes).
 bool mark_cancelled(Tx& tx, const std::string& order_id, const std::string& reason, TimePoint now);
-// released -> reserved again (an owner retries a dead payment). An error
-// (409 out_of_stock) means the stock is gone; nothing changes then.
-std::optional<FieldError> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now);
+// released -> reserved again (an owner retries a dead payment). Refused
+// (OutOfStock, naming the first line that is short) when the stock is gone;
+// nothing changes then.
+std::optional<LineRefused> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now);
 
 struct OrderRow {
   std::string id;

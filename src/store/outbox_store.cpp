@@ -241,7 +241,10 @@ Attempt read_attempt(const Query& q) {
   a.started_at = q.text(3);
   a.finished_at = q.opt_text(4);
   a.duration_ms = q.opt_int64(5);
-  a.outcome = q.text(6);
+  const auto outcome = parse_attempt_outcome(q.text(6));
+  // The schema's CHECK constraint allows only known names.
+  if (!outcome) throw std::runtime_error("attempt row with unknown outcome \"" + q.text(6) + "\"");
+  a.outcome = *outcome;
   a.error_code = q.opt_text(7);
   a.error_message = q.opt_text(8);
   a.provider_status = q.opt_int64(9);
@@ -256,14 +259,14 @@ std::vector<Job> read_jobs(Query& q) {
   return out;
 }
 
-const char* outcome_name(const JobError* error) {
-  if (!error) return "ok";
+AttemptOutcome outcome_of(const JobError* error) {
+  if (!error) return AttemptOutcome::Ok;
   switch (error->kind) {
-    case JobError::Kind::Permanent: return "permanent";
-    case JobError::Kind::Unreachable: return "unreachable";
-    case JobError::Kind::Transient: return "transient";
+    case JobError::Kind::Permanent: return AttemptOutcome::Permanent;
+    case JobError::Kind::Unreachable: return AttemptOutcome::Unreachable;
+    case JobError::Kind::Transient: return AttemptOutcome::Transient;
   }
-  return "transient";
+  return AttemptOutcome::Transient;
 }
 
 int unreachable(const AttemptEnd& end) { return end.error && end.error->is_unreachable() ? 1 : 0; }
@@ -281,7 +284,7 @@ void record_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
   const JobError* e = end.error;
   auto q = e ? tx.db.query(kRecordAttempt) : tx.db.query(kRecordSuccessAfterHistory);
   q.bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(end.finished), end.duration_ms,
-         outcome_name(e), e ? std::optional<std::string>(e->code) : std::nullopt,
+         to_string(outcome_of(e)), e ? std::optional<std::string>(e->code) : std::nullopt,
          e ? std::optional<std::string>(e->message) : std::nullopt,
          e && e->provider_status ? std::optional<int64_t>(e->provider_status) : std::nullopt,
          e && !e->body_excerpt.empty() ? std::optional<std::string>(e->body_excerpt) : std::nullopt,
@@ -293,8 +296,8 @@ void record_interrupted(Tx& tx, const Job& job, TimePoint now, const char* why) 
   // A shopd from before attempts were written at their end left a 'running' row: close that one.
   if (tx.db.query(kCloseLegacyRunningAttempt).bind(job.id, format_iso(now), why).exec() > 0) return;
   tx.db.query(kRecordAttempt)
-      .bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(now), nullptr, "interrupted",
-            "interrupted", why, nullptr, nullptr, nullptr)
+      .bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(now), nullptr,
+            to_string(AttemptOutcome::Interrupted), "interrupted", why, nullptr, nullptr, nullptr)
       .exec();
 }
 

@@ -58,7 +58,7 @@ struct Attempt {
   std::string started_at;
   std::optional<std::string> finished_at;
   std::optional<int64_t> duration_ms;
-  std::string outcome;  // running | ok | transient | unreachable | permanent | interrupted
+  AttemptOutcome outcome = AttemptOutcome::Ok;
   std::optional<std::string> error_code;
   std::optional<std::string> error_message;
   std::optional<int64_t> provider_status;

@@ -28,7 +28,7 @@ std::string raise(TempStore& t, TimePoint when, bool webhook = true, bool email 
   return alert_id;
 }
 
-store::AlertMode mode(TempStore& t, const std::string& id, TimePoint now) {
+store::AlertTiming mode(TempStore& t, const std::string& id, TimePoint now) {
   return t.write([&](store::Tx& tx) { return store::choose_alert_mode(tx, id, now, kWindow); });
 }
 

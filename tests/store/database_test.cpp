@@ -3,7 +3,7 @@
 
 #include <unistd.h>
 
-#include "store/sqlite_connection.h"
+#include "store/sqlite/migrate.h"
 #include "store/database.h"
 
 namespace shopd {

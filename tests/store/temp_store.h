@@ -76,7 +76,8 @@ class TempStore {
       return store::create_order(tx, o, intake_options(payment_max_attempts, now));
     });
     if (const auto* c = std::get_if<store::CreatedOrder>(&created)) return c->id;
-    throw std::runtime_error("test order was refused: " + std::get<FieldError>(created).code);
+    throw std::runtime_error("test order was refused at line " +
+                             std::to_string(std::get<store::LineRefused>(created).line));
   }
 
   std::vector<store::Job> jobs(const std::string& order_id) {

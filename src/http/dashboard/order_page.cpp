@@ -22,7 +22,7 @@ std::string_view what_it_does(std::string_view kind) {
 void summary(html::Html& h, const OrderDetail& d) {
   const Order& o = d.order;
   h.raw("<dl class=\"kv\" id=\"order-summary\"><dt>Status</dt><dd>");
-  badge(h, to_string(o.status));
+  badge(h, o.status);
   h.raw("</dd><dt>Order id</dt>").el("dd", o.id, {{"class", "mono"}, {"id", "order-id"}});
   h.raw("<dt>Placed</dt>").el("dd", short_time(o.created_at) + " UTC");
   h.raw("<dt>Customer</dt><dd>").el("span", o.customer.name, {{"id", "customer-name"}}).raw(" &lt;");
@@ -32,7 +32,7 @@ void summary(html::Html& h, const OrderDetail& d) {
   if (!a.line2.empty()) address += ", " + a.line2;
   address += ", " + (a.postal_code.empty() ? a.city : a.postal_code + " " + a.city) + ", " + a.country;
   h.raw("<dt>Ship to</dt>").el("dd", address);
-  h.raw("<dt>Stock</dt>").el("dd", o.stock_state);
+  h.raw("<dt>Stock</dt>").el("dd", to_string(o.stock_state));
   if (!o.payment_ref.empty()) h.raw("<dt>Payment</dt>").el("dd", o.payment_ref, {{"class", "mono"}});
   h.raw("<dt>Invoice</dt><dd>");
   if (d.invoice)
@@ -66,7 +66,7 @@ void steps(html::Html& h, const OrderDetail& d) {
   for (const auto& step : public_steps(d.order, jobs)) {
     h.open("div", {{"class", "card"}, {"data-step", step.name}}).el("div", step.name, {{"class", "label"}});
     h.raw("<div>");
-    badge(h, to_string(step.state));
+    badge(h, step.state);
     h.raw("</div></div>");
   }
   h.raw("</div>");
@@ -113,7 +113,7 @@ void timeline(html::Html& h, const OrderDetail& d, const Viewer& v) {
         .raw(" <span class=\"mono muted\">")
         .text(j.kind)
         .raw("</span> ");
-    badge(h, to_string(j.state));
+    badge(h, j.state);
     h.raw(" <span class=\"muted\">").num(j.attempts).raw(" of ").num(j.max_attempts).raw(" attempts</span>");
     if (j.state == JobState::Dead) {
       if (!j.last_error.empty()) h.el("div", j.last_error, {{"class", "error-text"}});
