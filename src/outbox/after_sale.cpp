@@ -125,6 +125,55 @@ std::variant<std::vector<store::RefundLine>, AfterSaleError> refund_lines(const 
   return out;
 }
 
+constexpr size_t kMaxReasonChars = 500;
+constexpr size_t kMaxShipmentChars = 200;
+constexpr size_t kMaxUrlBytes = 2048;
+constexpr size_t kMaxRefundLines = 100;
+
+size_t chars(const std::string& utf8) {
+  size_t n = 0;
+  for (unsigned char c : utf8) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool has_control_chars(const std::string& text) {
+  for (unsigned char c : text)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+std::optional<AfterSaleError> check_reason(const std::string& reason) {
+  if (chars(reason) > kMaxReasonChars) return invalid("at most 500 characters", "reason");
+  return std::nullopt;
+}
+
+std::optional<AfterSaleError> check(const RefundAsk& ask) {
+  if (auto e = check_reason(ask.reason)) return e;
+  if (ask.amount_cents && !ask.items.empty()) return invalid("give amount_cents or items, not both", "amount_cents");
+  if (!ask.amount_cents && ask.items.empty()) return invalid("give amount_cents or items", "amount_cents");
+  if (ask.amount_cents && *ask.amount_cents <= 0) return invalid("a positive number of cents", "amount_cents");
+  if (ask.restock && ask.items.empty())
+    return invalid("restock needs items: an amount names no goods to put back on sale", "restock");
+  if (ask.items.size() > kMaxRefundLines) return invalid("at most 100 lines", "items");
+  for (size_t i = 0; i < ask.items.size(); ++i) {
+    const std::string field = "items[" + std::to_string(i) + "]";
+    if (ask.items[i].sku.empty() || ask.items[i].sku.size() > 64) return invalid("1-64 characters", field + ".sku");
+    if (ask.items[i].qty < 1 || ask.items[i].qty > 1000) return invalid("an integer from 1 to 1000", field + ".qty");
+  }
+  return std::nullopt;
+}
+
+std::optional<AfterSaleError> check(const ShipmentAsk& ask) {
+  for (const auto& [value, field] : {std::pair{&ask.carrier, "carrier"}, {&ask.tracking_number, "tracking_number"}})
+    if (value->empty() || chars(*value) > kMaxShipmentChars || has_control_chars(*value))
+      return invalid("1-200 characters", field);
+  const std::string& url = ask.tracking_url;
+  if (!url.empty() && (url.size() > kMaxUrlBytes || has_control_chars(url) || url.find(' ') != std::string::npos ||
+                       (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)))
+    return invalid("an http:// or https:// URL of at most 2048 characters", "tracking_url");
+  return std::nullopt;
+}
+
 bool payment_given_up(const std::vector<store::Job>& jobs) {
   const store::Job* payment = find_job(jobs, kind::kPaymentCharge);
   return payment && is_given_up(payment->state);
@@ -141,6 +190,7 @@ bool payment_unstarted(const Order& order, const store::Job& payment) {
 std::variant<CancelOutcome, AfterSaleError> cancel_order(store::Tx& tx, const std::string& order_id,
                                                          const std::string& reason, const Config& config,
                                                          TimePoint now) {
+  if (auto e = check_reason(reason)) return *e;
   const auto order = lock_and_load(tx, order_id);
   if (!order) return not_found();
   if (store::find_shipment(tx.db, order_id)) return conflict("already_shipped", "the order has shipped");
@@ -177,6 +227,7 @@ std::variant<CancelOutcome, AfterSaleError> cancel_order(store::Tx& tx, const st
 
 std::variant<store::Refund, AfterSaleError> refund_order(store::Tx& tx, const std::string& order_id,
                                                          const RefundAsk& ask, const Config& config, TimePoint now) {
+  if (auto e = check(ask)) return *e;
   const auto order = lock_and_load(tx, order_id);
   if (!order) return not_found();
   if (order->paid_at.empty()) return conflict("not_paid", "the order's payment has not succeeded");
@@ -214,6 +265,7 @@ std::variant<store::Refund, AfterSaleError> refund_order(store::Tx& tx, const st
 
 std::variant<store::Shipment, AfterSaleError> ship_order(store::Tx& tx, const std::string& order_id,
                                                          const ShipmentAsk& ask, const Config& config, TimePoint now) {
+  if (auto e = check(ask)) return *e;
   const auto order = lock_and_load(tx, order_id);
   if (!order) return not_found();
   if (auto shipped = store::find_shipment(tx.db, order_id))

@@ -27,6 +27,11 @@
 //   transaction on (the 202's status), unless a job of the order needs
 //   attention.
 //
+// Every action first checks its ask (the same checks for the API, the
+// dashboard and the CLI): a reason of at most 500 characters; 1-100 refund
+// lines of qty 1-1000, restock only with lines; carrier and tracking number of
+// 1-200 characters, a tracking link that is an http(s) URL of at most 2048.
+//
 // Refund: by amount, or by lines (sku, qty) with an optional restock when it
 // succeeds. Never more than is left: the order's total less pending and
 // succeeded refunds (refund_exceeds_payment), per line likewise; an unpaid
