@@ -55,6 +55,8 @@ struct Order {
   std::string payment_method;
   std::string payment_ref;
   std::string paid_at;  // empty until the payment succeeded
+  std::string cancelled_at;  // empty unless an owner cancelled it
+  std::string cancel_reason;
   std::string created_at;
   std::string updated_at;
   std::vector<OrderItem> items;

@@ -61,15 +61,19 @@ constexpr std::optional<JobState> parse_job_state(std::string_view text) {
 // Dead or discarded: the job will not run again unless an owner retries it.
 constexpr bool is_given_up(JobState s) { return s == JobState::Dead || s == JobState::Discarded; }
 
-// An order's status, derived from its jobs (outbox/job_state.cpp).
-enum class OrderStatus { Received, Paid, Completed, PaymentFailed, NeedsAttention };
+// An order's status, derived from its jobs and a few facts about the order
+// (outbox/job_state.cpp, derive_order_status, which also gives the precedence).
+enum class OrderStatus { Received, ActionRequired, Paid, Completed, PaymentFailed, NeedsAttention, Cancelled, Refunded };
 
-inline constexpr std::array<std::pair<OrderStatus, std::string_view>, 5> kOrderStatusNames = {{
+inline constexpr std::array<std::pair<OrderStatus, std::string_view>, 8> kOrderStatusNames = {{
     {OrderStatus::Received, "received"},
+    {OrderStatus::ActionRequired, "action_required"},
     {OrderStatus::Paid, "paid"},
     {OrderStatus::Completed, "completed"},
     {OrderStatus::PaymentFailed, "payment_failed"},
     {OrderStatus::NeedsAttention, "needs_attention"},
+    {OrderStatus::Cancelled, "cancelled"},
+    {OrderStatus::Refunded, "refunded"},
 }};
 
 constexpr std::string_view to_string(OrderStatus s) { return detail::name_of(kOrderStatusNames, s); }
@@ -79,10 +83,12 @@ constexpr std::optional<OrderStatus> parse_order_status(std::string_view text) {
 
 // A step of GET /orders/{id}: its job's state, or one of the states of a
 // step whose job does not exist: Waiting (its prerequisite is not done yet)
-// and Skipped (it will never run, e.g. the invoice of a failed payment).
-enum class StepState { Waiting, Pending, Running, Retrying, Done, Dead, Discarded, Skipped };
+// and Skipped (it will never run, e.g. the invoice of a failed payment); or
+// ActionRequired (the payment step only: the payment waits for the
+// customer, SPEC section 8).
+enum class StepState { Waiting, Pending, Running, Retrying, Done, Dead, Discarded, Skipped, ActionRequired };
 
-inline constexpr std::array<std::pair<StepState, std::string_view>, 8> kStepStateNames = {{
+inline constexpr std::array<std::pair<StepState, std::string_view>, 9> kStepStateNames = {{
     {StepState::Waiting, "waiting"},
     {StepState::Pending, "pending"},
     {StepState::Running, "running"},
@@ -91,6 +97,7 @@ inline constexpr std::array<std::pair<StepState, std::string_view>, 8> kStepStat
     {StepState::Dead, "dead"},
     {StepState::Discarded, "discarded"},
     {StepState::Skipped, "skipped"},
+    {StepState::ActionRequired, "action_required"},
 }};
 
 constexpr std::string_view to_string(StepState s) { return detail::name_of(kStepStateNames, s); }

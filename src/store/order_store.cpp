@@ -1,6 +1,5 @@
 #include "store/order_store.h"
 
-#include "core/job_kind.h"
 #include "core/uuid7.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
@@ -23,8 +22,12 @@ constexpr const char* kReserve =
 constexpr const char* kUnreserve = "UPDATE products SET stock = stock + ?2, updated_at = ?3 WHERE sku = ?1";
 constexpr const char* kLoadOrder =
     "SELECT id, status, stock_state, total_cents, currency, customer_email, customer_name, ship_line1, ship_line2, "
-    "ship_city, ship_postal_code, ship_country, payment_method, payment_ref, created_at, updated_at, paid_at "
-    "FROM orders WHERE id = ?1";
+    "ship_city, ship_postal_code, ship_country, payment_method, payment_ref, created_at, updated_at, paid_at, "
+    "cancelled_at, cancel_reason FROM orders WHERE id = ?1";
+constexpr const char* kStatusFacts =
+    "SELECT status, CASE WHEN paid_at IS NULL THEN 0 ELSE 1 END, CASE WHEN cancelled_at IS NULL THEN 0 ELSE 1 END, "
+    "total_cents, CAST((SELECT coalesce(sum(amount_cents), 0) FROM refunds r WHERE r.order_id = orders.id "
+    "AND r.state = 'succeeded') AS bigint) FROM orders WHERE id = ?1";
 constexpr const char* kLoadItems =
     "SELECT sku, name, qty, price_cents FROM order_items WHERE order_id = ?1 ORDER BY line_no";
 constexpr const char* kSetStatus =
@@ -158,7 +161,10 @@ std::variant<CreatedOrder, LineRefused> create_order(Tx& tx, const NewOrder& ord
     }
     record_stock_movement(tx, item.sku, created.id, "reserve", -item.qty, options.now);
   }
-  enqueue(tx, NewJob{created.id, kind::kPaymentCharge, options.payment_max_attempts, options.now}, options.now);
+  for (NewJob job : options.first_jobs) {
+    job.order_id = created.id;
+    enqueue(tx, job, options.now);
+  }
   return created;
 }
 
@@ -179,8 +185,17 @@ std::optional<Order> load_order(Connection& db, const std::string& order_id) {
   o.created_at = q.text(14);
   o.updated_at = q.text(15);
   o.paid_at = q.text(16);
+  o.cancelled_at = q.text(17);
+  o.cancel_reason = q.text(18);
   o.items = load_items(db, order_id);
   return o;
+}
+
+std::optional<StatusFacts> load_status_facts(Connection& db, const std::string& order_id) {
+  auto q = db.query(kStatusFacts);
+  q.bind(order_id);
+  if (!q.step()) return std::nullopt;
+  return StatusFacts{read_status(q.text(0)), q.int64(1) != 0, q.int64(2) != 0, q.int64(3), q.int64(4)};
 }
 
 void set_order_status(Tx& tx, const std::string& order_id, OrderStatus status, TimePoint now) {

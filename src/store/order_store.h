@@ -2,7 +2,7 @@
 //
 // create_order is the intake transaction's core: in the caller's Tx it prices
 // the lines from the catalog, inserts the order and items, reserves stock and
-// enqueues the first job. The stock_state transitions are guarded updates, so
+// enqueues the first jobs it is given. The stock_state transitions are guarded updates, so
 // each runs at most once per order however often a job is retried.
 #pragma once
 
@@ -15,13 +15,16 @@
 #include "core/order.h"
 #include "core/time.h"
 #include "store/connection.h"
+#include "store/outbox_store.h"
 #include "store/writer.h"
 
 namespace shopd::store {
 
 struct CreateOrder {
   std::string currency;
-  int payment_max_attempts = 1;
+  // The order's first jobs (outbox/pipeline.h first_jobs); their order_id is
+  // filled in here.
+  std::vector<NewJob> first_jobs;
   std::string request_id;
   TimePoint now;
 };
@@ -53,6 +56,18 @@ std::optional<Order> load_order(Connection& db, const std::string& order_id);
 // time, also across processes sharing a PostgreSQL database: the second
 // transaction waits, then reads the jobs as the first one committed them.
 void lock_order(Tx& tx, const std::string& order_id);
+
+// What an order's status is derived from besides its jobs
+// (outbox/job_state.h derive_order_status), and the status it has now.
+struct StatusFacts {
+  OrderStatus status = OrderStatus::Received;
+  bool paid = false;
+  bool cancelled = false;
+  int64_t total_cents = 0;
+  int64_t refunded_cents = 0;  // refunds that succeeded
+};
+// nullopt when there is no such order.
+std::optional<StatusFacts> load_status_facts(Connection& db, const std::string& order_id);
 
 void set_order_status(Tx& tx, const std::string& order_id, OrderStatus status, TimePoint now);
 // The payment succeeded: records the provider's reference and paid_at.

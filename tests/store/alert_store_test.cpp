@@ -21,7 +21,7 @@ std::string raise(TempStore& t, TimePoint when, bool webhook = true, bool email 
   const auto dead = t.job(order_id, kind::kPaymentCharge).id;
   const std::string alert_id = "alert-" + order_id;
   t.write([&](store::Tx& tx) {
-    store::enqueue(tx, store::NewJob{order_id, kind::kAlertTeam, 3, when, "{}", alert_id}, when);
+    store::enqueue(tx, store::NewJob{order_id, kind::kAlertTeam, 3, when, "{}", alert_id, alert_id}, when);
     store::record_alert(tx, store::NewAlert{alert_id, dead, order_id, "payment.charge", "payment.charge dead", webhook, email},
                         when);
   });

@@ -16,6 +16,7 @@
 
 using namespace shopd;
 using shopd::testing::t0;
+using shopd::testing::intake_options;
 using shopd::testing::TempStore;
 
 namespace {
@@ -31,7 +32,7 @@ NewOrder order_of(std::vector<OrderLine> lines) {
 
 std::variant<store::CreatedOrder, store::LineRefused> create(TempStore& t, const NewOrder& o) {
   return t.write([&](store::Tx& tx) {
-    return store::create_order(tx, o, store::CreateOrder{"EUR", 5, "req-1", t0()});
+    return store::create_order(tx, o, intake_options(5, t0(), "req-1"));
   });
 }
 

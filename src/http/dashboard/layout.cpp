@@ -200,10 +200,13 @@ enum class Tone { Plain, Good, Bad, Warn, Muted };
 Tone tone_of(OrderStatus s) {
   switch (s) {
     case OrderStatus::Received: return Tone::Plain;
+    case OrderStatus::ActionRequired: return Tone::Warn;
     case OrderStatus::Paid:
     case OrderStatus::Completed: return Tone::Good;
     case OrderStatus::PaymentFailed:
     case OrderStatus::NeedsAttention: return Tone::Bad;
+    case OrderStatus::Cancelled:
+    case OrderStatus::Refunded: return Tone::Muted;
   }
   return Tone::Plain;
 }
@@ -224,7 +227,8 @@ Tone tone_of(StepState s) {
   switch (s) {
     case StepState::Pending:
     case StepState::Running: return Tone::Plain;
-    case StepState::Retrying: return Tone::Warn;
+    case StepState::Retrying:
+    case StepState::ActionRequired: return Tone::Warn;
     case StepState::Done: return Tone::Good;
     case StepState::Dead: return Tone::Bad;
     case StepState::Waiting:

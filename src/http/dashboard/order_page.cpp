@@ -4,7 +4,6 @@
 // buttons.
 #include <algorithm>
 
-#include "core/job_kind.h"
 #include "core/money.h"
 #include "http/dashboard/layout.h"
 #include "http/dashboard/pages.h"
@@ -16,14 +15,8 @@ namespace shopd::dashboard {
 namespace {
 
 std::string_view what_it_does(std::string_view kind) {
-  if (kind == kind::kPaymentCharge) return "Charge the payment";
-  if (kind == kind::kInventoryCommit) return "Turn the reserved stock into a sale";
-  if (kind == kind::kInvoiceGenerate) return "Issue the invoice";
-  if (kind == kind::kEmailConfirmation) return "Email the confirmation";
-  if (kind == kind::kInventoryRelease) return "Give the reserved stock back";
-  if (kind == kind::kEmailPaymentFailed) return "Tell the customer the payment failed";
-  if (kind == kind::kAlertTeam) return "Alert the team";
-  return "";
+  const JobKind* k = find_job_kind(kind);
+  return k ? k->what_it_does : std::string_view();
 }
 
 void summary(html::Html& h, const OrderDetail& d) {
@@ -66,22 +59,14 @@ void items(html::Html& h, const Order& o) {
       .raw("</tr></tbody></table></div>");
 }
 
-const store::Job* find_kind(const OrderDetail& d, std::string_view kind) {
-  for (const auto& j : d.jobs)
-    if (j.job.kind == kind) return &j.job;
-  return nullptr;
-}
-
 void steps(html::Html& h, const OrderDetail& d) {
   h.raw("<h2>Steps</h2><div class=\"cards\" id=\"steps\">");
-  for (const auto& step : order_steps()) {
-    const store::Job* job = step.failure_kind.empty() ? nullptr : find_kind(d, step.failure_kind);
-    if (!job) job = find_kind(d, step.kind);
-    const JobSummary summary = job ? JobSummary{job->kind, job->state} : JobSummary{};
-    const StepState state = step_state(job ? &summary : nullptr, d.order.status);
+  std::vector<store::Job> jobs;
+  for (const auto& j : d.jobs) jobs.push_back(j.job);
+  for (const auto& step : public_steps(d.order, jobs)) {
     h.open("div", {{"class", "card"}, {"data-step", step.name}}).el("div", step.name, {{"class", "label"}});
     h.raw("<div>");
-    badge(h, state);
+    badge(h, step.state);
     h.raw("</div></div>");
   }
   h.raw("</div>");
