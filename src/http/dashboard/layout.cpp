@@ -227,10 +227,10 @@ Tone tone_of(StepState s) {
   switch (s) {
     case StepState::Pending:
     case StepState::Running: return Tone::Plain;
-    case StepState::Retrying: return Tone::Warn;
+    case StepState::Retrying:
+    case StepState::ActionRequired: return Tone::Warn;
     case StepState::Done: return Tone::Good;
     case StepState::Dead: return Tone::Bad;
-    case StepState::ActionRequired: return Tone::Warn;
     case StepState::Waiting:
     case StepState::Discarded:
     case StepState::Skipped: return Tone::Muted;
