@@ -446,3 +446,36 @@ def test_credit_note_numbers_stay_gapless_across_concurrent_refunds_on_two_nodes
     seqs = [r["seq"] for r in a.query("SELECT seq FROM credit_notes ORDER BY seq")]
     assert seqs == list(range(1, 2 * len(orders) + 1))
     assert all(a.order_status(o)["status"] == "refunded" for o in orders)
+
+
+# --- the command line -----------------------------------------------------------
+
+def test_the_cli_cancels_refunds_and_ships_while_the_server_runs(shop):
+    first = paid_order(shop, qty=3)
+    out = shop.cli("orders", "refund", first, "--item", "MUG-01:1", "--restock", "--reason", "chipped")
+    assert out.returncode == 0, out.stderr
+    assert "of 12.00 EUR" in out.stdout and "pending" in out.stdout
+    out = shop.cli("orders", "refund", first, "--amount", "100")
+    assert out.returncode == 0, out.stderr
+    too_much = shop.cli("orders", "refund", first, "--amount", "999999")
+    assert too_much.returncode == 1 and "refund_exceeds_payment" in too_much.stderr
+    assert shop.cli("orders", "refund", first).returncode == 2  # neither --amount nor --item
+    assert shop.cli("orders", "refund", first, "--item", "MUG-01").returncode == 2
+    wait_refunds_settled(shop, first, 2)
+    assert shop.order_status(first)["refunded_cents"] == 1300
+
+    out = shop.cli("orders", "ship", first, "--carrier", "DHL", "--tracking", "JJD1", "--url", "https://dhl.example/JJD1")
+    assert out.returncode == 0, out.stderr
+    assert shop.order_status(first)["shipment"]["tracking_number"] == "JJD1"
+    shipped = shop.cli("orders", "cancel", first)
+    assert shipped.returncode == 1 and "already_shipped" in shipped.stderr
+
+    second = paid_order(shop, qty=1)
+    out = shop.cli("orders", "cancel", second, "--reason", "changed mind")
+    assert out.returncode == 0, out.stderr
+    assert "cancelled" in out.stdout and "refund" in out.stdout
+    wait_refunds_settled(shop, second, 1)
+    shop.wait_for_status(second, "cancelled")
+    assert shop.order_status(second)["refunded_cents"] == 1200
+    unknown = shop.cli("orders", "cancel", "01a22095-e8f2-7323-ac5b-ab141d9565db")
+    assert unknown.returncode == 1 and "not_found" in unknown.stderr
