@@ -167,7 +167,7 @@ constexpr Sql kOldestDue{
 };
 constexpr const char* kPruneDone =
     "DELETE FROM outbox WHERE id IN (SELECT j.id FROM outbox j JOIN orders o ON o.id = j.order_id "
-    "WHERE j.state = 'done' AND j.updated_at < ?1 AND o.status = 'completed' LIMIT ?2)";
+    "WHERE j.state = 'done' AND j.updated_at < ?1 AND o.status IN ('completed', 'cancelled', 'refunded') LIMIT ?2)";
 
 constexpr Sql kOldestDueJob{
     .sqlite = "SELECT " JOB_COLUMNS " FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying') "

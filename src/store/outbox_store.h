@@ -181,7 +181,8 @@ struct FailedAttempt {
 std::vector<FailedAttempt> recent_failed_attempts(Connection& db, int limit);
 
 // Retention: deletes up to `limit` done jobs (and their attempts) last
-// updated before `before`, of orders that completed. Returns how many.
+// updated before `before`, of orders that completed, or were cancelled or
+// refunded. Returns how many.
 int prune_done_jobs(Tx& tx, TimePoint before, int limit);
 
 }  // namespace shopd::store

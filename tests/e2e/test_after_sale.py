@@ -479,3 +479,6 @@ def test_the_cli_cancels_refunds_and_ships_while_the_server_runs(shop):
     assert shop.order_status(second)["refunded_cents"] == 1200
     unknown = shop.cli("orders", "cancel", "01a22095-e8f2-7323-ac5b-ab141d9565db")
     assert unknown.returncode == 1 and "not_found" in unknown.stderr
+    shop.wait_until_idle()
+    check = shop.cli("check")
+    assert "credit notes: 3 (CN-000001 to CN-000003, no gaps)" in check.stdout, check.stdout
