@@ -276,3 +276,22 @@ CREATE TABLE admin_sessions (
 -- The dashboard's "recent failures".
 CREATE INDEX job_attempts_failed ON job_attempts (started_at)
   WHERE outcome IN ('transient', 'unreachable', 'permanent');
+
+-- migration: 4
+
+-- Tax, shipping and language; see schema.sql.
+ALTER TABLE products ADD COLUMN vat_category text NOT NULL DEFAULT 'standard'
+  CHECK (vat_category IN ('standard', 'reduced', 'super_reduced', 'zero'));
+ALTER TABLE orders ADD COLUMN locale text NOT NULL DEFAULT 'en';
+ALTER TABLE orders ADD COLUMN customer_vat_id text NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN tax_regime text
+  CHECK (tax_regime IN ('single_rate', 'domestic', 'distance_sale', 'oss', 'reverse_charge', 'export'));
+ALTER TABLE orders ADD COLUMN tax_country text NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN amounts_include_vat bigint NOT NULL DEFAULT 1 CHECK (amounts_include_vat IN (0, 1));
+ALTER TABLE orders ADD COLUMN shipping_cents bigint NOT NULL DEFAULT 0 CHECK (shipping_cents >= 0);
+ALTER TABLE orders ADD COLUMN shipping_vat_category text NOT NULL DEFAULT 'standard'
+  CHECK (shipping_vat_category IN ('standard', 'reduced', 'super_reduced', 'zero'));
+ALTER TABLE orders ADD COLUMN shipping_vat_rate_bp bigint NOT NULL DEFAULT 0 CHECK (shipping_vat_rate_bp >= 0);
+ALTER TABLE order_items ADD COLUMN vat_category text NOT NULL DEFAULT 'standard'
+  CHECK (vat_category IN ('standard', 'reduced', 'super_reduced', 'zero'));
+ALTER TABLE order_items ADD COLUMN vat_rate_bp bigint NOT NULL DEFAULT 0 CHECK (vat_rate_bp >= 0);

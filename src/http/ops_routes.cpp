@@ -17,7 +17,11 @@ void get_products(Services& s, httplib::Response& res) {
   const auto products = s.store.read([](store::Connection& db) { return store::list_products(db); });
   nlohmann::json data = nlohmann::json::array();
   for (const auto& p : products)
-    data.push_back({{"sku", p.sku}, {"name", p.name}, {"price_cents", p.price_cents}, {"stock", p.stock}});
+    data.push_back({{"sku", p.sku},
+                    {"name", p.name},
+                    {"price_cents", p.price_cents},
+                    {"stock", p.stock},
+                    {"vat_category", tax::to_string(p.vat_category.value_or(tax::VatCategory::Standard))}});
   send_json(res, 200, {{"data", data}});
 }
 
