@@ -553,29 +553,33 @@ constexpr float kRateNetRight = 400;
 constexpr float kRateVatRight = 470;
 
 float draw_rate_table(Canvas& c, const Sheet& s, float y) {
-  c.text(kLabelX - 60, y, Weight::Bold, 9, s.texts.get("vat_rate"));
+  constexpr float kRateX = kLabelX - 60;
+  c.text(kRateX, y, Weight::Bold, 9, s.texts.get("rate"));
   c.text_right(kRateNetRight, y, Weight::Bold, 9, s.texts.get("net"));
   c.text_right(kRateVatRight, y, Weight::Bold, 9, s.texts.get("vat"));
   c.text_right(kRight, y, Weight::Bold, 9, s.texts.get("gross"));
   y -= 14;
   for (const auto& r : s.totals.by_rate) {
-    c.text(kLabelX - 60, y, Weight::Regular, 10, percent(r.rate_bp));
+    c.text(kRateX, y, Weight::Regular, 10, percent(r.rate_bp));
     c.text_right(kRateNetRight, y, Weight::Regular, 10, s.money(r.net_cents));
     c.text_right(kRateVatRight, y, Weight::Regular, 10, s.money(r.vat_cents));
     c.text_right(kRight, y, Weight::Regular, 10, s.money(r.gross_cents));
     y -= 14;
   }
+  y -= 4;
   if (s.totals.by_rate.size() > 1) {
-    c.text(kLabelX - 60, y, Weight::Regular, 10, s.texts.get("net_amount"));
-    c.text_right(kRateNetRight, y, Weight::Regular, 10, s.money(s.totals.net_cents));
-    c.text_right(kRateVatRight, y, Weight::Regular, 10, s.money(s.totals.vat_cents));
-    y -= 14;
+    c.text(kLabelX, y, Weight::Regular, 10, s.texts.get("net_amount"));
+    c.text_right(kRight, y, Weight::Regular, 10, s.money(s.totals.net_cents));
+    y -= 15;
+    c.text(kLabelX, y, Weight::Regular, 10, s.texts.get("vat_total"));
+    c.text_right(kRight, y, Weight::Regular, 10, s.money(s.totals.vat_cents));
+    y -= 17;
   }
-  return y - 5;
+  return y;
 }
 
 float totals_height(const Sheet& s) {
-  if (s.columns.rate_right > 0) return 14.0f * static_cast<float>(s.totals.by_rate.size() + 2) + 40;
+  if (s.columns.rate_right > 0) return 14.0f * static_cast<float>(s.totals.by_rate.size() + 1) + 80;
   return 70;
 }
 

@@ -259,12 +259,10 @@ void put_product(Services& s, const httplib::Request& req, httplib::Response& re
     const bool created = store::upsert_product(tx, p, SystemClock().now());
     return std::pair{created, store::find_product(tx.db, p.sku)->vat_category};
   });
-  send_json(res, saved.first ? 201 : 200,
-            {{"sku", p.sku},
-             {"name", p.name},
-             {"price_cents", p.price_cents},
-             {"stock", p.stock},
-             {"vat_category", tax::to_string(saved.second.value_or(tax::VatCategory::Standard))}});
+  nlohmann::json body = {{"sku", p.sku}, {"name", p.name}, {"price_cents", p.price_cents}, {"stock", p.stock}};
+  const auto category = saved.second.value_or(tax::VatCategory::Standard);
+  if (p.vat_category || category != tax::VatCategory::Standard) body["vat_category"] = tax::to_string(category);
+  send_json(res, saved.first ? 201 : 200, body);
 }
 
 // Wraps a handler with the token check.
