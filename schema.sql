@@ -390,6 +390,277 @@ CREATE INDEX job_attempts_failed ON job_attempts (started_at)
 
 -- migration: 4
 
+-- After the sale (cancel, refund, ship) and a job graph that is one table
+-- in the code (src/outbox/job_kinds.cpp):
+--   * outbox: no CHECK on `kind` any more: the kinds are the code's table, and
+--     a new kind should not need a table rebuild. An unknown kind on a row
+--     dies with `unknown_kind` in the worker. `job_key` lets an order have
+--     several jobs of one kind, one per subject (a refund, an alert, a webhook
+--     delivery): unique per (order, kind, key), '' for the order's own jobs;
+--   * orders: the statuses action_required, cancelled and refunded; when and
+--     why an owner cancelled it;
+--   * refunds (with the lines they give back), credit notes (their own
+--     gapless series), shipments;
+--   * stock_ledger: `restock` (+qty, a refund put the goods back on sale);
+--   * the owner's views count refunds and shipments.
+-- SQLite cannot change a CHECK constraint in place: `outbox`, `orders` and
+-- `stock_ledger` are rebuilt as migration 2 did (foreign keys off meanwhile,
+-- checked before commit). Every view reads one of them, so all are made anew.
+
+DROP VIEW order_overview;
+DROP VIEW dead_jobs;
+DROP VIEW revenue_daily;
+DROP VIEW stock_overview;
+DROP VIEW undelivered_alerts;
+
+-- A job leaves
+--   pending    when a worker claims it (-> running);
+--   running    when its attempt ends (-> done | retrying | dead), or when its
+--              lease expires or the process stops (-> retrying, run again; the
+--              interrupted attempt does not count);
+--   retrying   when run_at comes and a worker claims it (-> running);
+--   done       never (pruned after retention.done_job_days);
+--   dead       only by an owner: retry (-> pending, attempts reset) or
+--              discard (-> discarded);
+--   discarded  never: an owner decided it will not run again (an owner's
+--              cancel also discards a payment that has not started).
+CREATE TABLE outbox_v4 (
+  id                   TEXT PRIMARY KEY,
+  order_id             TEXT NOT NULL REFERENCES orders (id),
+  kind                 TEXT NOT NULL,                -- src/outbox/job_kinds.cpp lists them
+  job_key              TEXT NOT NULL DEFAULT '',     -- the subject among jobs of one kind: a refund id, an alert id
+  state                TEXT NOT NULL DEFAULT 'pending'
+                       CHECK (state IN ('pending', 'running', 'retrying', 'done', 'dead', 'discarded')),
+  priority             INTEGER NOT NULL DEFAULT 0,   -- lower runs first; later pipeline steps come first
+  attempts             INTEGER NOT NULL DEFAULT 0,   -- attempts the provider answered, and the running one
+  max_attempts         INTEGER NOT NULL,
+  unreachable_attempts INTEGER NOT NULL DEFAULT 0,   -- attempts that reached no provider (they do not count)
+  unreachable_since    TEXT,                         -- first of the unreachable attempts since the last answer
+  run_at               TEXT NOT NULL,                -- not claimed before this time
+  payload              TEXT NOT NULL DEFAULT '{}',   -- JSON: the subject (refund_id, dead_job_id, ...)
+  lease_owner          TEXT,                         -- the process that holds the job while running
+  lease_token          TEXT,                         -- changes with every claim; later writes must match it
+  locked_until         TEXT,                         -- the lease: after this a running job is run again
+  last_error           TEXT,
+  created_at           TEXT NOT NULL,
+  updated_at           TEXT NOT NULL
+) STRICT;
+-- Alerts had no key (one per dead job, exempt from one-kind-per-order): their own id is theirs.
+INSERT INTO outbox_v4 (id, order_id, kind, job_key, state, priority, attempts, max_attempts, unreachable_attempts,
+                       unreachable_since, run_at, payload, lease_owner, lease_token, locked_until, last_error,
+                       created_at, updated_at)
+SELECT id, order_id, kind, CASE WHEN kind = 'alert.team' THEN id ELSE '' END, state, priority, attempts,
+       max_attempts, unreachable_attempts, unreachable_since, run_at, payload, lease_owner, lease_token,
+       locked_until, last_error, created_at, updated_at
+  FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v4 RENAME TO outbox;
+CREATE INDEX outbox_order_id ON outbox (order_id);
+CREATE INDEX outbox_due ON outbox (priority, run_at) WHERE state IN ('pending', 'retrying');
+CREATE INDEX outbox_next_due ON outbox (run_at) WHERE state IN ('pending', 'retrying');
+CREATE INDEX outbox_state ON outbox (state, id);
+-- One job per order, kind and subject: enqueueing a successor twice (a
+-- transition that runs twice) is a no-op.
+CREATE UNIQUE INDEX outbox_one_job_per_key ON outbox (order_id, kind, job_key);
+
+-- Statuses (derived in src/outbox/job_state.cpp, derive_order_status):
+--   received -> [action_required ->] paid -> completed,
+--   or payment_failed / needs_attention; cancelled and refunded by the owner.
+-- cancelled_at: when an owner cancelled it (NULL: not cancelled).
+CREATE TABLE orders_v4 (
+  id               TEXT PRIMARY KEY,
+  status           TEXT NOT NULL DEFAULT 'received'
+                   CHECK (status IN ('received', 'action_required', 'paid', 'completed', 'payment_failed',
+                                     'needs_attention', 'cancelled', 'refunded')),
+  stock_state      TEXT NOT NULL DEFAULT 'reserved' CHECK (stock_state IN ('reserved', 'sold', 'released')),
+  total_cents      INTEGER NOT NULL CHECK (total_cents >= 0),
+  currency         TEXT NOT NULL,
+  customer_email   TEXT NOT NULL,
+  customer_name    TEXT NOT NULL,
+  ship_line1       TEXT NOT NULL,
+  ship_line2       TEXT NOT NULL DEFAULT '',
+  ship_city        TEXT NOT NULL,
+  ship_postal_code TEXT NOT NULL DEFAULT '',
+  ship_country     TEXT NOT NULL,
+  payment_method   TEXT NOT NULL,           -- Stripe PaymentMethod id (pm_...), never a card number
+  payment_ref      TEXT,                    -- the provider's PaymentIntent id once charged
+  request_id       TEXT,                    -- X-Request-Id of the POST that created it
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL,
+  paid_at          TEXT,                    -- when the payment succeeded (NULL: not paid)
+  cancelled_at     TEXT,                    -- when an owner cancelled it (NULL: not cancelled)
+  cancel_reason    TEXT NOT NULL DEFAULT ''
+) STRICT;
+INSERT INTO orders_v4 (id, status, stock_state, total_cents, currency, customer_email, customer_name, ship_line1,
+                       ship_line2, ship_city, ship_postal_code, ship_country, payment_method, payment_ref,
+                       request_id, created_at, updated_at, paid_at)
+SELECT id, status, stock_state, total_cents, currency, customer_email, customer_name, ship_line1, ship_line2,
+       ship_city, ship_postal_code, ship_country, payment_method, payment_ref, request_id, created_at, updated_at,
+       paid_at
+  FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_v4 RENAME TO orders;
+CREATE INDEX orders_status ON orders (status);
+
+-- Every change to products.stock, so stock can be explained:
+--   reserve (-qty, at intake), sale (0: the reservation became a sale),
+--   release (+qty, payment failed or order cancelled before payment),
+--   restock (+qty, a refund put the goods back on sale), adjust (owner set the stock).
+CREATE TABLE stock_ledger_v4 (
+  id          TEXT PRIMARY KEY,
+  sku         TEXT NOT NULL REFERENCES products (sku),
+  order_id    TEXT REFERENCES orders (id),
+  reason      TEXT NOT NULL CHECK (reason IN ('reserve', 'sale', 'release', 'restock', 'adjust')),
+  qty_delta   INTEGER NOT NULL,
+  created_at  TEXT NOT NULL
+) STRICT;
+INSERT INTO stock_ledger_v4 SELECT id, sku, order_id, reason, qty_delta, created_at FROM stock_ledger;
+DROP TABLE stock_ledger;
+ALTER TABLE stock_ledger_v4 RENAME TO stock_ledger;
+CREATE INDEX stock_ledger_sku ON stock_ledger (sku);
+CREATE INDEX stock_ledger_order_id ON stock_ledger (order_id);
+
+-- Money given back to a customer. A refund leaves
+--   pending    when its payment.refund job is done (-> succeeded) or dies (-> failed);
+--   failed     when an owner retries its dead job (-> pending);
+--   succeeded  never.
+-- origin: owner (POST /admin/orders/{id}/refunds), cancel (an owner cancelled
+-- a paid order), provider (made in Stripe's dashboard, learnt from its webhook).
+-- provider_ref is Stripe's refund id (re_...): a refund Stripe reports is
+-- recorded once.
+CREATE TABLE refunds (
+  id            TEXT PRIMARY KEY,            -- UUIDv7; metadata[refund_id] at Stripe
+  order_id      TEXT NOT NULL REFERENCES orders (id),
+  state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'succeeded', 'failed')),
+  origin        TEXT NOT NULL CHECK (origin IN ('owner', 'cancel', 'provider')),
+  amount_cents  INTEGER NOT NULL CHECK (amount_cents > 0),
+  currency      TEXT NOT NULL,
+  reason        TEXT NOT NULL DEFAULT '',
+  restock       INTEGER NOT NULL DEFAULT 0 CHECK (restock IN (0, 1)),
+  provider_ref  TEXT UNIQUE,
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL,
+  succeeded_at  TEXT                         -- when the money went back (revenue_daily counts it that day)
+) STRICT;
+CREATE INDEX refunds_order_id ON refunds (order_id);
+CREATE INDEX refunds_succeeded_at ON refunds (succeeded_at) WHERE state = 'succeeded';
+
+-- The order lines a refund gives back (none for a refund of an amount).
+CREATE TABLE refund_items (
+  refund_id     TEXT NOT NULL REFERENCES refunds (id),
+  line_no       INTEGER NOT NULL,            -- order_items.line_no of the order
+  sku           TEXT NOT NULL,
+  qty           INTEGER NOT NULL CHECK (qty >= 1),
+  amount_cents  INTEGER NOT NULL CHECK (amount_cents >= 0),
+  PRIMARY KEY (refund_id, line_no)
+) STRICT, WITHOUT ROWID;
+
+-- One credit note per succeeded refund, numbered like invoices (gapless, in
+-- the order refunds succeeded, `[invoice] credit_note_prefix`), naming the
+-- invoice it corrects. The PDF is stored here like an invoice's.
+CREATE TABLE credit_notes (
+  refund_id      TEXT PRIMARY KEY REFERENCES refunds (id),
+  order_id       TEXT NOT NULL REFERENCES orders (id),
+  seq            INTEGER NOT NULL UNIQUE,
+  number         TEXT NOT NULL UNIQUE,
+  invoice_number TEXT NOT NULL,
+  amount_cents   INTEGER NOT NULL,           -- what was refunded (the document prints it negative)
+  tax_cents      INTEGER NOT NULL DEFAULT 0,
+  currency       TEXT NOT NULL,
+  issued_at      TEXT NOT NULL,
+  pdf            BLOB
+) STRICT;
+CREATE INDEX credit_notes_order_id ON credit_notes (order_id);
+
+-- The parcel left: one shipment per order.
+CREATE TABLE shipments (
+  order_id        TEXT PRIMARY KEY REFERENCES orders (id),
+  carrier         TEXT NOT NULL,
+  tracking_number TEXT NOT NULL,
+  tracking_url    TEXT NOT NULL DEFAULT '',
+  shipped_at      TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+-- Owners' views, for `sqlite3 -box var/shop.db 'select * from <view>'`.
+
+-- Every order, newest first, with its customer, items, what was refunded
+-- (empty when nothing), invoice, shipment and jobs.
+CREATE VIEW order_overview AS
+SELECT o.id,
+       o.created_at,
+       o.status,
+       o.customer_name,
+       o.customer_email,
+       printf('%d.%02d %s', o.total_cents / 100, o.total_cents % 100, o.currency) AS total,
+       (SELECT CASE WHEN count(*) = 0 THEN ''
+                    ELSE printf('%d.%02d %s', sum(r.amount_cents) / 100, sum(r.amount_cents) % 100, o.currency) END
+          FROM refunds r WHERE r.order_id = o.id AND r.state = 'succeeded') AS refunded,
+       (SELECT group_concat(i.qty || ' x ' || i.sku, ', ') FROM order_items i WHERE i.order_id = o.id) AS items,
+       (SELECT number FROM invoices v WHERE v.order_id = o.id) AS invoice,
+       (SELECT s.shipped_at FROM shipments s WHERE s.order_id = o.id) AS shipped_at,
+       (SELECT group_concat(j.kind || '=' || j.state, ' ') FROM outbox j WHERE j.order_id = o.id) AS jobs
+  FROM orders o
+ ORDER BY o.id DESC;
+
+-- Jobs that need a human, with the last error. `shopd jobs retry <id>` runs
+-- one again; `shopd jobs discard <id>` lets it go.
+CREATE VIEW dead_jobs AS
+SELECT j.id, j.order_id, j.kind, j.attempts, j.last_error, j.updated_at AS died_at
+  FROM outbox j
+ WHERE j.state = 'dead'
+ ORDER BY j.updated_at DESC;
+
+-- Money per day (UTC) and currency: orders whose payment succeeded, by the
+-- day they were placed; refunds that succeeded, by the day the money went
+-- back; net = revenue - refunded.
+CREATE VIEW revenue_daily AS
+SELECT day,
+       currency,
+       sum(orders) AS orders,
+       sum(revenue_cents) AS revenue_cents,
+       sum(refunded_cents) AS refunded_cents,
+       sum(revenue_cents) - sum(refunded_cents) AS net_cents
+  FROM (SELECT substr(o.created_at, 1, 10) AS day, o.currency AS currency, 1 AS orders,
+               o.total_cents AS revenue_cents, 0 AS refunded_cents
+          FROM orders o
+         WHERE o.paid_at IS NOT NULL
+        UNION ALL
+        SELECT substr(r.succeeded_at, 1, 10), r.currency, 0, 0, r.amount_cents
+          FROM refunds r
+         WHERE r.state = 'succeeded')
+ GROUP BY day, currency
+ ORDER BY day DESC, currency;
+
+-- Per product: what can still be sold, what orders hold while their payment
+-- is not settled, and what was sold (less what refunds put back on sale).
+-- Stock adds up: what the shop put on sale = on_sale + reserved + sold.
+CREATE VIEW stock_overview AS
+SELECT p.sku,
+       p.name,
+       p.stock AS on_sale,
+       coalesce((SELECT sum(i.qty) FROM order_items i JOIN orders o ON o.id = i.order_id
+                  WHERE i.sku = p.sku AND o.stock_state = 'reserved'), 0)
+         - coalesce((SELECT sum(l.qty_delta) FROM stock_ledger l JOIN orders o ON o.id = l.order_id
+                      WHERE l.sku = p.sku AND l.reason = 'restock' AND o.stock_state = 'reserved'), 0) AS reserved,
+       coalesce((SELECT sum(i.qty) FROM order_items i JOIN orders o ON o.id = i.order_id
+                  WHERE i.sku = p.sku AND o.stock_state = 'sold'), 0)
+         - coalesce((SELECT sum(l.qty_delta) FROM stock_ledger l JOIN orders o ON o.id = l.order_id
+                      WHERE l.sku = p.sku AND l.reason = 'restock' AND o.stock_state = 'sold'), 0) AS sold
+  FROM products p
+ ORDER BY p.sku;
+
+-- Team alerts that reached nobody: every configured channel failed (or none
+-- is configured). `shopd check` reports them until their job is discarded.
+CREATE VIEW undelivered_alerts AS
+SELECT a.job_id, a.order_id, a.kind, a.summary, a.webhook, a.email, a.created_at
+  FROM alerts a
+  JOIN outbox j ON j.id = coalesce(a.batch_id, a.job_id)
+ WHERE a.webhook NOT IN ('sent', 'pending') AND a.email NOT IN ('sent', 'pending')
+   AND j.state <> 'discarded'
+ ORDER BY a.created_at DESC;
+
+-- migration: 5
+
 -- Tax, shipping and language (SPEC section 12; docs/invoices.md). What an
 -- order's invoice needs is fixed when the order is taken, in the intake
 -- transaction, so that a later change of rates or of the config never alters

@@ -13,9 +13,9 @@
 -- its BLOB is bytea. SKUs compare byte by byte (COLLATE "C") as in SQLite,
 -- whatever the database's locale.
 --
--- Only on PostgreSQL: invoice_numbering, the counter row that keeps invoice
--- numbers gapless when several shopd processes assign them (see
--- src/store/invoice_store.h).
+-- Only on PostgreSQL: invoice_numbering and credit_note_numbering, the
+-- counter rows that keep invoice and credit note numbers gapless when several
+-- shopd processes assign them (see src/store/invoice_store.h).
 
 -- migration: 1
 
@@ -278,6 +278,157 @@ CREATE INDEX job_attempts_failed ON job_attempts (started_at)
   WHERE outcome IN ('transient', 'unreachable', 'permanent');
 
 -- migration: 4
+
+-- After the sale and a job graph that is one table in the code; see
+-- schema.sql migration 4 for each change. PostgreSQL changes constraints in
+-- place, so nothing is rebuilt.
+
+DROP VIEW order_overview;
+DROP VIEW dead_jobs;
+DROP VIEW revenue_daily;
+DROP VIEW stock_overview;
+DROP VIEW undelivered_alerts;
+
+ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
+ALTER TABLE outbox ADD COLUMN job_key text NOT NULL DEFAULT '';
+UPDATE outbox SET job_key = id WHERE kind = 'alert.team';
+DROP INDEX outbox_one_kind_per_order;
+CREATE UNIQUE INDEX outbox_one_job_per_key ON outbox (order_id, kind, job_key);
+
+ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+ALTER TABLE orders ADD CONSTRAINT orders_status_check
+  CHECK (status IN ('received', 'action_required', 'paid', 'completed', 'payment_failed', 'needs_attention',
+                    'cancelled', 'refunded'));
+ALTER TABLE orders ADD COLUMN cancelled_at text;
+ALTER TABLE orders ADD COLUMN cancel_reason text NOT NULL DEFAULT '';
+
+ALTER TABLE stock_ledger DROP CONSTRAINT stock_ledger_reason_check;
+ALTER TABLE stock_ledger ADD CONSTRAINT stock_ledger_reason_check
+  CHECK (reason IN ('reserve', 'sale', 'release', 'restock', 'adjust'));
+
+CREATE TABLE refunds (
+  id            text PRIMARY KEY,
+  order_id      text NOT NULL REFERENCES orders (id),
+  state         text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'succeeded', 'failed')),
+  origin        text NOT NULL CHECK (origin IN ('owner', 'cancel', 'provider')),
+  amount_cents  bigint NOT NULL CHECK (amount_cents > 0),
+  currency      text NOT NULL,
+  reason        text NOT NULL DEFAULT '',
+  restock       bigint NOT NULL DEFAULT 0 CHECK (restock IN (0, 1)),
+  provider_ref  text UNIQUE,
+  created_at    text NOT NULL,
+  updated_at    text NOT NULL,
+  succeeded_at  text
+);
+CREATE INDEX refunds_order_id ON refunds (order_id);
+CREATE INDEX refunds_succeeded_at ON refunds (succeeded_at) WHERE state = 'succeeded';
+
+CREATE TABLE refund_items (
+  refund_id     text NOT NULL REFERENCES refunds (id),
+  line_no       bigint NOT NULL,
+  sku           text COLLATE "C" NOT NULL,
+  qty           bigint NOT NULL CHECK (qty >= 1),
+  amount_cents  bigint NOT NULL CHECK (amount_cents >= 0),
+  PRIMARY KEY (refund_id, line_no)
+);
+
+CREATE TABLE credit_notes (
+  refund_id      text PRIMARY KEY REFERENCES refunds (id),
+  order_id       text NOT NULL REFERENCES orders (id),
+  seq            bigint NOT NULL UNIQUE,
+  number         text NOT NULL UNIQUE,
+  invoice_number text NOT NULL,
+  amount_cents   bigint NOT NULL,
+  tax_cents      bigint NOT NULL DEFAULT 0,
+  currency       text NOT NULL,
+  issued_at      text NOT NULL,
+  pdf            bytea
+);
+CREATE INDEX credit_notes_order_id ON credit_notes (order_id);
+
+-- The last credit note number given out: invoice_numbering's twin (only on
+-- PostgreSQL, where several nodes number credit notes at once).
+CREATE TABLE credit_note_numbering (
+  id       bigint PRIMARY KEY CHECK (id = 1),
+  last_seq bigint NOT NULL CHECK (last_seq >= 0)
+);
+INSERT INTO credit_note_numbering (id, last_seq) VALUES (1, 0);
+
+CREATE TABLE shipments (
+  order_id        text PRIMARY KEY REFERENCES orders (id),
+  carrier         text NOT NULL,
+  tracking_number text NOT NULL,
+  tracking_url    text NOT NULL DEFAULT '',
+  shipped_at      text NOT NULL
+);
+
+CREATE VIEW order_overview AS
+SELECT o.id,
+       o.created_at,
+       o.status,
+       o.customer_name,
+       o.customer_email,
+       format('%s.%s %s', o.total_cents / 100, lpad((o.total_cents % 100)::text, 2, '0'), o.currency) AS total,
+       (SELECT CASE WHEN count(*) = 0 THEN ''
+                    ELSE format('%s.%s %s', sum(r.amount_cents) / 100, lpad((sum(r.amount_cents) % 100)::text, 2, '0'),
+                                o.currency) END
+          FROM refunds r WHERE r.order_id = o.id AND r.state = 'succeeded') AS refunded,
+       (SELECT string_agg(i.qty || ' x ' || i.sku, ', ') FROM order_items i WHERE i.order_id = o.id) AS items,
+       (SELECT number FROM invoices v WHERE v.order_id = o.id) AS invoice,
+       (SELECT s.shipped_at FROM shipments s WHERE s.order_id = o.id) AS shipped_at,
+       (SELECT string_agg(j.kind || '=' || j.state, ' ') FROM outbox j WHERE j.order_id = o.id) AS jobs
+  FROM orders o
+ ORDER BY o.id DESC;
+
+CREATE VIEW dead_jobs AS
+SELECT j.id, j.order_id, j.kind, j.attempts, j.last_error, j.updated_at AS died_at
+  FROM outbox j
+ WHERE j.state = 'dead'
+ ORDER BY j.updated_at DESC;
+
+CREATE VIEW revenue_daily AS
+SELECT day,
+       currency,
+       sum(orders)::bigint AS orders,
+       sum(revenue_cents)::bigint AS revenue_cents,
+       sum(refunded_cents)::bigint AS refunded_cents,
+       (sum(revenue_cents) - sum(refunded_cents))::bigint AS net_cents
+  FROM (SELECT substr(o.created_at, 1, 10) AS day, o.currency AS currency, 1 AS orders,
+               o.total_cents AS revenue_cents, 0::bigint AS refunded_cents
+          FROM orders o
+         WHERE o.paid_at IS NOT NULL
+        UNION ALL
+        SELECT substr(r.succeeded_at, 1, 10), r.currency, 0, 0, r.amount_cents
+          FROM refunds r
+         WHERE r.state = 'succeeded') AS money
+ GROUP BY day, currency
+ ORDER BY day DESC, currency;
+
+CREATE VIEW stock_overview AS
+SELECT p.sku,
+       p.name,
+       p.stock AS on_sale,
+       (coalesce((SELECT sum(i.qty) FROM order_items i JOIN orders o ON o.id = i.order_id
+                   WHERE i.sku = p.sku AND o.stock_state = 'reserved'), 0)
+         - coalesce((SELECT sum(l.qty_delta) FROM stock_ledger l JOIN orders o ON o.id = l.order_id
+                      WHERE l.sku = p.sku AND l.reason = 'restock' AND o.stock_state = 'reserved'), 0))::bigint
+         AS reserved,
+       (coalesce((SELECT sum(i.qty) FROM order_items i JOIN orders o ON o.id = i.order_id
+                   WHERE i.sku = p.sku AND o.stock_state = 'sold'), 0)
+         - coalesce((SELECT sum(l.qty_delta) FROM stock_ledger l JOIN orders o ON o.id = l.order_id
+                      WHERE l.sku = p.sku AND l.reason = 'restock' AND o.stock_state = 'sold'), 0))::bigint AS sold
+  FROM products p
+ ORDER BY p.sku;
+
+CREATE VIEW undelivered_alerts AS
+SELECT a.job_id, a.order_id, a.kind, a.summary, a.webhook, a.email, a.created_at
+  FROM alerts a
+  JOIN outbox j ON j.id = coalesce(a.batch_id, a.job_id)
+ WHERE a.webhook NOT IN ('sent', 'pending') AND a.email NOT IN ('sent', 'pending')
+   AND j.state <> 'discarded'
+ ORDER BY a.created_at DESC;
+
+-- migration: 5
 
 -- Tax, shipping and language; see schema.sql.
 ALTER TABLE products ADD COLUMN vat_category text NOT NULL DEFAULT 'standard'

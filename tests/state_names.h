@@ -14,6 +14,9 @@ namespace shopd {
 inline bool operator==(JobState s, std::string_view name) { return to_string(s) == name; }
 inline bool operator==(OrderStatus s, std::string_view name) { return to_string(s) == name; }
 inline bool operator==(StepState s, std::string_view name) { return to_string(s) == name; }
+inline bool operator==(StockState s, std::string_view name) { return to_string(s) == name; }
+inline bool operator==(AttemptOutcome o, std::string_view name) { return to_string(o) == name; }
+inline bool operator==(ChannelState s, std::string_view name) { return to_string(s) == name; }
 
 }  // namespace shopd
 
@@ -30,6 +33,18 @@ struct StringMaker<shopd::OrderStatus> {
 template <>
 struct StringMaker<shopd::StepState> {
   static String convert(shopd::StepState s) { return std::string(to_string(s)).c_str(); }
+};
+template <>
+struct StringMaker<shopd::StockState> {
+  static String convert(shopd::StockState s) { return std::string(to_string(s)).c_str(); }
+};
+template <>
+struct StringMaker<shopd::AttemptOutcome> {
+  static String convert(shopd::AttemptOutcome o) { return std::string(to_string(o)).c_str(); }
+};
+template <>
+struct StringMaker<shopd::ChannelState> {
+  static String convert(shopd::ChannelState s) { return std::string(to_string(s)).c_str(); }
 };
 
 }  // namespace doctest

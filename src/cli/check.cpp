@@ -52,8 +52,8 @@ int report_undelivered_alerts(store::Connection& db) {
   for (const auto& a : undelivered) {
     // An alert that went out in a storm digest is retried or discarded through the digest's job.
     const std::string& job = a.batch_id.empty() ? a.job_id : a.batch_id;
-    std::cout << "PROBLEM: team alert job " << job << " reached nobody (webhook " << a.webhook << ", email "
-              << a.email << "): " << a.summary << " (order " << a.order_id << ", " << a.created_at << ")\n";
+    std::cout << "PROBLEM: team alert job " << job << " reached nobody (webhook " << to_string(a.webhook)
+              << ", email " << to_string(a.email) << "): " << a.summary << " (order " << a.order_id << ", " << a.created_at << ")\n";
   }
   if (!undelivered.empty())
     std::cout << "  fix the alert channel ([alerts] in the config), then `shopd jobs retry ID` to send it again, "
@@ -88,10 +88,11 @@ std::string octal_mode(std::filesystem::perms p) {
 // machine: anyone could point shopd elsewhere or swap the shop's files. That
 // is a problem. A database other users can read (made by an older shopd, or
 // copied in) is worth a note: shopd itself creates files owner-only.
-int report_open_to_others(const Config& config, const std::filesystem::path& config_path) {
-  const bool on_sqlite = config.database.url.empty();
+int report_open_to_others(const Config& config, const std::filesystem::path& config_path,
+                          const store::Engine& engine) {
+  const auto database_file = engine.file();
   std::vector<std::filesystem::path> paths{config_path, std::filesystem::absolute(config_path).parent_path()};
-  if (on_sqlite) paths.push_back(config.database.path.parent_path());
+  if (database_file) paths.push_back(database_file->parent_path());
   if (config.email.transport == "file") paths.push_back(config.email.dir);
   if (!config.invoice.dir.empty()) paths.push_back(config.invoice.dir);
   int problems = 0;
@@ -106,13 +107,13 @@ int report_open_to_others(const Config& config, const std::filesystem::path& con
               << octal_mode(perms) << "): anyone could change the shop; `chmod o-w " << path.string() << "`\n";
     ++problems;
   }
-  if (!on_sqlite) return problems;
+  if (!database_file) return problems;
   std::error_code ec;
-  const auto db = std::filesystem::status(config.database.path, ec).permissions();
+  const auto db = std::filesystem::status(*database_file, ec).permissions();
   if (!ec && (db & std::filesystem::perms::others_read) != std::filesystem::perms::none)
-    std::cout << "note: " << config.database.path.string() << " is readable by every user on this machine (mode "
+    std::cout << "note: " << database_file->string() << " is readable by every user on this machine (mode "
               << octal_mode(db) << "); it holds customers' names and addresses: `chmod o-rwx "
-              << config.database.path.string() << "`\n";
+              << database_file->string() << "`\n";
   return problems;
 }
 
@@ -154,24 +155,22 @@ void report_tax(const Config& config, store::Connection& db) {
 }
 
 // Returns the number of problems found.
-int check_database(const Config& config) {
-  const auto options = store_options(config);
-  const auto conn = store::open_for_inspection(options);
+int check_database(const Config& config, const store::Engine& engine) {
+  const auto conn = engine.open_for_inspection();
   if (!conn) {
-    const auto& path = config.database.path;
-    std::cout << "database: " << path.string() << " does not exist yet; `shopd serve` creates it\n";
+    std::cout << "database: " << engine.label() << " does not exist yet; `shopd serve` creates it\n";
     return 0;
   }
   store::Connection& db = *conn;
   int problems = 0;
   const int version = store::schema_version(db);
-  std::cout << "database: " << store::database_label(options) << " (schema " << version << ", this shopd knows "
+  std::cout << "database: " << engine.label() << " (schema " << version << ", this shopd knows "
             << store::latest_schema_version() << ")\n";
   if (version > store::latest_schema_version()) {
     std::cout << "PROBLEM: the database is newer than this shopd; upgrade shopd\n";
     return 1;
   }
-  if (const auto integrity = store::integrity_check(db)) {
+  if (const auto integrity = db.integrity_check()) {
     std::cout << "integrity: " << *integrity << "\n";
     if (*integrity != "ok") ++problems;
   } else {
@@ -224,17 +223,17 @@ int check(const std::filesystem::path& config_path) {
                  "dead job\n";
     ++problems;
   }
-  problems += report_open_to_others(*config, config_path);
+  const auto engine = store::engine_for(store_options(*config));
+  problems += report_open_to_others(*config, config_path, *engine);
   problems += report_templates(*config);
   if (admin_token(*config).empty())
     std::cout << "admin API: disabled (" << config->server.admin_token_env << " is not set)\n";
-  const auto problem = config->database.url.empty() ? database_write_problem(config->database.path) : std::nullopt;
-  if (problem) {
+  if (const auto problem = engine->write_problem()) {
     std::cout << "PROBLEM: " << *problem << "\n";  // the line `shopd serve` stops with
     ++problems;
   }
   try {
-    problems += check_database(*config);
+    problems += check_database(*config, *engine);
   } catch (const std::exception& e) {
     std::cout << "PROBLEM: cannot read the database: " << e.what() << "\n";
     ++problems;

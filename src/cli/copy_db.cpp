@@ -3,14 +3,13 @@
 // copy would stay behind in the file. Afterwards the owner sets
 // `[database] url` to the same URL and starts shopd (on as many nodes as
 // they like).
-#include <unistd.h>
-
 #include <iostream>
+#include <optional>
 
 #include "cli/cli.h"
 #include "cli/common.h"
 #include "store/copy_db.h"
-#include "store/pg_connection.h"
+#include "store/store.h"
 
 namespace shopd::cli {
 
@@ -26,31 +25,30 @@ int copy_db(const std::filesystem::path& config_path, const std::string& target_
     std::cerr << "shopd: copy-db: there is no SQLite shop at " << source.string() << " to copy\n";
     return 1;
   }
-  int lock_fd = -1;
+  std::optional<store::ServerLock> lock;
   try {
-    lock_fd = lock_database(source);
+    lock.emplace(store::engine_for(store::StoreOptions{.path = source})->claim_for_one_server());
   } catch (const std::exception& e) {
     std::cerr << "shopd: copy-db: " << e.what() << "\n";
     return 1;
   }
-  if (lock_fd < 0) {
+  if (!lock->held()) {
     std::cerr << "shopd: copy-db: a shopd server is running on " << source.string()
               << "; stop it first, or the orders it takes during the copy stay behind\n";
     return 1;
   }
-  int code = 0;
+  const std::string target = store::database_label(store::StoreOptions{.url = target_url});
   try {
     const auto tables = store::copy_sqlite_to_postgres(source, target_url, config->database.busy_timeout_ms);
-    std::cout << "copied " << source.string() << " to " << store::redact_database_url(target_url) << ":\n";
+    std::cout << "copied " << source.string() << " to " << target << ":\n";
     for (const auto& t : tables) std::cout << "  " << t.name << ": " << t.rows << " rows\n";
-    std::cout << "next: set [database] url = \"" << store::redact_database_url(target_url)
+    std::cout << "next: set [database] url = \"" << target
               << "\" in " << config_path.string() << " and start shopd\n";
   } catch (const std::exception& e) {
     std::cerr << "shopd: copy-db failed, nothing was copied (run it again once fixed): " << e.what() << "\n";
-    code = 1;
+    return 1;
   }
-  ::close(lock_fd);
-  return code;
+  return 0;
 }
 
 }  // namespace shopd::cli

@@ -5,12 +5,12 @@
 // flush the writer.
 #include <malloc.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/cli.h"
@@ -85,27 +85,25 @@ int serve(const std::filesystem::path& config_path) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  // On PostgreSQL many servers share the database by design; on SQLite one
-  // server holds the file's lock, so the jobs it finds running at startup
-  // were left by a process that is gone.
-  const bool shared_database = !config.database.url.empty();
-  int lock_fd = -1;
-  if (!shared_database) {
-    // Said once, before anything is created, rather than as a failed write later.
-    if (const auto problem = database_write_problem(config.database.path)) {
-      log::error(*problem, {{"database", config.database.path.string()}});
-      return 1;
-    }
-    try {
-      lock_fd = lock_database(config.database.path);
-    } catch (const std::exception& e) {
-      log::error(e.what(), {{"database", config.database.path.string()}});
-      return 1;
-    }
-    if (lock_fd < 0) {
-      log::error("another shopd is already serving this database", {{"database", config.database.path.string()}});
-      return 1;
-    }
+  // Where the database allows one server (SQLite), this one holds its lock
+  // until it exits, so the jobs it finds running at startup were left by a
+  // process that is gone. Several servers share a PostgreSQL database.
+  const auto engine = store::engine_for(store_options(config));
+  // Said once, before anything is created, rather than as a failed write later.
+  if (const auto problem = engine->write_problem()) {
+    log::error(*problem, {{"database", engine->label()}});
+    return 1;
+  }
+  std::optional<store::ServerLock> lock;
+  try {
+    lock.emplace(engine->claim_for_one_server());
+  } catch (const std::exception& e) {
+    log::error(e.what(), {{"database", engine->label()}});
+    return 1;
+  }
+  if (!lock->held()) {
+    log::error("another shopd is already serving this database", {{"database", engine->label()}});
+    return 1;
   }
 
   try {
@@ -119,7 +117,7 @@ int serve(const std::filesystem::path& config_path) {
     Providers providers = make_providers(config);
     Worker worker(config, store, providers, metrics, clock);
     store.writer().set_on_jobs_enqueued([&worker] { worker.notify(); });
-    worker.start(/*sole_server=*/!shared_database);
+    worker.start(/*sole_server=*/!engine->shared());
 
     Services services{config, store, metrics, worker, admin_token(config), {}};
     HttpServer http(services);
@@ -129,7 +127,7 @@ int serve(const std::filesystem::path& config_path) {
     log::info("shopd started", {{"version", kVersion},
                                 {"listen", config.server.host + ":" + std::to_string(http.port())},
                                 {"port", http.port()},
-                                {"database", store::database_label(store.options())},
+                                {"database", engine->label()},
                                 {"payment", config.payment.provider},
                                 {"email", config.email.transport},
                                 {"admin_api", services.admin_token.empty() ? "disabled" : "enabled"}});
@@ -153,7 +151,6 @@ int serve(const std::filesystem::path& config_path) {
     log::error("shopd cannot start", {{"error", e.what()}});
     return 1;
   }
-  if (lock_fd >= 0) ::close(lock_fd);
   return 0;
 }
 

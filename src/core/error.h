@@ -75,15 +75,6 @@ class Result {
   std::variant<T, JobError> v_;
 };
 
-// One input of a request is wrong. `field` is a path into the JSON body, such
-// as "items[0].qty"; `code` is one of the SPEC's error codes.
-struct FieldError {
-  int http_status = 400;
-  std::string code;
-  std::string message;
-  std::string field;
-};
-
 // One line that names the offending key: "retry.base_seconds: must be > 0 (got -1)".
 // Control characters in the key or the message (a config file can hold any
 // bytes) are shown escaped ("\n", "\x0E"), so it is one line whatever the file held.

@@ -1,6 +1,8 @@
-// The job kinds of the pipeline (SPEC section 4). These strings are stored in
-// the database and shown in the API; they never change. States and statuses:
-// core/states.h.
+// The names of the job kinds (SPEC section 4): the strings stored in the
+// database, shown in the API and named in the config ([retry.<kind>]); they
+// never change. Everything else about a kind (its handler, priority, what it
+// waits for, what follows it, the public step it reports as) is in ONE
+// table: src/outbox/job_kinds.cpp. States and statuses: core/states.h.
 #pragma once
 
 #include <array>
@@ -38,18 +40,6 @@ inline bool is_job_kind(std::string_view k) {
   for (auto known : kAllJobKinds)
     if (known == k) return true;
   return false;
-}
-
-// Which due job runs first when the worker has fewer free slots than due jobs:
-// steps later in the pipeline first, so that orders already paid get their
-// invoice and email while a backlog of slow payments waits (finish work in
-// progress before starting new work). Lower runs first.
-inline int job_priority(std::string_view k) {
-  if (k == kind::kAlertTeam) return 0;
-  if (k == kind::kInventoryCommit || k == kind::kInventoryRelease) return 1;
-  if (k == kind::kInvoiceGenerate) return 2;
-  if (k == kind::kEmailConfirmation || k == kind::kEmailPaymentFailed) return 3;
-  return 4;  // payment.charge: the start of an order's work
 }
 
 // "payment.charge" -> "payment"

@@ -56,7 +56,7 @@ struct OrderItem {
 struct Order {
   std::string id;
   OrderStatus status = OrderStatus::Received;
-  std::string stock_state;
+  StockState stock_state = StockState::Reserved;
   int64_t total_cents = 0;
   std::string currency;
   Customer customer;
@@ -64,6 +64,8 @@ struct Order {
   std::string payment_method;
   std::string payment_ref;
   std::string paid_at;  // empty until the payment succeeded
+  std::string cancelled_at;  // empty unless an owner cancelled it
+  std::string cancel_reason;
   std::string created_at;
   std::string updated_at;
   std::vector<OrderItem> items;

@@ -1,5 +1,6 @@
-// The states shopd stores and shows: a job's state, an order's status and a
-// step's public state (SPEC sections 3 and 4). Each list lives here once; the
+// The states shopd stores and shows: a job's state, an order's status, a
+// step's public state (SPEC sections 3 and 4), an order's stock, an
+// attempt's outcome, and what each channel did with a team alert. Each list lives here once; the
 // database stores, and the API shows, exactly these names. Text becomes an
 // enum where a row is read (store/) or a request is parsed (http/, cli/), and
 // only there.
@@ -60,15 +61,19 @@ constexpr std::optional<JobState> parse_job_state(std::string_view text) {
 // Dead or discarded: the job will not run again unless an owner retries it.
 constexpr bool is_given_up(JobState s) { return s == JobState::Dead || s == JobState::Discarded; }
 
-// An order's status, derived from its jobs (outbox/job_state.cpp).
-enum class OrderStatus { Received, Paid, Completed, PaymentFailed, NeedsAttention };
+// An order's status, derived from its jobs and a few facts about the order
+// (outbox/job_state.cpp, derive_order_status, which also gives the precedence).
+enum class OrderStatus { Received, ActionRequired, Paid, Completed, PaymentFailed, NeedsAttention, Cancelled, Refunded };
 
-inline constexpr std::array<std::pair<OrderStatus, std::string_view>, 5> kOrderStatusNames = {{
+inline constexpr std::array<std::pair<OrderStatus, std::string_view>, 8> kOrderStatusNames = {{
     {OrderStatus::Received, "received"},
+    {OrderStatus::ActionRequired, "action_required"},
     {OrderStatus::Paid, "paid"},
     {OrderStatus::Completed, "completed"},
     {OrderStatus::PaymentFailed, "payment_failed"},
     {OrderStatus::NeedsAttention, "needs_attention"},
+    {OrderStatus::Cancelled, "cancelled"},
+    {OrderStatus::Refunded, "refunded"},
 }};
 
 constexpr std::string_view to_string(OrderStatus s) { return detail::name_of(kOrderStatusNames, s); }
@@ -78,10 +83,12 @@ constexpr std::optional<OrderStatus> parse_order_status(std::string_view text) {
 
 // A step of GET /orders/{id}: its job's state, or one of the states of a
 // step whose job does not exist: Waiting (its prerequisite is not done yet)
-// and Skipped (it will never run, e.g. the invoice of a failed payment).
-enum class StepState { Waiting, Pending, Running, Retrying, Done, Dead, Discarded, Skipped };
+// and Skipped (it will never run, e.g. the invoice of a failed payment); or
+// ActionRequired (the payment step only: the payment waits for the
+// customer, SPEC section 8).
+enum class StepState { Waiting, Pending, Running, Retrying, Done, Dead, Discarded, Skipped, ActionRequired };
 
-inline constexpr std::array<std::pair<StepState, std::string_view>, 8> kStepStateNames = {{
+inline constexpr std::array<std::pair<StepState, std::string_view>, 9> kStepStateNames = {{
     {StepState::Waiting, "waiting"},
     {StepState::Pending, "pending"},
     {StepState::Running, "running"},
@@ -90,6 +97,7 @@ inline constexpr std::array<std::pair<StepState, std::string_view>, 8> kStepStat
     {StepState::Dead, "dead"},
     {StepState::Discarded, "discarded"},
     {StepState::Skipped, "skipped"},
+    {StepState::ActionRequired, "action_required"},
 }};
 
 constexpr std::string_view to_string(StepState s) { return detail::name_of(kStepStateNames, s); }
@@ -104,6 +112,80 @@ constexpr StepState step_state_of(JobState s) {
     case JobState::Discarded: return StepState::Discarded;
   }
   return StepState::Pending;
+}
+
+// An order's stock (orders.stock_state). How it leaves each state:
+//   Reserved   the payment succeeds (-> Sold, inventory.commit) or dies
+//              (-> Released, inventory.release)
+//   Released   an owner retries the dead payment and the stock is there
+//              (-> Reserved)
+//   Sold       never
+enum class StockState { Reserved, Released, Sold };
+
+inline constexpr std::array<std::pair<StockState, std::string_view>, 3> kStockStateNames = {{
+    {StockState::Reserved, "reserved"},
+    {StockState::Released, "released"},
+    {StockState::Sold, "sold"},
+}};
+
+constexpr std::string_view to_string(StockState s) { return detail::name_of(kStockStateNames, s); }
+constexpr std::optional<StockState> parse_stock_state(std::string_view text) {
+  return detail::parse_name(kStockStateNames, text);
+}
+
+// How one attempt of a job ended (job_attempts.outcome): Ok, or the kind of
+// the JobError it ended with (core/error.h), or Interrupted (the process
+// died or stopped mid-attempt: it does not count). Running is only found on
+// a row a shopd from before attempts were written at their end left open.
+enum class AttemptOutcome { Running, Ok, Transient, Unreachable, Permanent, Interrupted };
+
+inline constexpr std::array<std::pair<AttemptOutcome, std::string_view>, 6> kAttemptOutcomeNames = {{
+    {AttemptOutcome::Running, "running"},
+    {AttemptOutcome::Ok, "ok"},
+    {AttemptOutcome::Transient, "transient"},
+    {AttemptOutcome::Unreachable, "unreachable"},
+    {AttemptOutcome::Permanent, "permanent"},
+    {AttemptOutcome::Interrupted, "interrupted"},
+}};
+
+constexpr std::string_view to_string(AttemptOutcome o) { return detail::name_of(kAttemptOutcomeNames, o); }
+constexpr std::optional<AttemptOutcome> parse_attempt_outcome(std::string_view text) {
+  return detail::parse_name(kAttemptOutcomeNames, text);
+}
+
+// What one channel (webhook, email) did with a team alert (alerts.webhook,
+// alerts.email). How it leaves each state:
+//   None      the channel was not configured when the alert was raised: never
+//   Pending   the alert's job tries it (-> Sent | Failed), or the job dies (-> Failed)
+//   Sent      never: a channel that delivered is not used again for this alert
+//   Failed    only by an owner retrying the dead alert job (-> Pending)
+enum class ChannelState { None, Pending, Sent, Failed };
+
+inline constexpr std::array<std::pair<ChannelState, std::string_view>, 4> kChannelStateNames = {{
+    {ChannelState::None, "none"},
+    {ChannelState::Pending, "pending"},
+    {ChannelState::Sent, "sent"},
+    {ChannelState::Failed, "failed"},
+}};
+
+constexpr std::string_view to_string(ChannelState s) { return detail::name_of(kChannelStateNames, s); }
+constexpr std::optional<ChannelState> parse_channel_state(std::string_view text) {
+  return detail::parse_name(kChannelStateNames, text);
+}
+
+// How a team alert goes out (alerts.mode), decided once, the first time its
+// job runs: Alone (at once, on its own) or Digest (held, then sent in the
+// window's digest, store/alert_store.h). Undecided rows have no mode.
+enum class AlertMode { Alone, Digest };
+
+inline constexpr std::array<std::pair<AlertMode, std::string_view>, 2> kAlertModeNames = {{
+    {AlertMode::Alone, "alone"},
+    {AlertMode::Digest, "digest"},
+}};
+
+constexpr std::string_view to_string(AlertMode m) { return detail::name_of(kAlertModeNames, m); }
+constexpr std::optional<AlertMode> parse_alert_mode(std::string_view text) {
+  return detail::parse_name(kAlertModeNames, text);
 }
 
 // "pending, running, retrying, done, dead or discarded" for messages.

@@ -95,7 +95,7 @@ nlohmann::json attempt_json(const store::Attempt& a) {
           {"started_at", a.started_at},
           {"finished_at", nullable(a.finished_at)},
           {"duration_ms", nullable(a.duration_ms)},
-          {"outcome", a.outcome},
+          {"outcome", to_string(a.outcome)},
           {"error",
            a.error_code ? nlohmann::json{{"code", *a.error_code},
                                          {"message", nullable(a.error_message)},
@@ -195,7 +195,8 @@ std::variant<BulkRequest, FieldError> read_bulk_request(const nlohmann::json& bo
   r.action = *action == "retry" ? BulkAction::Retry : BulkAction::Discard;
   // Only dead jobs can be acted on; "state" may say so, and nothing else.
   const auto state = body.find("state");
-  if (state != body.end() && (!state->is_string() || *state != "dead"))
+  if (state != body.end() &&
+      (!state->is_string() || parse_job_state(state->get_ref<const std::string&>()) != JobState::Dead))
     return invalid("state", "state must be \"dead\": only dead jobs can be retried or discarded");
   const auto kind = body.find("kind");
   if (kind != body.end() && !kind->is_null()) {

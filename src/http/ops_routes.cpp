@@ -7,7 +7,6 @@
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
-#include "store/sqlite_connection.h"
 
 namespace shopd {
 
@@ -34,7 +33,7 @@ void get_readyz(Services& s, httplib::Response& res) {
   // the server's exception handler.
   store::Writer& writer = s.store.writer();
   const bool was_available = writer.available();
-  writer.run_always([&](store::Tx& tx) { was_available ? store::ping(tx.db) : store::rewrite_header(tx.db); });
+  writer.run_always([&](store::Tx& tx) { was_available ? store::ping(tx.db) : tx.db.rewrite_header(); });
   if (!writer.available())
     return send_error(res, 503, "unavailable",
                       "the database refused writes a moment ago (disk full, I/O error or a long lock); see the log");
@@ -87,7 +86,7 @@ std::string outbox_gauges(Services& s) {
   render_gauge(out, "shopd_worker_jobs_in_flight", "Jobs claimed by this process and not finished.",
                {{{}, static_cast<double>(s.worker.in_flight())}});
   render_gauge(out, "shopd_sqlite_memory_bytes", "Memory SQLite holds (page caches, statements).",
-               {{{}, static_cast<double>(store::sqlite_memory_used())}});
+               {{{}, static_cast<double>(s.store.engine_memory_bytes())}});
   if (s.connections) {
     const auto c = s.connections->counts();
     render_gauge(out, "shopd_http_connections", "Client connections open (each has its own thread).",

@@ -3,7 +3,6 @@
 #include <variant>
 
 #include "config/config.h"
-#include "core/job_kind.h"
 #include "core/uuid7.h"
 #include "http/error_response.h"
 #include "http/idempotency.h"
@@ -50,6 +49,14 @@ std::string accepted_body(const store::CreatedOrder& created, const std::string&
   return body;
 }
 
+// What the store refused, as the API says it.
+FieldError refused_line(const store::LineRefused& refused) {
+  const std::string line = "items[" + std::to_string(refused.line) + "]";
+  if (refused.reason == store::LineRefused::Reason::UnknownSku)
+    return FieldError{400, "unknown_sku", "no product with sku \"" + refused.sku + "\"", line + ".sku"};
+  return FieldError{409, "out_of_stock", "not enough stock for this item", line};
+}
+
 FieldError key_in_use() {
   return FieldError{409, "idempotency_key_in_use",
                     "a request with this Idempotency-Key is still being processed; retry shortly", "Idempotency-Key"};
@@ -74,14 +81,14 @@ IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, co
     }
   }
   const store::CreateOrder options{s.config.shop.currency,
-                                   s.config.retry.for_kind(std::string(kind::kPaymentCharge)).max_attempts,
+                                   first_jobs(s.config, now),
                                    request_id,
                                    now,
                                    tax::decide_tax(s.config.tax, order.shipping.country, order.customer.vat_id),
                                    shipping,
                                    order.locale.empty() ? s.config.shop.locale : order.locale};
   auto created = store::create_order(tx, order, options);
-  if (auto* error = std::get_if<FieldError>(&created)) return *error;
+  if (auto* refused = std::get_if<store::LineRefused>(&created)) return refused_line(*refused);
   const auto& order_created = std::get<store::CreatedOrder>(created);
   Accepted accepted{order_created.id, accepted_body(order_created, s.config.shop.currency)};
   if (key)
@@ -137,17 +144,10 @@ void post_order(Services& s, const httplib::Request& req, httplib::Response& res
   res.set_content(accepted.body, "application/json");
 }
 
-const store::Job* find_kind(const std::vector<store::Job>& jobs, std::string_view k) {
-  for (const auto& j : jobs)
-    if (j.kind == k) return &j;
-  return nullptr;
-}
-
-nlohmann::json step_json(const store::Job* job, OrderStatus order_status) {
-  if (!job) return {{"state", to_string(step_state(nullptr, order_status))}, {"attempts", 0}};
-  const JobSummary summary{job->kind, job->state};
-  nlohmann::json step = {
-      {"state", to_string(step_state(&summary, order_status))}, {"attempts", job->attempts}, {"kind", job->kind}};
+nlohmann::json step_json(const PublicStepView& view) {
+  const store::Job* job = view.job;
+  if (!job) return {{"state", to_string(view.state)}, {"attempts", 0}};
+  nlohmann::json step = {{"state", to_string(view.state)}, {"attempts", job->attempts}, {"kind", job->kind}};
   // Only the error's code: messages can quote customer data (an SMTP reply naming the address).
   if ((job->state == JobState::Retrying || is_given_up(job->state)) && !job->last_error.empty())
     step["error"] = job->last_error.substr(0, job->last_error.find(':'));
@@ -160,11 +160,7 @@ nlohmann::json public_order_json(const Order& order, const std::vector<store::Jo
   for (const auto& item : order.items)
     items.push_back({{"sku", item.sku}, {"qty", item.qty}, {"price_cents", item.price_cents}});
   nlohmann::json steps = nlohmann::json::object();
-  for (const auto& step : order_steps()) {
-    const store::Job* job = step.failure_kind.empty() ? nullptr : find_kind(jobs, step.failure_kind);
-    if (!job) job = find_kind(jobs, step.kind);
-    steps[std::string(step.name)] = step_json(job, order.status);
-  }
+  for (const auto& view : public_steps(order, jobs)) steps[std::string(view.name)] = step_json(view);
   if (invoice) steps["invoice"]["number"] = invoice->number;
   return {{"id", order.id},           {"status", to_string(order.status)}, {"total_cents", order.total_cents},
           {"currency", order.currency}, {"created_at", order.created_at}, {"items", items},

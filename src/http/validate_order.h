@@ -10,8 +10,8 @@
 #include <string_view>
 #include <variant>
 
-#include "core/error.h"
 #include "core/order.h"
+#include "http/field_error.h"
 
 namespace shopd {
 

@@ -44,7 +44,7 @@ std::string failure_record_text(const FailureRecord& r) {
   for (const auto& a : r.attempts) {
     t += "  #" + std::to_string(a.attempt) + " " + a.started_at;
     if (a.duration_ms) t += " (" + std::to_string(*a.duration_ms) + " ms)";
-    t += " " + a.outcome;
+    t += " " + std::string(to_string(a.outcome));
     if (a.error_code) t += ": " + *a.error_code;
     if (a.error_message) t += " - " + *a.error_message;
     if (a.provider_status) t += " [provider status " + std::to_string(*a.provider_status) + "]";
@@ -65,7 +65,7 @@ std::string failure_record_text(const FailureRecord& r) {
          "This alert comes once per outage (alerts.provider_down_seconds).\n";
     return t;
   }
-  if (!r.attempts.empty() && r.attempts.back().outcome == "unreachable") {
+  if (!r.attempts.empty() && r.attempts.back().outcome == AttemptOutcome::Unreachable) {
     t += "The provider could not be reached (no answer at all) for retry.unreachable_seconds.\n";
     if (r.job.kind == kind::kPaymentCharge)
       t += "The charge may or may not have happened, so the stock stays reserved and the customer was not told.\n"
@@ -147,13 +147,13 @@ JobResult deliver(const JobContext& ctx, const store::AlertRow& alert, const Mes
     });
     if (error) (error->is_permanent() ? permanent : retryable) = std::move(error);
   };
-  if (alert.webhook == "pending") {
+  if (alert.webhook == ChannelState::Pending) {
     note(store::AlertChannel::Webhook,
          ctx.providers.webhook
              ? ctx.providers.webhook->post_text(message.text, ctx.cancel)
              : std::optional<JobError>(JobError::permanent("no_webhook", "alerts.webhook_url is not set any more")));
   }
-  if (alert.email == "pending") {
+  if (alert.email == ChannelState::Pending) {
     std::optional<JobError> error;
     if (ctx.config.alerts.email.empty()) {
       error = JobError::permanent("no_email", "alerts.email is not set any more");
@@ -175,7 +175,7 @@ JobResult run_alert_team(const JobContext& ctx) {
   const auto record = load_record(ctx);
   if (!record) return JobResult::failure(JobError::permanent("bad_payload", "alert names no existing dead job"));
   const store::AlertRow alert = alert_row(ctx, *record);
-  if (alert.webhook == "none" && alert.email == "none")
+  if (alert.webhook == ChannelState::None && alert.email == ChannelState::None)
     return JobResult::failure(JobError::permanent(
         "no_channel", "no alert channel is configured: set alerts.webhook_url and/or alerts.email"));
 

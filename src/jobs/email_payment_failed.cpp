@@ -29,7 +29,7 @@ std::optional<std::string> card_problem(const JobContext& ctx) {
       if (job.kind != kind::kPaymentCharge) continue;
       const auto attempts = store::attempts_for_job(db, job.id);
       for (auto it = attempts.rbegin(); it != attempts.rend(); ++it)
-        if (it->outcome == "permanent" && it->error_message && is_for_the_customer(*it)) return *it->error_message;
+        if (it->outcome == AttemptOutcome::Permanent && it->error_message && is_for_the_customer(*it)) return *it->error_message;
     }
     return std::nullopt;
   });

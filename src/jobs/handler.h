@@ -76,10 +76,8 @@ struct JobResult {
   static JobResult deferred(TimePoint until) { return JobResult{std::nullopt, {}, {}, until, {}}; }
 };
 
+// Which kind each handler runs: the kind table (outbox/job_kinds.cpp).
 using JobHandler = JobResult (*)(const JobContext&);
-
-// The handler for a kind; nullptr for an unknown kind.
-JobHandler handler_for(std::string_view kind);
 
 // The Idempotency-Key of every charge attempt for an order.
 std::string payment_idempotency_key(const std::string& order_id);

@@ -1,18 +1,8 @@
-#include "core/job_kind.h"
+// The outside world the job handlers talk to, built once per process. Which
+// handler runs which kind is the kind table's (outbox/job_kinds.cpp).
 #include "jobs/handler.h"
 
 namespace shopd {
-
-JobHandler handler_for(std::string_view k) {
-  if (k == kind::kPaymentCharge) return run_payment_charge;
-  if (k == kind::kInventoryCommit) return run_inventory_commit;
-  if (k == kind::kInventoryRelease) return run_inventory_release;
-  if (k == kind::kInvoiceGenerate) return run_invoice_generate;
-  if (k == kind::kEmailConfirmation) return run_email_confirmation;
-  if (k == kind::kEmailPaymentFailed) return run_email_payment_failed;
-  if (k == kind::kAlertTeam) return run_alert_team;
-  return nullptr;
-}
 
 Providers make_providers(const Config& config) {
   const std::string_view ca = config.tls.ca_bundle;

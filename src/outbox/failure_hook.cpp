@@ -36,11 +36,12 @@ void alert_died(store::Tx& tx, const store::Job& job, const store::AttemptEnd& e
 // still waiting: the alert.team handler reads its record from there).
 void enqueue_alert(store::Tx& tx, const store::Job& job, nlohmann::json payload, const std::string& summary,
                    TimePoint now, const Config& config) {
-  const auto& policy = config.retry.for_kind(std::string(kind::kAlertTeam));
   const std::string alert_id = new_uuid7();
   payload["dead_job_id"] = job.id;
-  store::enqueue(tx, store::NewJob{job.order_id, kind::kAlertTeam, policy.max_attempts, now, payload.dump(), alert_id},
-                 now);
+  // One alert per death (and per unreachable spell): each is its own subject.
+  auto alert = new_job(job.order_id, kind::kAlertTeam, config, now, alert_id, payload.dump());
+  alert.id = alert_id;
+  store::enqueue(tx, alert, now);
   store::record_alert(tx,
                       store::NewAlert{alert_id, job.id, job.order_id, job.kind, summary,
                                       !config.alerts.webhook_url.empty(), !config.alerts.email.empty()},
@@ -62,7 +63,7 @@ bool kill_job(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end
   }
   log::error("job dead", death_fields(job, end));
   const bool provider_answered = !end.error || !end.error->is_unreachable();
-  enqueue_kinds(tx, job.order_id, successors_on_dead(job.kind, provider_answered), config, end.finished);
+  enqueue_successors(tx, job, successors_on_dead(job.kind, provider_answered), config, end.finished);
   refresh_order_status(tx, job.order_id, end.finished);
   raise_alert(tx, job, end, config);
   return true;

@@ -26,7 +26,7 @@ bool record_outcome(store::Tx& tx, const store::Job& job, const Decision& d, con
   if (std::holds_alternative<decision::Done>(d)) {
     if (!store::mark_done(tx, job, end)) return false;
     if (result.on_done) result.on_done(tx, end.finished);
-    enqueue_kinds(tx, job.order_id, successors_on_done(job.kind), config, end.finished);
+    enqueue_successors(tx, job, successors_on_done(job.kind), config, end.finished);
     refresh_order_status(tx, job.order_id, end.finished);
     return true;
   }

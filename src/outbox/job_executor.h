@@ -17,6 +17,7 @@
 #include "core/cancel.h"
 #include "core/time.h"
 #include "jobs/handler.h"
+#include "outbox/job_kinds.h"
 #include "outbox/job_state.h"
 #include "outbox/provider_outages.h"
 #include "obs/metrics.h"
@@ -25,7 +26,7 @@
 
 namespace shopd {
 
-// Which handler runs a kind (jobs/registry.cpp's handler_for; tests pass fakes).
+// Which handler runs a kind (the kind table's handler_for; tests pass fakes).
 using HandlerLookup = JobHandler (*)(std::string_view kind);
 
 class JobExecutor {

@@ -37,12 +37,24 @@ Decision decide(const AttemptFacts& facts, const JobError* error, std::optional<
   return decision::RetryAt{next_run_at(now, policy, failed, error->retry_after_seconds, rng)};
 }
 
-OrderStatus derive_order_status(const std::vector<JobSummary>& jobs) {
+namespace {
+
+bool needs_attention(const std::vector<JobSummary>& jobs) {
   for (const auto& j : jobs)
-    if (is_given_up(j.state) && j.kind != kind::kPaymentCharge && j.kind != kind::kAlertTeam)
-      return OrderStatus::NeedsAttention;
+    if (is_given_up(j.state) && j.kind != kind::kPaymentCharge && j.kind != kind::kAlertTeam) return true;
+  const JobSummary* payment = find(jobs, kind::kPaymentCharge);
+  return payment && is_given_up(payment->state) && !find(jobs, kind::kInventoryRelease);
+}
+
+}  // namespace
+
+OrderStatus derive_order_status(const std::vector<JobSummary>& jobs, const OrderFacts& facts) {
+  if (needs_attention(jobs)) return OrderStatus::NeedsAttention;
+  if (facts.cancelled) return OrderStatus::Cancelled;
+  if (facts.refunded_in_full()) return OrderStatus::Refunded;
   if (const JobSummary* payment = find(jobs, kind::kPaymentCharge); payment && is_given_up(payment->state))
-    return find(jobs, kind::kInventoryRelease) ? OrderStatus::PaymentFailed : OrderStatus::NeedsAttention;
+    return OrderStatus::PaymentFailed;
+  if (facts.payment_action_open) return OrderStatus::ActionRequired;
   if (is_done(jobs, kind::kInventoryCommit) && is_done(jobs, kind::kInvoiceGenerate) &&
       is_done(jobs, kind::kEmailConfirmation))
     return OrderStatus::Completed;
@@ -50,10 +62,10 @@ OrderStatus derive_order_status(const std::vector<JobSummary>& jobs) {
   return OrderStatus::Received;
 }
 
-StepState step_state(const JobSummary* job, OrderStatus order_status) {
+StepState step_state(const JobSummary* job, OrderStatus order_status, bool pruned) {
   if (job) return step_state_of(job->state);
-  if (order_status == OrderStatus::Completed) return StepState::Done;
-  if (order_status == OrderStatus::PaymentFailed) return StepState::Skipped;
+  if (order_status == OrderStatus::Completed || pruned) return StepState::Done;
+  if (order_status == OrderStatus::PaymentFailed || order_status == OrderStatus::Cancelled) return StepState::Skipped;
   return StepState::Waiting;
 }
 

@@ -7,6 +7,7 @@
 // The state names themselves live in core/states.h.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <random>
 #include <string>
@@ -60,22 +61,42 @@ struct JobSummary {
   JobState state = JobState::Pending;
 };
 
-// The order's status from its jobs:
+// What an order's status depends on besides its jobs.
+struct OrderFacts {
+  bool payment_action_open = false;  // the payment waits for the customer (SPEC section 8)
+  bool cancelled = false;            // an owner cancelled the order
+  bool paid = false;                 // its payment succeeded (paid_at)
+  int64_t total_cents = 0;           // what was charged once paid
+  int64_t refunded_cents = 0;        // refunds that succeeded
+  // All of the payment went back (a free order is never "refunded").
+  bool refunded_in_full() const { return paid && total_cents > 0 && refunded_cents >= total_cents; }
+};
+
+// The order's status from its jobs and facts. The first that holds wins:
 //   needs_attention  a job other than payment.charge / alert.team is dead or
-//                    discarded; or payment.charge is, but died without an
-//                    answer from the provider (it was unreachable for
-//                    retry.unreachable_seconds, so the charge may have
-//                    happened: no inventory.release follows such a death)
+//                    discarded (a failed refund, a cancellation email that
+//                    could not go out, ...); or payment.charge is, but died
+//                    without an answer from the provider (it was unreachable
+//                    for retry.unreachable_seconds, so the charge may have
+//                    happened: no inventory.release follows such a death).
+//                    First, because it is the one that asks the owner to act:
+//                    a cancelled order whose refund died is not settled.
+//   cancelled        an owner cancelled it (whatever its payment did since:
+//                    a charge that succeeded meanwhile is refunded)
+//   refunded         refunds that succeeded gave all of the payment back (a
+//                    partial refund leaves the status as it was)
 //   payment_failed   payment.charge is dead or discarded after the provider answered
+//   action_required  the payment waits for the customer (3-D Secure)
 //   completed        inventory.commit, invoice.generate and email.confirmation are done
 //   paid             payment.charge is done
 //   received         otherwise
-OrderStatus derive_order_status(const std::vector<JobSummary>& jobs);
+OrderStatus derive_order_status(const std::vector<JobSummary>& jobs, const OrderFacts& facts = {});
 
 // A step's public state: its job's state; for a step whose job does not
-// exist, "done" when the order completed (retention pruned the job),
-// "skipped" when the order's payment failed (it will never run), else
-// "waiting" (its prerequisite is not done yet).
-StepState step_state(const JobSummary* job, OrderStatus order_status);
+// exist, "done" when retention pruned the job (the order completed, or
+// `pruned`: the caller saw the paid order's payment job gone), "skipped" when
+// it will never run (the order's payment failed, or the order was
+// cancelled), else "waiting" (its prerequisite is not done yet).
+StepState step_state(const JobSummary* job, OrderStatus order_status, bool pruned = false);
 
 }  // namespace shopd

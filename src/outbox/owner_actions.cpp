@@ -23,9 +23,10 @@ std::optional<OwnerActionError> require_dead(const std::optional<store::Job>& jo
 // A dead payment's stock was released when it died: take it back first.
 std::optional<OwnerActionError> rereserve_for_payment(store::Tx& tx, const store::Job& job, TimePoint now) {
   if (auto no_stock = store::rereserve_stock(tx, job.order_id, now)) {
-    store::set_last_error(tx, job.id, "out_of_stock: " + no_stock->message, now);
+    const std::string message = "not enough stock for " + no_stock->sku;
+    store::set_last_error(tx, job.id, "out_of_stock: " + message, now);
     log::warn("dead payment not retried: stock is gone", {{"job_id", job.id}, {"order_id", job.order_id}});
-    return OwnerActionError{OwnerActionError::Kind::OutOfStock, no_stock->message};
+    return OwnerActionError{OwnerActionError::Kind::OutOfStock, message};
   }
   // The release that ran when it died is spent (one job per kind and order):
   // forget it, so that should the payment die again, the stock just taken

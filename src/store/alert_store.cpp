@@ -1,5 +1,7 @@
 #include "store/alert_store.h"
 
+#include <stdexcept>
+
 namespace shopd::store {
 
 namespace {
@@ -57,9 +59,26 @@ constexpr Sql kSerializeModes{
 
 #undef ALERT_COLUMNS
 
+ChannelState read_channel(const std::string& text) {
+  const auto state = parse_channel_state(text);
+  // The schema's CHECK constraint allows only known names.
+  if (!state) throw std::runtime_error("alert row with unknown channel state \"" + text + "\"");
+  return *state;
+}
+
 AlertRow read_alert(const Query& q) {
-  return AlertRow{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4),  q.text(5),
-                  q.text(6), q.text(7), q.text(8), q.text(9), q.text(10), q.text(11)};
+  return AlertRow{q.text(0),
+                  q.text(1),
+                  q.text(2),
+                  q.text(3),
+                  q.text(4),
+                  read_channel(q.text(5)),
+                  read_channel(q.text(6)),
+                  parse_alert_mode(q.text(7)),
+                  q.text(8),
+                  q.text(9),
+                  q.text(10),
+                  q.text(11)};
 }
 
 std::vector<AlertRow> read_alerts(Query& q) {
@@ -68,7 +87,9 @@ std::vector<AlertRow> read_alerts(Query& q) {
   return out;
 }
 
-const char* channel_state(bool configured) { return configured ? "pending" : "none"; }
+std::string_view channel_state(bool configured) {
+  return to_string(configured ? ChannelState::Pending : ChannelState::None);
+}
 
 }  // namespace
 
@@ -86,7 +107,7 @@ std::optional<AlertRow> find_alert(Connection& db, const std::string& job_id) {
   return read_alert(q);
 }
 
-AlertMode choose_alert_mode(Tx& tx, const std::string& job_id, TimePoint now, std::chrono::milliseconds window) {
+AlertTiming choose_alert_mode(Tx& tx, const std::string& job_id, TimePoint now, std::chrono::milliseconds window) {
   tx.db.query(kSerializeModes).step();
   std::optional<TimePoint> last_sent;
   {
@@ -94,23 +115,25 @@ AlertMode choose_alert_mode(Tx& tx, const std::string& job_id, TimePoint now, st
     if (q.step() && !q.is_null(0)) last_sent = parse_iso(q.text(0));
   }
   const auto mine = find_alert(tx.db, job_id);
-  if (mine && !mine->mode.empty()) {
+  if (mine && mine->mode) {
     const TimePoint base = last_sent ? *last_sent : now;
-    return AlertMode{mine->mode == "alone", base + window};
+    return AlertTiming{*mine->mode == AlertMode::Alone, base + window};
   }
   const bool alone = !last_sent || *last_sent + window <= now;
   // An alert going out alone starts the window now, before it is delivered,
   // so an alert decided a moment later is held instead of sent too.
   std::optional<std::string> sent_at;
   if (alone) sent_at = format_iso(now);
-  tx.db.query(kSetMode).bind(job_id, alone ? "alone" : "digest", sent_at, format_iso(now)).exec();
-  return AlertMode{alone, (alone ? now : *last_sent) + window};
+  tx.db.query(kSetMode)
+      .bind(job_id, to_string(alone ? AlertMode::Alone : AlertMode::Digest), sent_at, format_iso(now))
+      .exec();
+  return AlertTiming{alone, (alone ? now : *last_sent) + window};
 }
 
 std::vector<AlertRow> claim_digest(Tx& tx, const std::string& owner_job_id, TimePoint now, int limit) {
   tx.db.query(kSerializeModes).step();
   const auto own = find_alert(tx.db, owner_job_id);
-  if (!own || own->mode != "digest") return {};
+  if (!own || own->mode != AlertMode::Digest) return {};
   // A batch is claimed once: its owner's retry (one channel failing) sends
   // the same digest again and takes in nothing new, and an owner already in
   // another job's digest claims nothing it would not send.
@@ -122,12 +145,12 @@ std::vector<AlertRow> claim_digest(Tx& tx, const std::string& owner_job_id, Time
 }
 
 void mark_alert_sent(Tx& tx, const std::string& job_id, AlertChannel channel, TimePoint now) {
-  tx.db.query(channel == AlertChannel::Webhook ? kMarkWebhook : kMarkEmail).bind(job_id, "sent", format_iso(now)).exec();
+  tx.db.query(channel == AlertChannel::Webhook ? kMarkWebhook : kMarkEmail).bind(job_id, to_string(ChannelState::Sent), format_iso(now)).exec();
 }
 
 void mark_alert_failed(Tx& tx, const std::string& job_id, AlertChannel channel, TimePoint now) {
   tx.db.query(channel == AlertChannel::Webhook ? kMarkWebhook : kMarkEmail)
-      .bind(job_id, "failed", format_iso(now))
+      .bind(job_id, to_string(ChannelState::Failed), format_iso(now))
       .exec();
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/states.h"
 #include "core/time.h"
 #include "store/connection.h"
 #include "store/writer.h"
@@ -41,11 +42,11 @@ struct AlertRow {
   std::string order_id;
   std::string kind;
   std::string summary;
-  std::string webhook;  // none | pending | sent | failed
-  std::string email;
-  std::string mode;     // "" (not decided yet) | alone | digest
+  ChannelState webhook = ChannelState::None;
+  ChannelState email = ChannelState::None;
+  std::optional<AlertMode> mode;  // nullopt until its job first runs
   std::string batch_id;
-  std::string sent_at;
+  std::string sent_at;  // when it went out alone or was taken into a digest (the storm rule's clock)
   std::string created_at;
   std::string updated_at;
 };
@@ -56,11 +57,11 @@ std::optional<AlertRow> find_alert(Connection& db, const std::string& job_id);
 
 // Whether the alert goes out alone or waits for a digest, decided once, the
 // first time its job runs (later runs get the same answer).
-struct AlertMode {
+struct AlertTiming {
   bool alone = true;
   TimePoint window_end;  // digest: when the held alerts may go out
 };
-AlertMode choose_alert_mode(Tx& tx, const std::string& job_id, TimePoint now, std::chrono::milliseconds window);
+AlertTiming choose_alert_mode(Tx& tx, const std::string& job_id, TimePoint now, std::chrono::milliseconds window);
 
 // The digest sender (`owner_job_id`, a held alert) takes itself and the
 // oldest held alerts not in a batch yet, `limit` in all, into its own batch;

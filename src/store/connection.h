@@ -1,6 +1,6 @@
 // One database connection plus the prepared statements made on it, whatever
-// the engine behind it (SQLite: sqlite_connection.h, PostgreSQL:
-// pg_connection.h). The store's functions take a Connection& and never know
+// the engine behind it (SQLite: sqlite/connection.h, PostgreSQL:
+// postgres/connection.h). The store's functions take a Connection& and never know
 // which one they got.
 //
 // Statements are prepared once per connection and cached by their SQL text;
@@ -140,6 +140,17 @@ class Connection {
   // False once the connection is known to be unusable (the server went
   // away); a pool drops it instead of handing it out again.
   virtual bool usable() const { return true; }
+
+  // A write that reaches the disk and changes nothing: in the writer's
+  // transaction it proves the database takes writes, where an empty commit
+  // would succeed even on a full disk (SQLite: the header page again, with
+  // the same user_version; PostgreSQL: a transaction id, so the commit
+  // writes WAL).
+  virtual void rewrite_header() = 0;
+  // The engine's own check of its files: "ok" when sound (SQLite's PRAGMA
+  // integrity_check), nullopt when the engine has none to offer here
+  // (PostgreSQL checks its pages itself; pg_amcheck goes deeper).
+  virtual std::optional<std::string> integrity_check() = 0;
 
  protected:
   virtual Statement& prepare(std::string_view sql) = 0;

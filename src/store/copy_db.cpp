@@ -8,8 +8,8 @@
 #include <stdexcept>
 
 #include "store/database.h"
-#include "store/pg_connection.h"
-#include "store/sqlite_connection.h"
+#include "store/postgres/migrate.h"
+#include "store/sqlite/migrate.h"
 
 namespace shopd::store {
 
@@ -18,10 +18,11 @@ namespace {
 // Every shop table, parents before children (foreign keys hold at each
 // insert). A table added by a migration is added here too; copy-db refuses
 // to run when a table of either schema is missing from this list.
-constexpr const char* kTables[] = {"products", "orders",   "order_items",      "stock_ledger", "outbox",
-                                   "job_attempts", "invoices", "idempotency_keys", "alerts",       "admin_sessions"};
+constexpr const char* kTables[] = {"products",     "orders",       "order_items", "stock_ledger",     "outbox",
+                                   "job_attempts", "invoices",     "refunds",     "refund_items",     "credit_notes",
+                                   "shipments",    "idempotency_keys", "alerts",  "admin_sessions"};
 // Bookkeeping of each engine, not shop data.
-constexpr const char* kNotCopied[] = {"schema_migrations", "invoice_numbering"};
+constexpr const char* kNotCopied[] = {"schema_migrations", "invoice_numbering", "credit_note_numbering"};
 
 // Rows per INSERT: few round trips, well under PostgreSQL's 65535 parameters.
 constexpr size_t kMaxRowsPerInsert = 200;
@@ -40,6 +41,8 @@ constexpr const char* kLockCopy = "SELECT pg_advisory_xact_lock(1936682087, 0)";
 constexpr const char* kInvoiceCounter = "SELECT last_seq FROM invoice_numbering WHERE id = 1";
 constexpr const char* kSetInvoiceCounter =
     "UPDATE invoice_numbering SET last_seq = (SELECT coalesce(max(seq), 0) FROM invoices) WHERE id = 1";
+constexpr const char* kSetCreditNoteCounter =
+    "UPDATE credit_note_numbering SET last_seq = (SELECT coalesce(max(seq), 0) FROM credit_notes) WHERE id = 1";
 
 // One column value as SQLite stored it.
 struct Value {
@@ -192,6 +195,7 @@ std::vector<CopiedTable> copy_sqlite_to_postgres(const std::filesystem::path& sq
     refuse_unless_empty(to);
     for (const char* table : kTables) copied.push_back(CopiedTable{table, copy_table(from, to, table)});
     to.exec(kSetInvoiceCounter);
+    to.exec(kSetCreditNoteCounter);
     to.exec("COMMIT");
   } catch (...) {
     try { to.exec("ROLLBACK"); } catch (...) {}

@@ -1,6 +1,5 @@
 #include "store/order_store.h"
 
-#include "core/job_kind.h"
 #include "core/uuid7.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
@@ -28,8 +27,12 @@ constexpr const char* kUnreserve = "UPDATE products SET stock = stock + ?2, upda
 constexpr const char* kLoadOrder =
     "SELECT id, status, stock_state, total_cents, currency, customer_email, customer_name, ship_line1, ship_line2, "
     "ship_city, ship_postal_code, ship_country, payment_method, payment_ref, created_at, updated_at, paid_at, "
-    "locale, customer_vat_id, tax_regime, tax_country, amounts_include_vat, shipping_cents, shipping_vat_category, "
-    "shipping_vat_rate_bp FROM orders WHERE id = ?1";
+    "cancelled_at, cancel_reason, locale, customer_vat_id, tax_regime, tax_country, amounts_include_vat, "
+    "shipping_cents, shipping_vat_category, shipping_vat_rate_bp FROM orders WHERE id = ?1";
+constexpr const char* kStatusFacts =
+    "SELECT status, CASE WHEN paid_at IS NULL THEN 0 ELSE 1 END, CASE WHEN cancelled_at IS NULL THEN 0 ELSE 1 END, "
+    "total_cents, CAST((SELECT coalesce(sum(amount_cents), 0) FROM refunds r WHERE r.order_id = orders.id "
+    "AND r.state = 'succeeded') AS bigint) FROM orders WHERE id = ?1";
 constexpr const char* kLoadItems =
     "SELECT sku, name, qty, price_cents, vat_category, vat_rate_bp FROM order_items WHERE order_id = ?1 "
     "ORDER BY line_no";
@@ -97,8 +100,8 @@ OrderStatus read_status(const std::string& text) {
   return *status;
 }
 
-FieldError out_of_stock(size_t line) {
-  return FieldError{409, "out_of_stock", "not enough stock for this item", "items[" + std::to_string(line) + "]"};
+LineRefused out_of_stock(size_t line, const std::string& sku) {
+  return LineRefused{LineRefused::Reason::OutOfStock, line, sku};
 }
 
 // 50%_off -> %50\%\_off%: a LIKE pattern that finds the text anywhere, literally.
@@ -119,8 +122,15 @@ std::vector<OrderSummary> read_summaries(Query& q) {
   return out;
 }
 
-bool move_stock_state(Tx& tx, const std::string& order_id, const char* from, const char* to, TimePoint now) {
-  return tx.db.query(kSetStockState).bind(order_id, from, to, format_iso(now)).exec() == 1;
+bool move_stock_state(Tx& tx, const std::string& order_id, StockState from, StockState to, TimePoint now) {
+  return tx.db.query(kSetStockState).bind(order_id, to_string(from), to_string(to), format_iso(now)).exec() == 1;
+}
+
+StockState read_stock_state(const std::string& text) {
+  const auto state = parse_stock_state(text);
+  // The schema's CHECK constraint allows only known names.
+  if (!state) throw std::runtime_error("order row with unknown stock_state \"" + text + "\"");
+  return *state;
 }
 
 std::vector<OrderItem> load_items(Connection& db, const std::string& order_id) {
@@ -135,7 +145,7 @@ std::vector<OrderItem> load_items(Connection& db, const std::string& order_id) {
 
 }  // namespace
 
-std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options) {
+std::variant<CreatedOrder, LineRefused> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options) {
   // Price every line from the catalog before writing anything.
   std::vector<OrderItem> items;
   std::vector<tax::CatalogLine> catalog;
@@ -143,9 +153,7 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
     const auto& line = order.items[i];
     auto q = tx.db.query(kPriceOf);
     q.bind(line.sku);
-    if (!q.step())
-      return FieldError{400, "unknown_sku", "no product with sku \"" + line.sku + "\"",
-                        "items[" + std::to_string(i) + "].sku"};
+    if (!q.step()) return LineRefused{LineRefused::Reason::UnknownSku, i, line.sku};
     items.push_back(OrderItem{line.sku, q.text(0), line.qty, 0, read_category(q.text(2)), 0});
     catalog.push_back(tax::CatalogLine{line.qty, q.int64(1), items.back().vat_category});
   }
@@ -163,8 +171,8 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
   tx.db.query(kInsertOrder)
       .bind(created.id, created.total_cents, options.currency, c.email, c.name, a.line1, a.line2, a.city,
             a.postal_code, a.country, order.payment_method, options.request_id, created.created_at, options.locale,
-            c.vat_id, tax::to_string(options.tax.regime), options.tax.rates_country, int64_t{options.tax.amounts_include_vat ? 1 : 0},
-            shipping_cents, tax::to_string(priced.shipping_category), shipping_rate)
+            c.vat_id, tax::to_string(options.tax.regime), options.tax.rates_country,
+            int64_t{options.tax.amounts_include_vat ? 1 : 0}, shipping_cents, tax::to_string(priced.shipping_category), shipping_rate)
       .exec();
   for (size_t i = 0; i < items.size(); ++i) {
     const auto& item = items[i];
@@ -174,11 +182,14 @@ std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& orde
         .exec();
     if (tx.db.query(kReserve).bind(item.sku, item.qty, created.created_at).exec() != 1) {
       tx.rollback();
-      return out_of_stock(i);
+      return out_of_stock(i, item.sku);
     }
     record_stock_movement(tx, item.sku, created.id, "reserve", -item.qty, options.now);
   }
-  enqueue(tx, NewJob{created.id, kind::kPaymentCharge, options.payment_max_attempts, options.now}, options.now);
+  for (NewJob job : options.first_jobs) {
+    job.order_id = created.id;
+    enqueue(tx, job, options.now);
+  }
   return created;
 }
 
@@ -189,7 +200,7 @@ std::optional<Order> load_order(Connection& db, const std::string& order_id) {
   Order o;
   o.id = q.text(0);
   o.status = read_status(q.text(1));
-  o.stock_state = q.text(2);
+  o.stock_state = read_stock_state(q.text(2));
   o.total_cents = q.int64(3);
   o.currency = q.text(4);
   o.customer = Customer{q.text(5), q.text(6)};
@@ -199,16 +210,25 @@ std::optional<Order> load_order(Connection& db, const std::string& order_id) {
   o.created_at = q.text(14);
   o.updated_at = q.text(15);
   o.paid_at = q.text(16);
-  o.locale = q.text(17);
-  o.customer.vat_id = q.text(18);
-  if (const auto regime = q.opt_text(19)) o.tax_regime = tax::parse_tax_regime(*regime);
-  o.tax_country = q.text(20);
-  o.amounts_include_vat = q.int64(21) != 0;
-  o.shipping_cents = q.int64(22);
-  o.shipping_vat_category = read_category(q.text(23));
-  o.shipping_vat_rate_bp = static_cast<int>(q.int64(24));
+  o.cancelled_at = q.text(17);
+  o.cancel_reason = q.text(18);
+  o.locale = q.text(19);
+  o.customer.vat_id = q.text(20);
+  if (const auto regime = q.opt_text(21)) o.tax_regime = tax::parse_tax_regime(*regime);
+  o.tax_country = q.text(22);
+  o.amounts_include_vat = q.int64(23) != 0;
+  o.shipping_cents = q.int64(24);
+  o.shipping_vat_category = read_category(q.text(25));
+  o.shipping_vat_rate_bp = static_cast<int>(q.int64(26));
   o.items = load_items(db, order_id);
   return o;
+}
+
+std::optional<StatusFacts> load_status_facts(Connection& db, const std::string& order_id) {
+  auto q = db.query(kStatusFacts);
+  q.bind(order_id);
+  if (!q.step()) return std::nullopt;
+  return StatusFacts{read_status(q.text(0)), q.int64(1) != 0, q.int64(2) != 0, q.int64(3), q.int64(4)};
 }
 
 void set_order_status(Tx& tx, const std::string& order_id, OrderStatus status, TimePoint now) {
@@ -226,14 +246,14 @@ void set_payment_ref(Tx& tx, const std::string& order_id, const std::string& pay
 }
 
 bool commit_stock(Tx& tx, const std::string& order_id, TimePoint now) {
-  if (!move_stock_state(tx, order_id, "reserved", "sold", now)) return false;
+  if (!move_stock_state(tx, order_id, StockState::Reserved, StockState::Sold, now)) return false;
   for (const auto& item : load_items(tx.db, order_id))
     record_stock_movement(tx, item.sku, order_id, "sale", 0, now);
   return true;
 }
 
 bool release_stock(Tx& tx, const std::string& order_id, TimePoint now) {
-  if (!move_stock_state(tx, order_id, "reserved", "released", now)) return false;
+  if (!move_stock_state(tx, order_id, StockState::Reserved, StockState::Released, now)) return false;
   const auto ts = format_iso(now);
   for (const auto& item : load_items(tx.db, order_id)) {
     tx.db.query(kUnreserve).bind(item.sku, item.qty, ts).exec();
@@ -242,16 +262,16 @@ bool release_stock(Tx& tx, const std::string& order_id, TimePoint now) {
   return true;
 }
 
-std::optional<FieldError> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now) {
+std::optional<LineRefused> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now) {
   // A savepoint of its own: when one line has no stock, the lines already
   // re-reserved are given back and the order stays released.
   tx.db.exec("SAVEPOINT rereserve");
-  std::optional<FieldError> error;
-  if (move_stock_state(tx, order_id, "released", "reserved", now)) {
+  std::optional<LineRefused> error;
+  if (move_stock_state(tx, order_id, StockState::Released, StockState::Reserved, now)) {
     const auto ts = format_iso(now);
     const auto items = load_items(tx.db, order_id);
     for (size_t i = 0; i < items.size() && !error; ++i) {
-      if (tx.db.query(kReserve).bind(items[i].sku, items[i].qty, ts).exec() != 1) error = out_of_stock(i);
+      if (tx.db.query(kReserve).bind(items[i].sku, items[i].qty, ts).exec() != 1) error = out_of_stock(i, items[i].sku);
       else record_stock_movement(tx, items[i].sku, order_id, "reserve", -items[i].qty, now);
     }
   }

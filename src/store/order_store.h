@@ -3,7 +3,8 @@
 // create_order is the intake transaction's core: in the caller's Tx it prices
 // the lines from the catalog (tax/amounts.h: the lines, shipping and VAT the
 // customer is charged), inserts the order and items with the rates applied,
-// reserves stock and enqueues the first job. The stock_state transitions are guarded updates, so
+// reserves stock and enqueues the first jobs it is given. The stock_state
+// transitions are guarded updates, so
 // each runs at most once per order however often a job is retried.
 #pragma once
 
@@ -13,10 +14,10 @@
 #include <variant>
 #include <vector>
 
-#include "core/error.h"
 #include "core/order.h"
 #include "core/time.h"
 #include "store/connection.h"
+#include "store/outbox_store.h"
 #include "store/writer.h"
 #include "tax/regime.h"
 
@@ -24,7 +25,9 @@ namespace shopd::store {
 
 struct CreateOrder {
   std::string currency;
-  int payment_max_attempts = 1;
+  // The order's first jobs (outbox/pipeline.h first_jobs); their order_id is
+  // filled in here.
+  std::vector<NewJob> first_jobs;
   std::string request_id;
   TimePoint now;
   // How the order is taxed (tax::decide_tax) and what shipping it pays
@@ -40,9 +43,19 @@ struct CreatedOrder {
   std::string created_at;
 };
 
-// Errors: 400 unknown_sku, 409 out_of_stock (field "items[i]"); on error the
-// Tx is marked for rollback, so nothing is stored or reserved.
-std::variant<CreatedOrder, FieldError> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options);
+// A line of an order the store cannot take: its sku is not in the catalog, or
+// there is not enough of it in stock. `line` is the index of the order's
+// line (items[line]).
+struct LineRefused {
+  enum class Reason { UnknownSku, OutOfStock };
+  Reason reason = Reason::OutOfStock;
+  size_t line = 0;
+  std::string sku;
+};
+
+// Refused (LineRefused) when a line's sku is unknown or its stock is short;
+// the Tx is then marked for rollback, so nothing is stored or reserved.
+std::variant<CreatedOrder, LineRefused> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options);
 
 std::optional<Order> load_order(Connection& db, const std::string& order_id);
 
@@ -51,6 +64,18 @@ std::optional<Order> load_order(Connection& db, const std::string& order_id);
 // time, also across processes sharing a PostgreSQL database: the second
 // transaction waits, then reads the jobs as the first one committed them.
 void lock_order(Tx& tx, const std::string& order_id);
+
+// What an order's status is derived from besides its jobs
+// (outbox/job_state.h derive_order_status), and the status it has now.
+struct StatusFacts {
+  OrderStatus status = OrderStatus::Received;
+  bool paid = false;
+  bool cancelled = false;
+  int64_t total_cents = 0;
+  int64_t refunded_cents = 0;  // refunds that succeeded
+};
+// nullopt when there is no such order.
+std::optional<StatusFacts> load_status_facts(Connection& db, const std::string& order_id);
 
 void set_order_status(Tx& tx, const std::string& order_id, OrderStatus status, TimePoint now);
 // The payment succeeded: records the provider's reference and paid_at.
@@ -63,9 +88,10 @@ void set_payment_ref(Tx& tx, const std::string& order_id, const std::string& pay
 bool commit_stock(Tx& tx, const std::string& order_id, TimePoint now);
 // reserved -> released: stock goes back, with 'release' ledger rows. False if not reserved.
 bool release_stock(Tx& tx, const std::string& order_id, TimePoint now);
-// released -> reserved again (an owner retries a dead payment). An error
-// (409 out_of_stock) means the stock is gone; nothing changes then.
-std::optional<FieldError> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now);
+// released -> reserved again (an owner retries a dead payment). Refused
+// (OutOfStock, naming the first line that is short) when the stock is gone;
+// nothing changes then.
+std::optional<LineRefused> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now);
 
 struct OrderRow {
   std::string id;

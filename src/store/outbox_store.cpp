@@ -1,6 +1,5 @@
 #include "store/outbox_store.h"
 
-#include "core/job_kind.h"
 #include "core/uuid7.h"
 
 #include <stdexcept>
@@ -11,13 +10,13 @@ namespace {
 
 #define JOB_COLUMNS                                                                              \
   "id, order_id, kind, state, attempts, max_attempts, run_at, payload, lease_owner, lease_token, " \
-  "locked_until, last_error, created_at, updated_at, unreachable_attempts, unreachable_since"
-constexpr int kJobColumnCount = 16;  // the columns above, which read_job reads
+  "locked_until, last_error, created_at, updated_at, unreachable_attempts, unreachable_since, job_key"
+constexpr int kJobColumnCount = 17;  // the columns above, which read_job reads
 
 constexpr const char* kEnqueue =
-    "INSERT INTO outbox (id, order_id, kind, state, priority, attempts, max_attempts, run_at, payload, created_at, "
-    "updated_at) VALUES (?1, ?2, ?3, 'pending', ?8, 0, ?4, ?5, ?6, ?7, ?7) "
-    "ON CONFLICT (order_id, kind) WHERE kind <> 'alert.team' DO NOTHING";
+    "INSERT INTO outbox (id, order_id, kind, job_key, state, priority, attempts, max_attempts, run_at, payload, "
+    "created_at, updated_at) VALUES (?1, ?2, ?3, ?9, 'pending', ?8, 0, ?4, ?5, ?6, ?7, ?7) "
+    "ON CONFLICT (order_id, kind, job_key) DO NOTHING";
 
 // One statement claims a batch: goqite's "update ... where id = (select ...)
 // returning". The lease token is unique per claim call and job. INDEXED BY
@@ -138,7 +137,7 @@ constexpr Sql kDeadJobIds{
 
 constexpr const char* kSetLastError = "UPDATE outbox SET last_error = ?2, updated_at = ?3 WHERE id = ?1";
 
-constexpr const char* kForgetJob = "DELETE FROM outbox WHERE order_id = ?1 AND kind = ?2";
+constexpr const char* kForgetJob = "DELETE FROM outbox WHERE order_id = ?1 AND kind = ?2 AND job_key = ?3";
 
 constexpr const char* kFindJob = "SELECT " JOB_COLUMNS " FROM outbox WHERE id = ?1";
 constexpr const char* kJobsForOrder = "SELECT " JOB_COLUMNS " FROM outbox WHERE order_id = ?1 ORDER BY id";
@@ -224,6 +223,7 @@ Job read_job(const Query& q) {
   j.updated_at = q.text(13);
   j.unreachable_attempts = static_cast<int>(q.int64(14));
   j.unreachable_since = q.opt_text(15);
+  j.job_key = q.text(16);
   return j;
 }
 
@@ -236,7 +236,10 @@ Attempt read_attempt(const Query& q) {
   a.started_at = q.text(3);
   a.finished_at = q.opt_text(4);
   a.duration_ms = q.opt_int64(5);
-  a.outcome = q.text(6);
+  const auto outcome = parse_attempt_outcome(q.text(6));
+  // The schema's CHECK constraint allows only known names.
+  if (!outcome) throw std::runtime_error("attempt row with unknown outcome \"" + q.text(6) + "\"");
+  a.outcome = *outcome;
   a.error_code = q.opt_text(7);
   a.error_message = q.opt_text(8);
   a.provider_status = q.opt_int64(9);
@@ -251,14 +254,14 @@ std::vector<Job> read_jobs(Query& q) {
   return out;
 }
 
-const char* outcome_name(const JobError* error) {
-  if (!error) return "ok";
+AttemptOutcome outcome_of(const JobError* error) {
+  if (!error) return AttemptOutcome::Ok;
   switch (error->kind) {
-    case JobError::Kind::Permanent: return "permanent";
-    case JobError::Kind::Unreachable: return "unreachable";
-    case JobError::Kind::Transient: return "transient";
+    case JobError::Kind::Permanent: return AttemptOutcome::Permanent;
+    case JobError::Kind::Unreachable: return AttemptOutcome::Unreachable;
+    case JobError::Kind::Transient: return AttemptOutcome::Transient;
   }
-  return "transient";
+  return AttemptOutcome::Transient;
 }
 
 int unreachable(const AttemptEnd& end) { return end.error && end.error->is_unreachable() ? 1 : 0; }
@@ -276,7 +279,7 @@ void record_attempt(Tx& tx, const Job& job, const AttemptEnd& end) {
   const JobError* e = end.error;
   auto q = e ? tx.db.query(kRecordAttempt) : tx.db.query(kRecordSuccessAfterHistory);
   q.bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(end.finished), end.duration_ms,
-         outcome_name(e), e ? std::optional<std::string>(e->code) : std::nullopt,
+         to_string(outcome_of(e)), e ? std::optional<std::string>(e->code) : std::nullopt,
          e ? std::optional<std::string>(e->message) : std::nullopt,
          e && e->provider_status ? std::optional<int64_t>(e->provider_status) : std::nullopt,
          e && !e->body_excerpt.empty() ? std::optional<std::string>(e->body_excerpt) : std::nullopt,
@@ -288,8 +291,8 @@ void record_interrupted(Tx& tx, const Job& job, TimePoint now, const char* why) 
   // A shopd from before attempts were written at their end left a 'running' row: close that one.
   if (tx.db.query(kCloseLegacyRunningAttempt).bind(job.id, format_iso(now), why).exec() > 0) return;
   tx.db.query(kRecordAttempt)
-      .bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(now), nullptr, "interrupted",
-            "interrupted", why, nullptr, nullptr, nullptr)
+      .bind(new_uuid7(), job.id, attempt_number(job), job.updated_at, format_iso(now), nullptr,
+            to_string(AttemptOutcome::Interrupted), "interrupted", why, nullptr, nullptr, nullptr)
       .exec();
 }
 
@@ -298,8 +301,8 @@ void record_interrupted(Tx& tx, const Job& job, TimePoint now, const char* why) 
 
 bool enqueue(Tx& tx, const NewJob& job, TimePoint now) {
   auto q = tx.db.query(kEnqueue);
-  q.bind(job.id.empty() ? new_uuid7() : job.id, job.order_id, job.kind, job.max_attempts, format_iso(job.run_at), job.payload, format_iso(now),
-         job_priority(job.kind));
+  q.bind(job.id.empty() ? new_uuid7() : job.id, job.order_id, job.kind, job.max_attempts, format_iso(job.run_at),
+         job.payload, format_iso(now), job.priority, job.key);
   const bool inserted = q.exec() == 1;
   if (inserted) tx.note_jobs_enqueued();
   return inserted;
@@ -408,8 +411,8 @@ void set_last_error(Tx& tx, const std::string& job_id, const std::string& text, 
   tx.db.query(kSetLastError).bind(job_id, text, format_iso(now)).exec();
 }
 
-int forget_job(Tx& tx, const std::string& order_id, std::string_view kind) {
-  return tx.db.query(kForgetJob).bind(order_id, kind).exec();
+int forget_job(Tx& tx, const std::string& order_id, std::string_view kind, const std::string& key) {
+  return tx.db.query(kForgetJob).bind(order_id, kind, key).exec();
 }
 
 std::optional<Job> find_job(Connection& db, const std::string& job_id) {

@@ -35,6 +35,7 @@ struct Job {
   std::string id;
   std::string order_id;
   std::string kind;
+  std::string job_key;  // the subject among the order's jobs of this kind ('' for the order's own)
   JobState state = JobState::Pending;
   int attempts = 0;               // answered attempts, and the running one
   int max_attempts = 0;
@@ -57,7 +58,7 @@ struct Attempt {
   std::string started_at;
   std::optional<std::string> finished_at;
   std::optional<int64_t> duration_ms;
-  std::string outcome;  // running | ok | transient | unreachable | permanent | interrupted
+  AttemptOutcome outcome = AttemptOutcome::Ok;
   std::optional<std::string> error_code;
   std::optional<std::string> error_message;
   std::optional<int64_t> provider_status;
@@ -70,17 +71,19 @@ struct NewJob {
   std::string_view kind;
   int max_attempts = 1;
   TimePoint run_at;
-  std::string payload = "{}";
-  std::string id = {};  // empty: a new UUIDv7
+  std::string payload = "{}";  // JSON naming the subject ({"refund_id": ...})
+  std::string id = {};         // empty: a new UUIDv7
+  std::string key = {};        // the subject among jobs of one kind (a refund's id); '' for the order's own
+  int priority = 0;            // claim order, lower first: the kind table's (outbox/job_kinds.h)
 };
 
-// Enqueues a job. An order has at most one job of each kind (alerts excepted),
-// so enqueueing a kind twice is a no-op that returns false: successors can be
-// created by a transition that runs twice.
+// Enqueues a job. An order has at most one job per kind and key, so
+// enqueueing the same kind and key twice is a no-op that returns false:
+// successors can be created by a transition that runs twice.
 bool enqueue(Tx& tx, const NewJob& job, TimePoint now);
 
 // Claims up to `limit` due jobs (pending or retrying, run_at <= now), by
-// job_priority() and then oldest first: state -> running, attempts + 1, a
+// priority and then oldest first: state -> running, attempts + 1, a
 // fresh lease token, locked_until = now + lease, and a job_attempts row for
 // the attempt (numbered by every attempt made so far).
 std::vector<Job> claim_due(Tx& tx, TimePoint now, int limit, const std::string& owner, int lease_seconds);
@@ -133,10 +136,10 @@ std::vector<std::string> dead_job_ids(Connection& db, const std::optional<std::s
 // Replaces the one-line summary an owner sees for the job.
 void set_last_error(Tx& tx, const std::string& job_id, const std::string& text, TimePoint now);
 
-// Deletes the order's job of `kind` and its attempts, whatever its state: the
-// step is waiting again, and the kind can be enqueued anew. Not for alerts.
-// Returns the number of jobs deleted (0 or 1).
-int forget_job(Tx& tx, const std::string& order_id, std::string_view kind);
+// Deletes the order's job of `kind` and `key` and its attempts, whatever its
+// state: the step is waiting again, and the kind can be enqueued anew. Not
+// for alerts. Returns the number of jobs deleted (0 or 1).
+int forget_job(Tx& tx, const std::string& order_id, std::string_view kind, const std::string& key = "");
 
 std::optional<Job> find_job(Connection& db, const std::string& job_id);
 std::vector<Job> jobs_for_order(Connection& db, const std::string& order_id);

@@ -1,33 +1,31 @@
 #include "store/store.h"
 
-#include "store/pg_backend.h"
-#include "store/pg_connection.h"
-#include "store/sqlite_backend.h"
-#include "store/sqlite_connection.h"
+#include <unistd.h>
+
+#include "store/postgres/engine.h"
+#include "store/sqlite/engine.h"
 
 namespace shopd::store {
 
-namespace {
-
-std::unique_ptr<Backend> open_backend(const StoreOptions& options) {
-  if (!options.url.empty()) return std::make_unique<PgBackend>(options);
-  return std::make_unique<SqliteBackend>(options);
+ServerLock ServerLock::not_needed() {
+  ServerLock lock;
+  lock.held_ = true;
+  return lock;
 }
 
-}  // namespace
+ServerLock::~ServerLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
-Store::Store(const StoreOptions& options) : options_(options), backend_(open_backend(options_)) {}
+std::unique_ptr<Engine> engine_for(const StoreOptions& options) {
+  if (!options.url.empty()) return std::make_unique<PgEngine>(options);
+  return std::make_unique<SqliteEngine>(options);
+}
+
+Store::Store(const StoreOptions& options) : options_(options), backend_(engine_for(options_)->open()) {}
 
 Store::~Store() = default;
 
-std::unique_ptr<Connection> open_for_inspection(const StoreOptions& options) {
-  if (!options.url.empty()) return std::make_unique<PgConnection>(options.url);
-  if (!std::filesystem::exists(options.path)) return nullptr;
-  return std::make_unique<SqliteConnection>(options.path, SqliteConnection::Mode::ReadOnly, options.busy_timeout_ms);
-}
-
-std::string database_label(const StoreOptions& options) {
-  return options.url.empty() ? options.path.string() : redact_database_url(options.url);
-}
+std::string database_label(const StoreOptions& options) { return engine_for(options)->label(); }
 
 }  // namespace shopd::store

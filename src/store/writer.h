@@ -4,10 +4,10 @@
 // A caller therefore never sees "done" before its data is durable.
 //
 // Two engines, one contract (the caller cannot tell which runs):
-//   - SQLite (sqlite_writer.h): one writer thread owns the only read-write
+//   - SQLite (sqlite/writer.h): one writer thread owns the only read-write
 //     connection; it runs every function queued at that moment inside its
 //     own SAVEPOINT of one shared transaction (group commit).
-//   - PostgreSQL (pg_writer.h): each call is its own transaction on a pooled
+//   - PostgreSQL (postgres/writer.h): each call is its own transaction on a pooled
 //     connection, run on the caller's thread; several processes write at once.
 //
 // Request-path writes (run()) come before background writes (run_always():
@@ -25,7 +25,7 @@
 // writer, once when it begins ("database unavailable") and once when a
 // commit reaches the disk again ("database available again"): callers need
 // not log it per write. SQLite: a write waits for the file's write lock at
-// most database.busy_timeout_ms after it was queued (sqlite_writer.h), a
+// most database.busy_timeout_ms after it was queued (sqlite/writer.h), a
 // full disk, an I/O error, a read-only file. PostgreSQL: the server cannot
 // be reached or refuses writes (a full disk, a read-only standby, shutting
 // down).

@@ -2,6 +2,8 @@
 
 #include <kainjow/mustache.hpp>
 
+#include "core/html_escape.h"
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -16,24 +18,6 @@ namespace mst = kainjow::mustache;
 const std::pair<const char*, const char*> kBuiltin[] = {
 #include "templates.inc"
 };
-
-// The one escape of shopd's HTML (also the dashboard's and the emails'
-// before templates): &#39; rather than &apos;, which old mail clients miss.
-std::string escape_html(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 bool is_html(const std::string& name) { return name.size() > 5 && name.ends_with(".html"); }
 
@@ -202,7 +186,8 @@ std::string TemplateSet::render(const std::string& name, const nlohmann::json& d
   const auto it = sources_.find(name);
   if (it == sources_.end()) throw TemplateError(name + ": no such template");
   mst::mustache tmpl(without_standalone_breaks(it->second.text));
-  tmpl.set_custom_escape(is_html(name) ? escape_html : [](const std::string& s) { return s; });
+  // HTML parts through shopd's one escape (core/html_escape.h); text as it is.
+  tmpl.set_custom_escape([html = is_html(name)](const std::string& s) { return html ? html_escape(s) : s; });
   if (!tmpl.is_valid()) throw TemplateError(parse_error(where_of(name, it->second), it->second.text));
   std::string out = tmpl.render(to_data(data));
   if (!tmpl.is_valid())

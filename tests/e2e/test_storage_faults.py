@@ -14,7 +14,7 @@ from shop import SLOW, wait_for
 pytestmark = [
     pytest.mark.timeout(180),
     # A full disk under the shop's own file, and sqlite3 holding the file's write lock: a
-    # PostgreSQL shop's disk is the database server's (StorageUnavailable there: pg_writer.h).
+    # PostgreSQL shop's disk is the database server's (StorageUnavailable there: src/store/postgres/writer.h).
     pytest.mark.sqlite_only(reason="fills the disk under the SQLite file and holds its write lock"),
 ]
 

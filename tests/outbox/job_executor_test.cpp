@@ -185,7 +185,7 @@ TEST_SUITE("job_executor") {
     g_alert = cannot_connect;
     const auto id = h.t.order();
     h.t.write([&](store::Tx& tx) {
-      return store::enqueue(tx, store::NewJob{id, kind::kAlertTeam, 3, at(1), R"({"dead_job_id":"x"})"}, at(1));
+      return store::enqueue(tx, store::NewJob{id, kind::kAlertTeam, 3, at(1), R"({"dead_job_id":"x"})", "", "x"}, at(1));
     });
     for (const double t : {1.0, 30.0, 100.0, 200.0}) {
       h.clock.set(at(t));

@@ -28,10 +28,35 @@ Decision decide_after(int attempts, const JobError* error, int max_attempts = 5,
                 policy(), now(), rng);
 }
 
-std::string_view status(const std::vector<std::pair<std::string, std::string>>& jobs) {
+std::string_view status(const std::vector<std::pair<std::string, std::string>>& jobs, const OrderFacts& facts = {}) {
   std::vector<JobSummary> summaries;
   for (const auto& [kind, state] : jobs) summaries.push_back(JobSummary{kind, *parse_job_state(state)});
-  return to_string(derive_order_status(summaries));
+  return to_string(derive_order_status(summaries, facts));
+}
+
+using Jobs = std::vector<std::pair<std::string, std::string>>;
+
+const Jobs kCompleted = {
+    {"payment.charge", "done"}, {"inventory.commit", "done"}, {"invoice.generate", "done"}, {"email.confirmation", "done"}};
+
+OrderFacts cancelled() {
+  OrderFacts f;
+  f.cancelled = true;
+  return f;
+}
+
+OrderFacts paid(int64_t total, int64_t refunded) {
+  OrderFacts f;
+  f.paid = true;
+  f.total_cents = total;
+  f.refunded_cents = refunded;
+  return f;
+}
+
+OrderFacts waiting_for_customer() {
+  OrderFacts f;
+  f.payment_action_open = true;
+  return f;
 }
 
 std::string_view step(const char* state, OrderStatus order) {
@@ -188,6 +213,67 @@ TEST_SUITE("job_state") {
                   {"alert.team", "dead"}}) == "needs_attention");
   }
 
+  TEST_CASE("a payment waiting for the customer makes the order action_required") {
+    CHECK(status({{"payment.charge", "pending"}}, waiting_for_customer()) == "action_required");
+    CHECK(status({{"payment.charge", "retrying"}}, waiting_for_customer()) == "action_required");
+    // Once the provider said no, it failed whatever the action said.
+    CHECK(status({{"payment.charge", "dead"}, {"inventory.release", "pending"}}, waiting_for_customer()) ==
+          "payment_failed");
+  }
+
+  TEST_CASE("an order the owner cancelled is cancelled, before or after its payment, whatever its jobs did") {
+    CHECK(status({{"payment.charge", "pending"}}, cancelled()) == "cancelled");
+    CHECK(status({{"payment.charge", "running"}}, cancelled()) == "cancelled");
+    CHECK(status({{"payment.charge", "pending"}}, [] {
+            auto f = cancelled();
+            f.payment_action_open = true;
+            return f;
+          }()) == "cancelled");
+    // Stopped before it ran: discarded, with its stock released.
+    CHECK(status({{"payment.charge", "discarded"}, {"inventory.release", "done"}}, cancelled()) == "cancelled");
+    // A running charge that was declined after the cancel.
+    CHECK(status({{"payment.charge", "dead"}, {"inventory.release", "done"}}, cancelled()) == "cancelled");
+    // After the payment: refunded in full, and still cancelled rather than refunded.
+    auto after = paid(2400, 2400);
+    after.cancelled = true;
+    CHECK(status(kCompleted, after) == "cancelled");
+    auto refund_pending = paid(2400, 0);
+    refund_pending.cancelled = true;
+    CHECK(status({{"payment.charge", "done"}, {"payment.refund", "running"}}, refund_pending) == "cancelled");
+  }
+
+  TEST_CASE("a cancelled order whose refund or email died needs attention: it is not settled") {
+    auto after = paid(2400, 0);
+    after.cancelled = true;
+    Jobs jobs = kCompleted;
+    jobs.push_back({"payment.refund", "dead"});
+    CHECK(status(jobs, after) == "needs_attention");
+    // A payment that died unreachable may have been charged, cancelled or not.
+    CHECK(status({{"payment.charge", "dead"}, {"alert.team", "done"}}, cancelled()) == "needs_attention");
+  }
+
+  TEST_CASE("an order whose payment was refunded in full is refunded; a partial refund leaves its status") {
+    CHECK(status(kCompleted, paid(2400, 2400)) == "refunded");
+    CHECK(status(kCompleted, paid(2400, 2500)) == "refunded");
+    CHECK(status(kCompleted, paid(2400, 2399)) == "completed");
+    CHECK(status({{"payment.charge", "done"}}, paid(2400, 1000)) == "paid");
+    CHECK(status({{"payment.charge", "done"}}, paid(2400, 2400)) == "refunded");
+    // A free order was never paid anything to give back.
+    CHECK(status(kCompleted, paid(0, 0)) == "completed");
+    // Refunds only exist for paid orders; unpaid facts never say refunded.
+    OrderFacts unpaid;
+    unpaid.total_cents = 2400;
+    unpaid.refunded_cents = 2400;
+    CHECK(status({{"payment.charge", "pending"}}, unpaid) == "received");
+  }
+
+  TEST_CASE("a failed refund of a refunded-in-part order needs attention") {
+    Jobs jobs = kCompleted;
+    jobs.push_back({"payment.refund", "done"});
+    jobs.push_back({"payment.refund", "dead"});
+    CHECK(status(jobs, paid(2400, 1200)) == "needs_attention");
+  }
+
   TEST_CASE("a step whose job does not exist yet is waiting, otherwise it shows the job's state") {
     CHECK(step(nullptr, OrderStatus::Paid) == "waiting");
     for (const char* s : {"pending", "running", "retrying", "done", "dead", "discarded"}) CHECK(step(s, OrderStatus::Paid) == s);
@@ -195,6 +281,17 @@ TEST_SUITE("job_state") {
 
   TEST_CASE("a step of a completed order whose job was pruned by retention shows done") {
     CHECK(step(nullptr, OrderStatus::Completed) == "done");
+  }
+
+  TEST_CASE("the steps of an order cancelled before they ran are skipped") {
+    CHECK(step(nullptr, OrderStatus::Cancelled) == "skipped");
+    CHECK(step("done", OrderStatus::Cancelled) == "done");
+  }
+
+  TEST_CASE("a step whose job retention pruned shows done whatever the order's status became") {
+    CHECK(to_string(step_state(nullptr, OrderStatus::Refunded, /*pruned=*/true)) == "done");
+    CHECK(to_string(step_state(nullptr, OrderStatus::Cancelled, /*pruned=*/true)) == "done");
+    CHECK(to_string(step_state(nullptr, OrderStatus::Refunded, /*pruned=*/false)) == "waiting");
   }
 
   TEST_CASE("the invoice of a failed payment is skipped, not waiting forever") {
@@ -212,5 +309,10 @@ TEST_SUITE("job_state") {
     CHECK_FALSE(parse_job_state("waiting").has_value());
     CHECK_FALSE(parse_job_state("DONE").has_value());
     for (const auto& [s, name] : kOrderStatusNames) CHECK(parse_order_status(name) == s);
+    CHECK(kOrderStatusNames.size() == 8);
+    CHECK(to_string(OrderStatus::ActionRequired) == "action_required");
+    CHECK(to_string(OrderStatus::Cancelled) == "cancelled");
+    CHECK(to_string(OrderStatus::Refunded) == "refunded");
+    CHECK(to_string(StepState::ActionRequired) == "action_required");
   }
 }

@@ -21,14 +21,14 @@ std::string raise(TempStore& t, TimePoint when, bool webhook = true, bool email 
   const auto dead = t.job(order_id, kind::kPaymentCharge).id;
   const std::string alert_id = "alert-" + order_id;
   t.write([&](store::Tx& tx) {
-    store::enqueue(tx, store::NewJob{order_id, kind::kAlertTeam, 3, when, "{}", alert_id}, when);
+    store::enqueue(tx, store::NewJob{order_id, kind::kAlertTeam, 3, when, "{}", alert_id, alert_id}, when);
     store::record_alert(tx, store::NewAlert{alert_id, dead, order_id, "payment.charge", "payment.charge dead", webhook, email},
                         when);
   });
   return alert_id;
 }
 
-store::AlertMode mode(TempStore& t, const std::string& id, TimePoint now) {
+store::AlertTiming mode(TempStore& t, const std::string& id, TimePoint now) {
   return t.write([&](store::Tx& tx) { return store::choose_alert_mode(tx, id, now, kWindow); });
 }
 

@@ -16,6 +16,7 @@
 
 using namespace shopd;
 using shopd::testing::t0;
+using shopd::testing::intake_options;
 using shopd::testing::TempStore;
 
 namespace {
@@ -29,17 +30,20 @@ NewOrder order_of(std::vector<OrderLine> lines) {
   return o;
 }
 
-std::variant<store::CreatedOrder, FieldError> create(TempStore& t, const NewOrder& o) {
+std::variant<store::CreatedOrder, store::LineRefused> create(TempStore& t, const NewOrder& o) {
   return t.write([&](store::Tx& tx) {
-    return store::create_order(tx, o, store::CreateOrder{"EUR", 5, "req-1", t0()});
+    return store::create_order(tx, o, intake_options(5, t0(), "req-1"));
   });
 }
 
-FieldError refused(TempStore& t, const NewOrder& o) {
+store::LineRefused refused(TempStore& t, const NewOrder& o) {
   auto r = create(t, o);
-  REQUIRE_MESSAGE(std::holds_alternative<FieldError>(r), "the order was accepted");
-  return std::get<FieldError>(r);
+  REQUIRE_MESSAGE(std::holds_alternative<store::LineRefused>(r), "the order was accepted");
+  return std::get<store::LineRefused>(r);
 }
+
+constexpr auto kUnknownSku = store::LineRefused::Reason::UnknownSku;
+constexpr auto kOutOfStock = store::LineRefused::Reason::OutOfStock;
 
 int64_t count(TempStore& t, const char* table) {
   return t.read([&](store::Connection& db) {
@@ -131,27 +135,27 @@ TEST_SUITE("order_store") {
 
   TEST_CASE("an unknown sku on any line stores nothing and names that line") {
     TempStore t;
-    const FieldError e = refused(t, order_of({{"MUG-01", 2}, {"NOPE-01", 1}}));
-    CHECK(e.http_status == 400);
-    CHECK(e.code == "unknown_sku");
-    CHECK(e.field == "items[1].sku");
+    const auto e = refused(t, order_of({{"MUG-01", 2}, {"NOPE-01", 1}}));
+    CHECK(e.reason == kUnknownSku);
+    CHECK(e.line == 1);
+    CHECK(e.sku == "NOPE-01");
     check_nothing_stored(t);
   }
 
   TEST_CASE("not enough stock on a later line gives back what earlier lines reserved") {
     TempStore t;
-    const FieldError e = refused(t, order_of({{"MUG-01", 2}, {"TEE-01", 11}}));
-    CHECK(e.http_status == 409);
-    CHECK(e.code == "out_of_stock");
-    CHECK(e.field == "items[1]");
+    const auto e = refused(t, order_of({{"MUG-01", 2}, {"TEE-01", 11}}));
+    CHECK(e.reason == kOutOfStock);
+    CHECK(e.line == 1);
+    CHECK(e.sku == "TEE-01");
     check_nothing_stored(t);
   }
 
   TEST_CASE("the same sku on two lines needs stock for both") {
     TempStore t;
-    const FieldError e = refused(t, order_of({{"TEE-01", 6}, {"TEE-01", 5}}));
-    CHECK(e.code == "out_of_stock");
-    CHECK(e.field == "items[1]");
+    const auto e = refused(t, order_of({{"TEE-01", 6}, {"TEE-01", 5}}));
+    CHECK(e.reason == kOutOfStock);
+    CHECK(e.line == 1);
     check_nothing_stored(t);
     REQUIRE(std::holds_alternative<store::CreatedOrder>(create(t, order_of({{"TEE-01", 5}, {"TEE-01", 5}}))));
     CHECK(t.stock("TEE-01") == 0);
@@ -161,7 +165,7 @@ TEST_SUITE("order_store") {
     TempStore t;
     REQUIRE(std::holds_alternative<store::CreatedOrder>(create(t, order_of({{"TEE-01", 10}}))));
     CHECK(t.stock("TEE-01") == 0);
-    CHECK(refused(t, order_of({{"TEE-01", 1}})).code == "out_of_stock");
+    CHECK(refused(t, order_of({{"TEE-01", 1}})).reason == kOutOfStock);
     CHECK(t.stock("TEE-01") == 0);
     CHECK(count(t, "orders") == 1);
   }
@@ -169,7 +173,7 @@ TEST_SUITE("order_store") {
   TEST_CASE("a refused order does not disturb orders in the same batch") {
     TempStore t;
     // Three intake transactions in flight at once share one writer batch.
-    std::vector<std::variant<store::CreatedOrder, FieldError>> results(3);
+    std::vector<std::variant<store::CreatedOrder, store::LineRefused>> results(3);
     std::vector<std::thread> threads;
     const std::vector<NewOrder> orders = {order_of({{"MUG-01", 1}}), order_of({{"TEE-01", 99}}),
                                           order_of({{"TEE-01", 1}})};
@@ -177,7 +181,7 @@ TEST_SUITE("order_store") {
       threads.emplace_back([&, i] { results[i] = create(t, orders[i]); });
     for (auto& th : threads) th.join();
     CHECK(std::holds_alternative<store::CreatedOrder>(results[0]));
-    CHECK(std::holds_alternative<FieldError>(results[1]));
+    CHECK(std::holds_alternative<store::LineRefused>(results[1]));
     CHECK(std::holds_alternative<store::CreatedOrder>(results[2]));
     CHECK(count(t, "orders") == 2);
     CHECK(t.stock("MUG-01") == 49);

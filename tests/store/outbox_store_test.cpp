@@ -15,9 +15,9 @@ using shopd::testing::TempStore;
 namespace {
 
 bool enqueue(TempStore& t, const std::string& order_id, std::string_view kind, TimePoint run_at = t0(),
-             std::string payload = "{}") {
+             std::string payload = "{}", std::string key = "") {
   return t.write([&](store::Tx& tx) {
-    return store::enqueue(tx, store::NewJob{order_id, kind, 3, run_at, payload}, run_at);
+    return store::enqueue(tx, store::NewJob{order_id, kind, 3, run_at, payload, "", key}, run_at);
   });
 }
 
@@ -36,7 +36,7 @@ const store::AttemptEnd kOk{at(2), 40, nullptr};
 }  // namespace
 
 TEST_SUITE("outbox_store") {
-  TEST_CASE("an order has at most one job of each kind") {
+  TEST_CASE("an order has at most one job of each kind and key") {
     TempStore t;
     const auto id = t.order();  // intake enqueued its payment.charge
     CHECK_FALSE(enqueue(t, id, kind::kPaymentCharge));
@@ -48,14 +48,18 @@ TEST_SUITE("outbox_store") {
     CHECK(enqueue(t, other, kind::kInvoiceGenerate));
   }
 
-  TEST_CASE("team alerts always enqueue, one per dead job") {
+  TEST_CASE("an order has one job of a kind per key: one refund job per refund, one alert per death") {
     TempStore t;
     const auto id = t.order();
-    CHECK(enqueue(t, id, kind::kAlertTeam, t0(), R"({"dead_job_id":"a"})"));
-    CHECK(enqueue(t, id, kind::kAlertTeam, t0(), R"({"dead_job_id":"b"})"));
+    CHECK(enqueue(t, id, kind::kAlertTeam, t0(), R"({"dead_job_id":"a"})", "alert-a"));
+    CHECK(enqueue(t, id, kind::kAlertTeam, t0(), R"({"dead_job_id":"b"})", "alert-b"));
+    CHECK_FALSE(enqueue(t, id, kind::kAlertTeam, t0(), R"({"dead_job_id":"b"})", "alert-b"));
     int alerts = 0;
     for (const auto& j : t.jobs(id)) alerts += j.kind == kind::kAlertTeam;
     CHECK(alerts == 2);
+    CHECK(t.job(id, kind::kAlertTeam).job_key == "alert-a");
+    CHECK(t.job(id, kind::kAlertTeam).payload == R"({"dead_job_id":"a"})");
+    CHECK(t.job(id, kind::kPaymentCharge).job_key.empty());
   }
 
   TEST_CASE("a new job is pending, due at its run_at, with no attempts") {
@@ -96,7 +100,9 @@ TEST_SUITE("outbox_store") {
     t.order("MUG-01", 1, at(0));
     const auto paid = t.order("MUG-01", 1, at(0));
     t.write([&](store::Tx& tx) {
-      store::enqueue(tx, store::NewJob{paid, kind::kInvoiceGenerate, 3, at(30)}, at(30));
+      store::NewJob invoice{paid, kind::kInvoiceGenerate, 3, at(30)};
+      invoice.priority = job_priority(kind::kInvoiceGenerate);
+      store::enqueue(tx, invoice, at(30));
     });
     const auto first = t.claim(at(31), 1);
     REQUIRE(first.size() == 1);

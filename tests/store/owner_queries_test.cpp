@@ -17,6 +17,7 @@
 using namespace shopd;
 using shopd::testing::at;
 using shopd::testing::t0;
+using shopd::testing::intake_options;
 using shopd::testing::TempStore;
 
 namespace {
@@ -28,7 +29,7 @@ std::string order_by(TempStore& t, const std::string& name, const std::string& e
   o.payment_method = "pm_card_visa";
   o.shipping = Address{"Hauptstrasse 5", "", "Berlin", "10115", "DE"};
   const auto created =
-      t.write([&](store::Tx& tx) { return store::create_order(tx, o, store::CreateOrder{"EUR", 3, "r", now}); });
+      t.write([&](store::Tx& tx) { return store::create_order(tx, o, intake_options(3, now, "r")); });
   return std::get<store::CreatedOrder>(created).id;
 }
 

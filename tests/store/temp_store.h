@@ -15,7 +15,9 @@
 #include <string>
 #include <variant>
 
+#include "core/job_kind.h"
 #include "core/time.h"
+#include "outbox/job_kinds.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
@@ -29,6 +31,14 @@ inline TimePoint t0() { return *parse_iso("2030-01-02T03:04:05.000Z"); }
 
 inline TimePoint at(double seconds_after_t0) {
   return t0() + Millis(static_cast<int64_t>(seconds_after_t0 * 1000));
+}
+
+// What intake passes to store::create_order: the order's first job,
+// payment.charge, with the kind table's priority (outbox/pipeline.h first_jobs).
+inline store::CreateOrder intake_options(int payment_max_attempts, TimePoint now, std::string request_id = "req-test") {
+  store::NewJob payment{"", kind::kPaymentCharge, payment_max_attempts, now};
+  payment.priority = job_priority(kind::kPaymentCharge);
+  return store::CreateOrder{"EUR", {payment}, std::move(request_id), now};
 }
 
 class TempStore {
@@ -63,10 +73,11 @@ class TempStore {
     o.payment_method = "pm_card_visa";
     o.shipping = Address{"Hauptstrasse 5", "", "Berlin", "10115", "DE"};
     const auto created = write([&](store::Tx& tx) {
-      return store::create_order(tx, o, store::CreateOrder{"EUR", payment_max_attempts, "req-test", now});
+      return store::create_order(tx, o, intake_options(payment_max_attempts, now));
     });
     if (const auto* c = std::get_if<store::CreatedOrder>(&created)) return c->id;
-    throw std::runtime_error("test order was refused: " + std::get<FieldError>(created).code);
+    throw std::runtime_error("test order was refused at line " +
+                             std::to_string(std::get<store::LineRefused>(created).line));
   }
 
   std::vector<store::Job> jobs(const std::string& order_id) {

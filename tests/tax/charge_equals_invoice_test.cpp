@@ -10,6 +10,7 @@
 #include <random>
 
 #include "jobs/invoice_files.h"
+#include "outbox/pipeline.h"
 #include "tax/amounts.h"
 #include "tests/store/temp_store.h"
 
@@ -84,7 +85,7 @@ TEST_SUITE("charge_equals_invoice") {
         o.items.push_back(OrderLine{products[std::uniform_int_distribution<size_t>(0, products.size() - 1)(rng)].first,
                                     std::uniform_int_distribution<int>(1, 1000)(rng)});
       const tax::ShippingChoice shipping = tax::choose_shipping(config.shipping, o.shipping.country);
-      store::CreateOrder options{"EUR", 3, "req", t0(),
+      store::CreateOrder options{"EUR", first_jobs(config, t0()), "req", t0(),
                                  tax::decide_tax(config.tax, o.shipping.country, o.customer.vat_id), shipping.rate,
                                  "en"};
       const auto created = t.write([&](store::Tx& tx) { return store::create_order(tx, o, options); });

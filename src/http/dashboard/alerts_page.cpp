@@ -12,7 +12,7 @@ namespace {
 
 // Delivered by no channel (every configured one failed, or none is configured).
 bool undelivered(const store::AlertRow& a) {
-  const auto missed = [](const std::string& channel) { return channel != "sent" && channel != "pending"; };
+  const auto missed = [](ChannelState c) { return c != ChannelState::Sent && c != ChannelState::Pending; };
   return missed(a.webhook) && missed(a.email);
 }
 
@@ -26,7 +26,7 @@ void filter_links(html::Html& h, const AlertsData& d) {
   h.raw("</p>");
 }
 
-void channel_cell(html::Html& h, const std::string& state) {
+void channel_cell(html::Html& h, ChannelState state) {
   h.raw("<td>");
   badge(h, state);
   h.raw("</td>");
@@ -75,7 +75,7 @@ html::Html render_alerts(const AlertsData& d) {
     channel_cell(h, a.webhook);
     channel_cell(h, a.email);
     h.raw("<td class=\"hide-narrow\">");
-    if (!a.sent_at.empty()) h.text(short_time(a.sent_at) + (a.mode == "digest" ? " (digest)" : ""));
+    if (!a.sent_at.empty()) h.text(short_time(a.sent_at) + (a.mode == AlertMode::Digest ? " (digest)" : ""));
     h.raw("</td></tr>");
   }
   h.raw("</tbody></table></div>");

@@ -1,22 +1,8 @@
 #include "http/dashboard/html.h"
 
-namespace shopd::html {
+#include "core/html_escape.h"
 
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+namespace shopd::html {
 
 Html& Html::raw(Markup markup) {
   out_ += markup.view();
@@ -24,7 +10,7 @@ Html& Html::raw(Markup markup) {
 }
 
 Html& Html::text(std::string_view data) {
-  out_ += escape(data);
+  out_ += html_escape(data);
   return *this;
 }
 
@@ -40,7 +26,7 @@ Html& Html::open(Markup tag, std::initializer_list<Attr> attrs) {
     out_ += ' ';
     out_ += a.name.view();
     out_ += "=\"";
-    out_ += escape(a.value);
+    out_ += html_escape(a.value);
     out_ += '"';
   }
   out_ += '>';

@@ -1,10 +1,11 @@
 // A small HTML builder in which escaping is the default.
 //
 // Data (a customer's name, an error message, a search term) goes in through
-// text(), num() or an attribute value and is always escaped. Markup goes in
-// through raw(), which takes only a Markup, and Markup can only be made from
-// a string literal (its constructor is consteval): a string read at runtime
-// cannot become markup by accident.
+// text(), num() or an attribute value and is always escaped (core/html_escape.h,
+// the same escape the emails use). Markup goes in through raw(), which takes
+// only a Markup, and Markup can only be made from a string literal (its
+// constructor is consteval): a string read at runtime cannot become markup by
+// accident.
 //
 //   Html h;
 //   h.raw("<td>").text(order.customer.name).raw("</td>");
@@ -36,9 +37,6 @@ struct Attr {
   Markup name;
   std::string_view value;  // escaped when written
 };
-
-// & < > " ' as character references: safe in text and in quoted attribute values.
-std::string escape(std::string_view text);
 
 class Html {
  public:

@@ -193,20 +193,91 @@ std::string format_age(int64_t seconds) {
   return std::to_string(seconds / 86400) + " d " + std::to_string(seconds % 86400 / 3600) + " h";
 }
 
-void badge(html::Html& h, std::string_view state) {
-  std::string_view tone = "";
-  if (state == "done" || state == "completed" || state == "paid" || state == "ok" || state == "sent")
-    tone = "badge good";
-  else if (state == "dead" || state == "payment_failed" || state == "needs_attention" || state == "permanent" ||
-           state == "failed")
-    tone = "badge bad";
-  else if (state == "retrying" || state == "transient" || state == "unreachable" || state == "interrupted")
-    tone = "badge warn";
-  else if (state == "discarded" || state == "skipped" || state == "waiting" || state == "none")
-    tone = "badge muted";
-  else
-    tone = "badge";
-  h.el("span", state, {{"class", tone}});
+namespace {
+
+enum class Tone { Plain, Good, Bad, Warn, Muted };
+
+Tone tone_of(OrderStatus s) {
+  switch (s) {
+    case OrderStatus::Received: return Tone::Plain;
+    case OrderStatus::ActionRequired: return Tone::Warn;
+    case OrderStatus::Paid:
+    case OrderStatus::Completed: return Tone::Good;
+    case OrderStatus::PaymentFailed:
+    case OrderStatus::NeedsAttention: return Tone::Bad;
+    case OrderStatus::Cancelled:
+    case OrderStatus::Refunded: return Tone::Muted;
+  }
+  return Tone::Plain;
 }
+
+Tone tone_of(JobState s) {
+  switch (s) {
+    case JobState::Pending:
+    case JobState::Running: return Tone::Plain;
+    case JobState::Retrying: return Tone::Warn;
+    case JobState::Done: return Tone::Good;
+    case JobState::Dead: return Tone::Bad;
+    case JobState::Discarded: return Tone::Muted;
+  }
+  return Tone::Plain;
+}
+
+Tone tone_of(StepState s) {
+  switch (s) {
+    case StepState::Pending:
+    case StepState::Running: return Tone::Plain;
+    case StepState::Retrying:
+    case StepState::ActionRequired: return Tone::Warn;
+    case StepState::Done: return Tone::Good;
+    case StepState::Dead: return Tone::Bad;
+    case StepState::Waiting:
+    case StepState::Discarded:
+    case StepState::Skipped: return Tone::Muted;
+  }
+  return Tone::Plain;
+}
+
+Tone tone_of(AttemptOutcome o) {
+  switch (o) {
+    case AttemptOutcome::Running: return Tone::Plain;
+    case AttemptOutcome::Ok: return Tone::Good;
+    case AttemptOutcome::Transient:
+    case AttemptOutcome::Unreachable:
+    case AttemptOutcome::Interrupted: return Tone::Warn;
+    case AttemptOutcome::Permanent: return Tone::Bad;
+  }
+  return Tone::Plain;
+}
+
+Tone tone_of(ChannelState s) {
+  switch (s) {
+    case ChannelState::Pending: return Tone::Plain;
+    case ChannelState::Sent: return Tone::Good;
+    case ChannelState::Failed: return Tone::Bad;
+    case ChannelState::None: return Tone::Muted;
+  }
+  return Tone::Plain;
+}
+
+void draw_badge(html::Html& h, std::string_view name, Tone tone) {
+  std::string_view css = "badge";
+  switch (tone) {
+    case Tone::Plain: css = "badge"; break;
+    case Tone::Good: css = "badge good"; break;
+    case Tone::Bad: css = "badge bad"; break;
+    case Tone::Warn: css = "badge warn"; break;
+    case Tone::Muted: css = "badge muted"; break;
+  }
+  h.el("span", name, {{"class", css}});
+}
+
+}  // namespace
+
+void badge(html::Html& h, OrderStatus s) { draw_badge(h, to_string(s), tone_of(s)); }
+void badge(html::Html& h, JobState s) { draw_badge(h, to_string(s), tone_of(s)); }
+void badge(html::Html& h, StepState s) { draw_badge(h, to_string(s), tone_of(s)); }
+void badge(html::Html& h, AttemptOutcome o) { draw_badge(h, to_string(o), tone_of(o)); }
+void badge(html::Html& h, ChannelState s) { draw_badge(h, to_string(s), tone_of(s)); }
 
 }  // namespace shopd::dashboard

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/states.h"
 #include "http/dashboard/html.h"
 
 namespace shopd::dashboard {
@@ -41,7 +42,13 @@ void open_form(html::Html& h, std::string_view action, std::string_view csrf, st
 std::string short_time(std::string_view iso);
 // 75 -> "1 min 15 s"
 std::string format_age(int64_t seconds);
-// A status or state as a small coloured label.
-void badge(html::Html& h, std::string_view state);
+// A status or state as a small coloured label: its name, in a tone that says
+// good, bad, in trouble but alive, or nothing to do. One overload per name
+// table of core/states.h, each a switch: a new state must be given a tone.
+void badge(html::Html& h, OrderStatus status);
+void badge(html::Html& h, JobState state);
+void badge(html::Html& h, StepState state);
+void badge(html::Html& h, AttemptOutcome outcome);
+void badge(html::Html& h, ChannelState state);
 
 }  // namespace shopd::dashboard

@@ -4,7 +4,6 @@
 // buttons.
 #include <algorithm>
 
-#include "core/job_kind.h"
 #include "core/money.h"
 #include "http/dashboard/layout.h"
 #include "http/dashboard/pages.h"
@@ -17,14 +16,8 @@ namespace shopd::dashboard {
 namespace {
 
 std::string_view what_it_does(std::string_view kind) {
-  if (kind == kind::kPaymentCharge) return "Charge the payment";
-  if (kind == kind::kInventoryCommit) return "Turn the reserved stock into a sale";
-  if (kind == kind::kInvoiceGenerate) return "Issue the invoice";
-  if (kind == kind::kEmailConfirmation) return "Email the confirmation";
-  if (kind == kind::kInventoryRelease) return "Give the reserved stock back";
-  if (kind == kind::kEmailPaymentFailed) return "Tell the customer the payment failed";
-  if (kind == kind::kAlertTeam) return "Alert the team";
-  return "";
+  const JobKind* k = find_job_kind(kind);
+  return k ? k->what_it_does : std::string_view();
 }
 
 // "oss: rates of FR, prices include VAT"; "taken before shopd stored VAT" for old orders.
@@ -39,7 +32,7 @@ std::string tax_summary(const Order& o) {
 void summary(html::Html& h, const OrderDetail& d) {
   const Order& o = d.order;
   h.raw("<dl class=\"kv\" id=\"order-summary\"><dt>Status</dt><dd>");
-  badge(h, to_string(o.status));
+  badge(h, o.status);
   h.raw("</dd><dt>Order id</dt>").el("dd", o.id, {{"class", "mono"}, {"id", "order-id"}});
   h.raw("<dt>Placed</dt>").el("dd", short_time(o.created_at) + " UTC");
   h.raw("<dt>Customer</dt><dd>").el("span", o.customer.name, {{"id", "customer-name"}}).raw(" &lt;");
@@ -53,7 +46,7 @@ void summary(html::Html& h, const OrderDetail& d) {
   if (!o.customer.vat_id.empty())
     h.raw("<dt>VAT id</dt>").el("dd", o.customer.vat_id, {{"class", "mono"}, {"id", "customer-vat-id"}});
   h.raw("<dt>Tax</dt>").el("dd", tax_summary(o), {{"id", "order-tax"}});
-  h.raw("<dt>Stock</dt>").el("dd", o.stock_state);
+  h.raw("<dt>Stock</dt>").el("dd", to_string(o.stock_state));
   if (!o.payment_ref.empty()) h.raw("<dt>Payment</dt>").el("dd", o.payment_ref, {{"class", "mono"}});
   h.raw("<dt>Invoice</dt><dd>");
   if (d.invoice)
@@ -89,22 +82,14 @@ void items(html::Html& h, const Order& o) {
       .raw("</tr></tbody></table></div>");
 }
 
-const store::Job* find_kind(const OrderDetail& d, std::string_view kind) {
-  for (const auto& j : d.jobs)
-    if (j.job.kind == kind) return &j.job;
-  return nullptr;
-}
-
 void steps(html::Html& h, const OrderDetail& d) {
   h.raw("<h2>Steps</h2><div class=\"cards\" id=\"steps\">");
-  for (const auto& step : order_steps()) {
-    const store::Job* job = step.failure_kind.empty() ? nullptr : find_kind(d, step.failure_kind);
-    if (!job) job = find_kind(d, step.kind);
-    const JobSummary summary = job ? JobSummary{job->kind, job->state} : JobSummary{};
-    const StepState state = step_state(job ? &summary : nullptr, d.order.status);
+  std::vector<store::Job> jobs;
+  for (const auto& j : d.jobs) jobs.push_back(j.job);
+  for (const auto& step : public_steps(d.order, jobs)) {
     h.open("div", {{"class", "card"}, {"data-step", step.name}}).el("div", step.name, {{"class", "label"}});
     h.raw("<div>");
-    badge(h, to_string(state));
+    badge(h, step.state);
     h.raw("</div></div>");
   }
   h.raw("</div>");
@@ -151,7 +136,7 @@ void timeline(html::Html& h, const OrderDetail& d, const Viewer& v) {
         .raw(" <span class=\"mono muted\">")
         .text(j.kind)
         .raw("</span> ");
-    badge(h, to_string(j.state));
+    badge(h, j.state);
     h.raw(" <span class=\"muted\">").num(j.attempts).raw(" of ").num(j.max_attempts).raw(" attempts</span>");
     if (j.state == JobState::Dead) {
       if (!j.last_error.empty()) h.el("div", j.last_error, {{"class", "error-text"}});

@@ -88,7 +88,7 @@ html::Html render_orders(const OrdersData& d) {
           .el("td", o.customer_name)
           .el("td", o.customer_email, {{"class", "hide-narrow"}})
           .raw("<td>");
-      badge(h, to_string(o.status));
+      badge(h, o.status);
       h.raw("</td>").el("td", format_money(o.total_cents, o.currency), {{"class", "num"}}).raw("</tr>");
     }
     h.raw("</tbody></table></div>");

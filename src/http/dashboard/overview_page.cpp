@@ -67,7 +67,7 @@ void attention_table(html::Html& h, const OverviewData& d) {
         .raw("</td>")
         .el("td", o.customer_name)
         .raw("<td>");
-    badge(h, to_string(o.status));
+    badge(h, o.status);
     h.raw("</td>").el("td", o.dead_kinds).el("td", format_money(o.total_cents, o.currency), {{"class", "num"}});
     h.raw("</tr>");
   }
@@ -105,10 +105,10 @@ void failures_table(html::Html& h, const OverviewData& d) {
     h.raw("<tr>").el("td", short_time(f.attempt.started_at)).raw("<td>");
     h.el("a", f.kind, {{"href", "/admin/ui/orders/" + f.order_id}});
     h.raw(" <span class=\"muted\">#").num(f.attempt.attempt).raw("</span></td><td>");
-    h.el("span", f.attempt.error_code.value_or(f.attempt.outcome), {{"class", "error-text"}});
+    h.el("span", f.attempt.error_code.value_or(std::string(to_string(f.attempt.outcome))), {{"class", "error-text"}});
     if (f.attempt.error_message) h.raw(" ").text(*f.attempt.error_message);
     h.raw("</td><td>");
-    badge(h, to_string(f.job_state));
+    badge(h, f.job_state);
     h.raw("</td></tr>");
   }
   h.raw("</tbody></table></div>");

@@ -42,7 +42,7 @@ OrderDetail detail_with_dead_email(const std::string& name) {
   store::Attempt a;
   a.attempt = 1;
   a.started_at = "2030-01-02T03:04:06.000Z";
-  a.outcome = "permanent";
+  a.outcome = AttemptOutcome::Permanent;
   a.error_code = "smtp_550";
   a.error_message = "mailbox <b>unavailable</b>";
   a.provider_status = 550;
@@ -129,5 +129,21 @@ TEST_SUITE("dashboard pages") {
     CHECK(format_age(7260) == "2 h 1 min");
     CHECK(format_age(90000) == "1 d 1 h");
     CHECK(short_time("2030-01-02T03:04:05.123Z") == "2030-01-02 03:04:05");
+  }
+}
+
+TEST_SUITE("dashboard badges") {
+  TEST_CASE("a badge shows the state's own name in a tone: bad for dead, good for done, muted for nothing to do") {
+    const auto drawn = [](auto state) {
+      html::Html h;
+      badge(h, state);
+      return h.str();
+    };
+    CHECK(drawn(JobState::Dead) == "<span class=\"badge bad\">dead</span>");
+    CHECK(drawn(OrderStatus::Completed) == "<span class=\"badge good\">completed</span>");
+    CHECK(drawn(StepState::Skipped) == "<span class=\"badge muted\">skipped</span>");
+    CHECK(drawn(AttemptOutcome::Unreachable) == "<span class=\"badge warn\">unreachable</span>");
+    CHECK(drawn(ChannelState::Sent) == "<span class=\"badge good\">sent</span>");
+    CHECK(drawn(ChannelState::Pending) == "<span class=\"badge\">pending</span>");
   }
 }

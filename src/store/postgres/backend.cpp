@@ -1,7 +1,7 @@
-#include "store/pg_backend.h"
+#include "store/postgres/backend.h"
 
 #include "core/uuid7.h"
-#include "store/database.h"
+#include "store/postgres/migrate.h"
 
 namespace shopd::store {
 

@@ -39,6 +39,9 @@ class PgConnection final : public Connection {
   // Runs one or more statements without parameters (simple query protocol).
   void exec(const char* sql) override;
   bool usable() const override;
+  // Takes a transaction id: the commit then writes (and flushes) a WAL record.
+  void rewrite_header() override { query("SELECT txid_current()").step(); }
+  std::optional<std::string> integrity_check() override { return std::nullopt; }
 
   // LISTEN support: the socket to wait on, and the payloads of the
   // notifications received so far (reads what the socket has).

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "store/pg_connection.h"
+#include "store/postgres/connection.h"
 
 namespace shopd::store {
 

@@ -1,6 +1,6 @@
 // A shop on PostgreSQL (`[database] url`): a pool of connections for reads
 // (each read a REPEATABLE READ, READ ONLY transaction: one snapshot), a pool
-// for writes (pg_writer.h), shared by nothing else.
+// for writes (writer.h), shared by nothing else.
 //
 // Several shopd processes may run on one database; each is a "node" with
 // its own id (its NOTIFY payload, so it ignores its own wake-ups).
@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "store/pg_pool.h"
-#include "store/pg_writer.h"
+#include "store/postgres/pool.h"
+#include "store/postgres/writer.h"
 #include "store/store.h"
 
 namespace shopd::store {

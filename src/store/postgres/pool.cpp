@@ -1,4 +1,4 @@
-#include "store/pg_pool.h"
+#include "store/postgres/pool.h"
 
 namespace shopd::store {
 

@@ -1,4 +1,4 @@
-#include "store/sqlite_writer.h"
+#include "store/sqlite/writer.h"
 
 #include <linux/futex.h>
 #include <pthread.h>

@@ -1,4 +1,4 @@
-#include "store/pg_listener.h"
+#include "store/postgres/listener.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "obs/log.h"
-#include "store/pg_connection.h"
+#include "store/postgres/connection.h"
 
 namespace shopd::store {
 

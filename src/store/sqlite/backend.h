@@ -1,4 +1,4 @@
-// A shop in one SQLite file: the single writer (sqlite_writer.h) and a pool
+// A shop in one SQLite file: the single writer (writer.h) and a pool
 // of read-only connections, all on one file in WAL mode.
 //
 // Checkpoints (copying the WAL back into the database file, with its fsyncs)
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/sqlite_writer.h"
+#include "store/sqlite/writer.h"
 #include "store/store.h"
 
 namespace shopd::store {
@@ -28,6 +28,7 @@ class SqliteBackend final : public Backend {
   Writer& writer() override { return *writer_; }
   std::unique_ptr<Connection> take_reader() override;
   void give_back(std::unique_ptr<Connection> conn) override;
+  int64_t memory_bytes() const override;
 
  private:
   void checkpoint_loop();

@@ -1,10 +1,9 @@
-#include "store/sqlite_backend.h"
+#include "store/sqlite/backend.h"
 
 #include "core/files.h"
 #include "obs/episode.h"
 #include "obs/log.h"
-#include "store/database.h"
-#include "store/sqlite_connection.h"
+#include "store/sqlite/migrate.h"
 
 namespace shopd::store {
 
@@ -34,6 +33,8 @@ SqliteBackend::~SqliteBackend() {
   checkpointer_.join();
   writer_->stop();
 }
+
+int64_t SqliteBackend::memory_bytes() const { return sqlite_memory_used(); }
 
 void SqliteBackend::checkpoint_loop() {
   // PASSIVE: copies what no reader still needs, without waiting for or

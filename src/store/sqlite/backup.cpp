@@ -1,4 +1,4 @@
-#include "store/backup.h"
+#include "store/sqlite/backup.h"
 
 #include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
@@ -6,8 +6,7 @@
 #include <stdexcept>
 
 #include "core/files.h"
-#include "store/sqlite_connection.h"
-#include "store/database.h"
+#include "store/sqlite/connection.h"
 
 namespace shopd::store {
 
@@ -25,7 +24,7 @@ void copy_pages(const std::filesystem::path& source, const std::string& target_p
 int64_t verify_copy(const std::string& path, int busy_timeout_ms) {
   SqliteConnection check(path, SqliteConnection::Mode::ReadWrite, busy_timeout_ms);
   check.exec("PRAGMA journal_mode = DELETE");
-  const std::string verdict = integrity_check(check).value_or("not checked");
+  const std::string verdict = check.integrity_check().value_or("not checked");
   if (verdict != "ok") throw std::runtime_error("the copy failed its integrity check: " + verdict);
   auto count = check.query("SELECT count(*) FROM orders");
   count.step();

@@ -1,4 +1,4 @@
-#include "store/sqlite_connection.h"
+#include "store/sqlite/connection.h"
 
 #include <sqlite3.h>
 
@@ -98,6 +98,19 @@ Statement& SqliteConnection::prepare(std::string_view sql) {
 }
 
 void SqliteConnection::exec(const char* sql) { db_.exec(sql); }
+
+void SqliteConnection::rewrite_header() {
+  auto q = query("PRAGMA user_version");
+  q.step();
+  // PRAGMA takes no bound parameters; the version is the file's own integer.
+  db_.exec("PRAGMA user_version = " + std::to_string(q.int64(0)));
+}
+
+std::optional<std::string> SqliteConnection::integrity_check() {
+  auto q = query("PRAGMA integrity_check");
+  q.step();
+  return q.text(0);
+}
 
 int64_t sqlite_memory_used() { return sqlite3_memory_used(); }
 

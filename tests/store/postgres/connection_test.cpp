@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "store/database.h"
-#include "store/pg_connection.h"
+#include "store/postgres/connection.h"
 
 namespace shopd {
 

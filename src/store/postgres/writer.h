@@ -32,8 +32,8 @@
 #include <string>
 
 #include "obs/episode.h"
-#include "store/pg_listener.h"
-#include "store/pg_pool.h"
+#include "store/postgres/listener.h"
+#include "store/postgres/pool.h"
 #include "store/writer.h"
 
 namespace shopd::store {

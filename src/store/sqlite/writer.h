@@ -53,7 +53,7 @@
 #include <vector>
 
 #include "obs/episode.h"
-#include "store/sqlite_connection.h"
+#include "store/sqlite/connection.h"
 #include "store/writer.h"
 
 namespace shopd::store {

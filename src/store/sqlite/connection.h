@@ -28,6 +28,8 @@ class SqliteConnection final : public Connection {
 
   Dialect dialect() const override { return Dialect::Sqlite; }
   void exec(const char* sql) override;
+  void rewrite_header() override;
+  std::optional<std::string> integrity_check() override;
 
   // For what only SQLite has (the online backup API, multi-statement scripts).
   SQLite::Database& raw() { return db_; }

@@ -6,15 +6,11 @@
 // owner-only (0600, or 0640 in a setgid folder: core/files.h).
 #pragma once
 
-#include <cstdint>
 #include <filesystem>
 
-namespace shopd::store {
+#include "store/store.h"
 
-struct BackupResult {
-  uintmax_t bytes = 0;
-  int64_t orders = 0;
-};
+namespace shopd::store {
 
 // Throws std::runtime_error (the partial copy is removed) when the copy fails
 // or does not pass the integrity check.

@@ -1,4 +1,4 @@
-#include "store/pg_writer.h"
+#include "store/postgres/writer.h"
 
 #include <chrono>
 #include <random>
@@ -160,7 +160,7 @@ bool PgWriter::run_once(PgConnection& conn, const std::function<void(Tx&)>& body
     }
     // A process without a listener (the CLI) notifies in the transaction:
     // delivered only if (and when) it commits. A server announces after the
-    // commit, through its listener (pg_listener.h says why).
+    // commit, through its listener (listener.h says why).
     if (tx.jobs_enqueued() && !listening()) conn.query(kNotify).bind(node_id_).step();
     conn.exec("COMMIT");
   } catch (...) {
