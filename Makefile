@@ -106,7 +106,7 @@ FUZZ_TARGETS := validate_order config mime stripe_response
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
 FUZZ_FLAGS   := -std=c++20 -Wall -Wextra -Werror -MMD -MP -O1 -g1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DTOML_HEADER_ONLY=1 -Isrc -I. -Itests/fuzz
-FUZZ_SRCS_validate_order  := src/http/validate_order.cpp
+FUZZ_SRCS_validate_order  := src/http/validate_order.cpp src/tax/vat_id.cpp
 FUZZ_SRCS_config          := src/config/parse_config.cpp src/core/error.cpp src/core/redact.cpp src/core/pem.cpp \
   src/tax/vat.cpp
 FUZZ_SRCS_mime            := src/providers/mime.cpp src/core/error.cpp src/core/redact.cpp src/core/sha256.cpp src/core/time.cpp
