@@ -181,3 +181,51 @@ TEST_SUITE("encode_for_pdf") {
     CHECK(encode_for_pdf("").empty());
   }
 }
+
+TEST_SUITE("credit_note") {
+  TEST_CASE("a credit note is the invoice's document with negative lines, its own title and the invoice it corrects") {
+    TaxDocument doc = sample_invoice(1);
+    doc.kind = DocumentKind::CreditNote;
+    doc.number = "CN-000001";
+    doc.corrects = DocumentReference{"INV-000001", "2026-11-28"};
+    doc.lines = credit_lines_for_items(doc.lines);
+    CHECK(doc.totals().gross_cents == -2400);
+    CHECK(doc.totals().vat_cents == -383);  // the invoice's 3.83 EUR, mirrored
+    const std::string pdf = render_invoice_pdf(doc);
+    CHECK(pdf.starts_with("%PDF-"));
+    // Text is drawn uncompressed in Windows-1252: ASCII words are in the file as written.
+    CHECK(pdf.find("Credit note CN-000001") != std::string::npos);
+    CHECK(pdf.find("Corrects invoice INV-000001 of 2026-11-28") != std::string::npos);
+    CHECK(pdf.find("-24.00 EUR") != std::string::npos);
+  }
+
+  TEST_CASE("a refunded amount is split over the invoice's rates, to the cent") {
+    tax::Totals invoice = tax::summarize({{1, 2140, 700}, {2, 1190, 1900}, {1, 490, 1900}}, true);
+    const auto lines = credit_lines_for_amount(invoice, 1000, "Refund");
+    REQUIRE(lines.size() == 2);
+    int64_t sum = 0;
+    for (const auto& l : lines) sum += l.amounts.amount_cents();
+    CHECK(sum == -1000);
+    CHECK(lines[0].amounts.rate_bp == 700);
+    CHECK(lines[0].amounts.unit_cents == -427);  // 1000 * 2140 / 5010 = 427.1
+    CHECK(lines[1].amounts.unit_cents == -573);  // 1000 * 2870 / 5010 = 572.9, and the leftover cent
+    const auto whole = credit_lines_for_amount(invoice, 5010, "Refund");
+    TaxDocument full;
+    full.lines = whole;
+    CHECK(full.totals().vat_cents == -invoice.vat_cents);
+    CHECK(credit_lines_for_amount(invoice, 0, "Refund").empty());
+  }
+
+  TEST_CASE("legal lines and notes print, however long, on as many pages as they need") {
+    TaxDocument doc = sample_invoice(30);
+    doc.regime = tax::TaxRegime::ReverseCharge;
+    doc.legal_lines = {std::string(400, 'L'), "Managing director: Ann Example"};
+    DocumentTexts texts = texts::document_texts(texts::TemplateSet(), doc);
+    for (int i = 0; i < 40; ++i) texts.values["note"].push_back("A long note of the owner, number " + std::to_string(i) +
+                                                                ", which wraps across the page's width at spaces.");
+    const std::string pdf = render_document_pdf(doc, texts);
+    CHECK(pdf.find("Managing director: Ann Example") != std::string::npos);
+    CHECK(pdf.find("number 39,") != std::string::npos);
+    CHECK(page_count(pdf) >= 3);
+  }
+}
