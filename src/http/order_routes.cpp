@@ -65,7 +65,14 @@ FieldError key_in_use() {
 // The one intake transaction: idempotency check, order, items, reservation,
 // first job, idempotency record. Runs on the writer thread, where
 // current_request() is not this request's: the request id is passed in.
-IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, const ShippingRate* shipping,
+// How the order is taxed and what shipping it pays: decided from the config
+// and the body alone, before the writer thread sees the order.
+struct Pricing {
+  tax::TaxDecision tax;
+  const ShippingRate* shipping = nullptr;
+};
+
+IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, const Pricing& pricing,
                      const std::optional<std::string>& key, const std::string& fingerprint,
                      const std::string& request_id) {
   const TimePoint now = SystemClock().now();
@@ -84,8 +91,8 @@ IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, co
                                    first_jobs(s.config, now),
                                    request_id,
                                    now,
-                                   tax::decide_tax(s.config.tax, order.shipping.country, order.customer.vat_id),
-                                   shipping,
+                                   pricing.tax,
+                                   pricing.shipping,
                                    order.locale.empty() ? s.config.shop.locale : order.locale};
   auto created = store::create_order(tx, order, options);
   if (auto* refused = std::get_if<store::LineRefused>(&created)) return refused_line(*refused);
@@ -119,6 +126,7 @@ void post_order(Services& s, const httplib::Request& req, httplib::Response& res
   if (!shipping.matched)
     return send_error(res, 400, "invalid_request", "the shop does not ship to this country",
                       "shipping_address.country");
+  const Pricing pricing{tax::decide_tax(s.config.tax, order.shipping.country, order.customer.vat_id), shipping.rate};
 
   const InFlightKeys::Claim claim = key ? s.in_flight_keys.try_claim(*key) : InFlightKeys::Claim();
   if (key && !claim) return send_error(res, key_in_use());
@@ -126,7 +134,7 @@ void post_order(Services& s, const httplib::Request& req, httplib::Response& res
   const std::string request_id = current_request().request_id;
   const IntakeOutcome outcome =
       s.store.writer().run(
-      [&](store::Tx& tx) { return intake(tx, s, order, shipping.rate, key, fingerprint, request_id); });
+      [&](store::Tx& tx) { return intake(tx, s, order, pricing, key, fingerprint, request_id); });
 
   if (const auto* error = std::get_if<FieldError>(&outcome)) return send_error(res, *error);
   if (const auto* replay = std::get_if<Replayed>(&outcome)) {
