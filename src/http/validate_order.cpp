@@ -151,14 +151,20 @@ std::variant<Address, FieldError> read_address(const nlohmann::json& body) {
 }
 
 // "de", "DE", "de-AT", "de_DE" -> "de"; absent -> "" (the shop's locale).
+// SPEC names it `locale`; `customer.locale`, where a storefront may put it
+// next to the VAT id, is read when there is no top-level one.
 std::variant<std::string, FieldError> read_locale(const nlohmann::json& body) {
-  TAKE(text, text_field(body, "locale", "locale", 35, false));
+  const auto customer = body.find("customer");
+  const bool nested = !body.contains("locale") && customer != body.end() && customer->is_object() &&
+                      customer->contains("locale");
+  const std::string path = nested ? "customer.locale" : "locale";
+  TAKE(text, text_field(nested ? *customer : body, "locale", path, 35, false));
   std::string language = text.substr(0, text.find_first_of("-_"));
   std::transform(language.begin(), language.end(), language.begin(), [](char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   });
   if (!text.empty() && !is_supported_locale(language))
-    return invalid("locale", "must be one of en, de, fr (a region such as de-AT is allowed)");
+    return invalid(path, "must be one of en, de, fr (a region such as de-AT is allowed)");
   return language;
 }
 

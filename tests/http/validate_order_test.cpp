@@ -405,4 +405,12 @@ TEST_SUITE("validate_order tax and language") {
     check_invalid(with(good_order(), "/locale"_json_pointer, "english"), "locale");
     check_invalid(with(good_order(), "/locale"_json_pointer, true), "locale");
   }
+
+  TEST_CASE("a locale next to the VAT id, under customer, is read when there is none at the top") {
+    CHECK(accepted(with(good_order(), "/customer/locale"_json_pointer, "fr")).locale == "fr");
+    check_invalid(with(good_order(), "/customer/locale"_json_pointer, "it"), "customer.locale");
+    json both = with(good_order(), "/customer/locale"_json_pointer, "fr");
+    both["locale"] = "de";
+    CHECK(accepted(both).locale == "de");
+  }
 }
