@@ -100,3 +100,19 @@ TEST_SUITE("vat_id") {
     CHECK(vat_id_country("EL123456789") == "GR");
   }
 }
+
+TEST_SUITE("vat_id formats") {
+  TEST_CASE("each member state's shapes are accepted and near misses refused") {
+    const char* good[] = {"ATU12345678", "BE0123456789", "BE1123456789", "BG123456789", "BG1234567890",
+                          "CY12345678X", "CZ12345678", "CZ1234567890", "DK12345678", "EE123456789",
+                          "ES12345678Z", "ESX12345678", "FI12345678", "FRXX123456789", "FR12123456789",
+                          "HR12345678901", "HU12345678", "IE1234567T", "IE1234567TA", "IE1+23456T",
+                          "IT12345678901", "LT123456789", "LT123456789012", "LU12345678", "LV12345678901",
+                          "MT12345678", "NL123456789B01", "PL1234567890", "PT123456789", "RO12", "RO1234567890",
+                          "SE123456789001", "SI12345678", "SK1234567890"};
+    for (const char* id : good) CHECK_MESSAGE(normalize_vat_id(id) == std::string(id), id);
+    const char* bad[] = {"BE2123456789", "CY123456789", "FRIX123456789", "IE1234567Z", "NL123456789C01",
+                         "RO0123", "RO12345678901", "SE123456789002", "LT1234567890", "ATU1234567"};
+    for (const char* id : bad) CHECK_FALSE_MESSAGE(normalize_vat_id(id), id);
+  }
+}
