@@ -228,13 +228,14 @@ def test_a_bad_vat_id_locale_or_a_country_the_shop_does_not_ship_to_is_refused(s
 def test_rates_changed_after_an_order_was_taken_do_not_change_its_invoice(shop_factory, backend):
     # The payment takes a while, so the invoice is made after the restart,
     # under the new config; it must still say what was charged.
-    config = german_shop(payment={"provider": "test", "test_latency_ms": 3000},
+    config = german_shop(payment={"provider": "test", "test_latency_ms": 60000},
                          worker={"concurrency": 4, "lease_seconds": crash_lease(backend)})
     shop = shop_factory(config=config)
     accepted = shop.post_order(cart()).json()
     [line] = shop.query("SELECT vat_rate_bp FROM order_items WHERE sku = 'MUG-01'")
     assert line["vat_rate_bp"] == 1900  # stored with the order, in the intake transaction
     shop.kill()
+    assert shop.query("SELECT count(*) AS n FROM invoices")[0]["n"] == 0  # the payment had not finished
 
     shop.config["tax"] = {"country": "DE", "rates": {"DE": {"standard": 16.0, "reduced": 5.0}}}
     shop.config["shipping"] = [{"countries": ["*"], "price_cents": 990}]
