@@ -82,6 +82,7 @@ def confirmation_mail(shop, order_id: str) -> email.message.EmailMessage:
 
 # --- the four tax cases of a German shop ---------------------------------------------------------
 
+@pytest.mark.sanitize
 def test_a_german_consumer_pays_7_and_19_percent_and_shipping_and_the_charge_is_the_invoice_total(shop_factory):
     shop = shop_factory(config=german_shop())
     accepted, text, layout = completed_invoice(shop, cart())
@@ -313,6 +314,7 @@ def test_a_shop_without_tax_config_gets_the_confirmation_email_it_always_got(sho
 
 # --- the owner's own words ----------------------------------------------------------------------------
 
+@pytest.mark.sanitize
 def test_an_owner_template_replaces_the_confirmation_email(shop_factory):
     shop = shop_factory(config=german_shop(templates={"dir": "texts"}), start=False)
     (shop.dir / "texts").mkdir()
