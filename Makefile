@@ -10,7 +10,7 @@
 # Debian packages the build and the tests need. `make deps` installs missing ones.
 DEB_PACKAGES := g++ make pkg-config sqlite3 libsqlite3-dev libsqlitecpp-dev \
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev doctest-dev \
-  libtomlplusplus-dev libcurl4-openssl-dev libssl-dev libhpdf-dev ca-certificates \
+  libtomlplusplus-dev libcurl4-openssl-dev libssl-dev libhpdf-dev libkainjow-mustache-dev ca-certificates \
   python3 python3-pytest python3-pytest-timeout python3-pytest-xdist \
   python3-aiosmtpd python3-prometheus-client \
   iso-codes fonts-dejavu-core python3-fonttools poppler-utils nginx-light openssl wrk \
@@ -106,8 +106,9 @@ FUZZ_TARGETS := validate_order config mime stripe_response
 FUZZ_BINS    := $(FUZZ_TARGETS:%=build/fuzz/%_fuzz)
 FUZZ_FLAGS   := -std=c++20 -Wall -Wextra -Werror -MMD -MP -O1 -g1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DTOML_HEADER_ONLY=1 -Isrc -I. -Itests/fuzz
-FUZZ_SRCS_validate_order  := src/http/validate_order.cpp
-FUZZ_SRCS_config          := src/config/parse_config.cpp src/core/error.cpp src/core/redact.cpp src/core/pem.cpp
+FUZZ_SRCS_validate_order  := src/http/validate_order.cpp src/tax/vat_id.cpp
+FUZZ_SRCS_config          := src/config/parse_config.cpp src/core/error.cpp src/core/redact.cpp src/core/pem.cpp \
+  src/tax/vat.cpp
 FUZZ_SRCS_mime            := src/providers/mime.cpp src/core/error.cpp src/core/redact.cpp src/core/sha256.cpp src/core/time.cpp
 FUZZ_SRCS_stripe_response := src/providers/payment_stripe.cpp src/providers/http_client.cpp \
   src/providers/curl_support.cpp src/core/error.cpp src/core/redact.cpp src/core/time.cpp
@@ -224,7 +225,19 @@ $(BUILD)/gen/invoice_font.inc: src/documents/invoice_font.py $(DEJAVU)/DejaVuSan
 	@echo "  GEN [$(VARIANT)] $@"
 	@$(PYTHON) $^ $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/src/documents/invoice_pdf.o: $(BUILD)/gen/invoice_font.inc
+$(BUILD)/obj/src/documents/document_pdf.o: $(BUILD)/gen/invoice_font.inc
+
+# The built-in templates (texts/template_set.h): every file of templates/,
+# compiled in as {"name", R"TPL(text)TPL"} pairs, so the binary alone is
+# enough to deploy. The folder itself is a prerequisite, so that adding or
+# removing a file rebuilds the list.
+TEMPLATES := $(sort $(wildcard templates/*.txt templates/*.html))
+$(BUILD)/gen/templates.inc: $(TEMPLATES) templates
+	@mkdir -p $(@D)
+	@{ for f in $(TEMPLATES); do printf '{"%s", R"TPL(' "$${f#templates/}"; cat "$$f"; printf ')TPL"},\n'; done; } > $@.tmp
+	@mv $@.tmp $@
+
+$(BUILD)/obj/src/texts/template_set.o: $(BUILD)/gen/templates.inc
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)

@@ -658,3 +658,37 @@ SELECT a.job_id, a.order_id, a.kind, a.summary, a.webhook, a.email, a.created_at
  WHERE a.webhook NOT IN ('sent', 'pending') AND a.email NOT IN ('sent', 'pending')
    AND j.state <> 'discarded'
  ORDER BY a.created_at DESC;
+
+-- migration: 5
+
+-- Tax, shipping and language (SPEC section 12; docs/invoices.md). What an
+-- order's invoice needs is fixed when the order is taken, in the intake
+-- transaction, so that a later change of rates or of the config never alters
+-- an order already taken:
+--   orders.locale              the customer's language: en | de | fr
+--   orders.customer_vat_id     a business buyer's EU VAT id, normalized ('': none)
+--   orders.tax_regime          single_rate | domestic | distance_sale | oss |
+--                              reverse_charge | export (src/tax/regime.h);
+--                              NULL: taken before this migration, its invoice
+--                              uses invoice.tax_rate_percent as it always did
+--   orders.tax_country         whose rates applied ('': single_rate)
+--   orders.amounts_include_vat 1: item and shipping prices are gross, 0: net
+--   orders.shipping_*          the shipping line: its price on the order's
+--                              footing (0: no line), category and rate
+--   order_items.vat_*          each line's category and rate
+-- Rates are integers in basis points of a percent: 19 % = 1900, 5.5 % = 550.
+ALTER TABLE products ADD COLUMN vat_category TEXT NOT NULL DEFAULT 'standard'
+  CHECK (vat_category IN ('standard', 'reduced', 'super_reduced', 'zero'));
+ALTER TABLE orders ADD COLUMN locale TEXT NOT NULL DEFAULT 'en';
+ALTER TABLE orders ADD COLUMN customer_vat_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN tax_regime TEXT
+  CHECK (tax_regime IN ('single_rate', 'domestic', 'distance_sale', 'oss', 'reverse_charge', 'export'));
+ALTER TABLE orders ADD COLUMN tax_country TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN amounts_include_vat INTEGER NOT NULL DEFAULT 1 CHECK (amounts_include_vat IN (0, 1));
+ALTER TABLE orders ADD COLUMN shipping_cents INTEGER NOT NULL DEFAULT 0 CHECK (shipping_cents >= 0);
+ALTER TABLE orders ADD COLUMN shipping_vat_category TEXT NOT NULL DEFAULT 'standard'
+  CHECK (shipping_vat_category IN ('standard', 'reduced', 'super_reduced', 'zero'));
+ALTER TABLE orders ADD COLUMN shipping_vat_rate_bp INTEGER NOT NULL DEFAULT 0 CHECK (shipping_vat_rate_bp >= 0);
+ALTER TABLE order_items ADD COLUMN vat_category TEXT NOT NULL DEFAULT 'standard'
+  CHECK (vat_category IN ('standard', 'reduced', 'super_reduced', 'zero'));
+ALTER TABLE order_items ADD COLUMN vat_rate_bp INTEGER NOT NULL DEFAULT 0 CHECK (vat_rate_bp >= 0);

@@ -427,3 +427,22 @@ SELECT a.job_id, a.order_id, a.kind, a.summary, a.webhook, a.email, a.created_at
  WHERE a.webhook NOT IN ('sent', 'pending') AND a.email NOT IN ('sent', 'pending')
    AND j.state <> 'discarded'
  ORDER BY a.created_at DESC;
+
+-- migration: 5
+
+-- Tax, shipping and language; see schema.sql.
+ALTER TABLE products ADD COLUMN vat_category text NOT NULL DEFAULT 'standard'
+  CHECK (vat_category IN ('standard', 'reduced', 'super_reduced', 'zero'));
+ALTER TABLE orders ADD COLUMN locale text NOT NULL DEFAULT 'en';
+ALTER TABLE orders ADD COLUMN customer_vat_id text NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN tax_regime text
+  CHECK (tax_regime IN ('single_rate', 'domestic', 'distance_sale', 'oss', 'reverse_charge', 'export'));
+ALTER TABLE orders ADD COLUMN tax_country text NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN amounts_include_vat bigint NOT NULL DEFAULT 1 CHECK (amounts_include_vat IN (0, 1));
+ALTER TABLE orders ADD COLUMN shipping_cents bigint NOT NULL DEFAULT 0 CHECK (shipping_cents >= 0);
+ALTER TABLE orders ADD COLUMN shipping_vat_category text NOT NULL DEFAULT 'standard'
+  CHECK (shipping_vat_category IN ('standard', 'reduced', 'super_reduced', 'zero'));
+ALTER TABLE orders ADD COLUMN shipping_vat_rate_bp bigint NOT NULL DEFAULT 0 CHECK (shipping_vat_rate_bp >= 0);
+ALTER TABLE order_items ADD COLUMN vat_category text NOT NULL DEFAULT 'standard'
+  CHECK (vat_category IN ('standard', 'reduced', 'super_reduced', 'zero'));
+ALTER TABLE order_items ADD COLUMN vat_rate_bp bigint NOT NULL DEFAULT 0 CHECK (vat_rate_bp >= 0);

@@ -23,6 +23,7 @@
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
+#include "texts/catalog.h"
 
 namespace shopd::cli {
 
@@ -133,6 +134,43 @@ int report_open_to_others(const Config& config, const std::filesystem::path& con
   return problems;
 }
 
+// Every customer-facing text, rendered once with sample data: an owner's
+// template that does not parse, names a value shopd does not give it, or
+// misses its Subject line is a problem, named by file and line.
+int report_templates(const Config& config) {
+  std::vector<std::string> problems;
+  try {
+    problems = texts::check_templates(texts::TemplateSet::load(config.templates.dir));
+  } catch (const texts::TemplateError& e) {
+    problems.push_back(e.what());
+  }
+  for (const auto& p : problems) std::cout << "PROBLEM: template " << p << "\n";
+  if (problems.empty())
+    std::cout << "templates: ok ("
+              << (config.templates.dir.empty() ? "built-in" : "built-in and " + config.templates.dir.string())
+              << ", every one rendered once)\n";
+  return static_cast<int>(problems.size());
+}
+
+// What VAT a shop without [tax] can and cannot do.
+void report_tax(const Config& config, store::Connection& db) {
+  if (config.tax.configured()) {
+    std::cout << "tax: seller in " << config.tax.country << ", prices "
+              << (config.tax.prices_include_vat ? "include" : "exclude") << " VAT, OSS "
+              << (config.tax.oss ? "on" : "off") << "\n";
+    if (config.invoice.seller_tax_id.empty())
+      std::cout << "note: invoice.seller_tax_id is empty: an EU invoice carries the seller's VAT id\n";
+    return;
+  }
+  int special = 0;
+  for (const auto& p : store::list_products(db))
+    if (p.vat_category && *p.vat_category != tax::VatCategory::Standard && *p.vat_category != tax::VatCategory::Zero)
+      ++special;
+  if (special > 0)
+    std::cout << "note: " << special << " product(s) have a reduced VAT category, but without [tax] every product is "
+              << "taxed at invoice.tax_rate_percent; add [tax] (docs/invoices.md)\n";
+}
+
 // Returns the number of problems found.
 int check_database(const Config& config, const store::Engine& engine) {
   const auto conn = engine.open_for_inspection();
@@ -161,6 +199,7 @@ int check_database(const Config& config, const store::Engine& engine) {
   }
   db.read([&](store::Connection& c) {
     std::cout << "products: " << store::list_products(c).size() << "\n";
+    report_tax(config, c);
     print_counts("orders", store::count_orders_by_status(c));
     const auto jobs = store::count_jobs_by_state(c);
     print_counts("jobs", jobs);
@@ -204,6 +243,7 @@ int check(const std::filesystem::path& config_path) {
   }
   const auto engine = store::engine_for(store_options(*config));
   problems += report_open_to_others(*config, config_path, *engine);
+  problems += report_templates(*config);
   if (admin_token(*config).empty())
     std::cout << "admin API: disabled (" << config->server.admin_token_env << " is not set)\n";
   if (const auto problem = engine->write_problem()) {

@@ -25,6 +25,7 @@
 #include "outbox/worker.h"
 #include "store/product_store.h"
 #include "store/store.h"
+#include "texts/catalog.h"
 
 namespace shopd::cli {
 
@@ -50,6 +51,14 @@ sigset_t shutdown_signals() {
   return set;
 }
 
+std::vector<std::string> template_problems(const Config& config) {
+  try {
+    return texts::check_templates(texts::TemplateSet::load(config.templates.dir));
+  } catch (const texts::TemplateError& e) {
+    return {e.what()};
+  }
+}
+
 void prepare_folders(const Config& config) {
   if (config.email.transport == "file") create_private_directories(config.email.dir);
   if (!config.invoice.dir.empty()) create_private_directories(config.invoice.dir);
@@ -63,6 +72,12 @@ int serve(const std::filesystem::path& config_path) {
   const Config& config = *loaded;
   tune_malloc();
   for (const auto& warning : config.warnings) log::warn(warning);
+  // An owner's template that `shopd check` would report stops startup, as a
+  // bad config key does: better than a mail that cannot be written later.
+  if (const auto problems = template_problems(config); !problems.empty()) {
+    for (const auto& problem : problems) log::error("template problem: " + problem);
+    return 2;
+  }
 
   // Every thread started from here on inherits the blocked mask; the main
   // thread alone receives the signals, in sigwait below.

@@ -11,7 +11,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "tax/vat.h"
 
 namespace shopd {
 
@@ -29,7 +32,24 @@ struct ProductSeed {
   std::string name;
   int64_t price_cents = 0;
   int64_t stock = 0;
+  tax::VatCategory vat_category = tax::VatCategory::Standard;
 };
+
+// One [[shipping]] entry: what shipping costs to these countries. The first
+// entry whose countries hold the order's country applies; "*" holds every one.
+struct ShippingRate {
+  std::vector<std::string> countries;  // ISO 3166-1 alpha-2, upper case, or "*"
+  int64_t price_cents = 0;             // on the same footing as catalogue prices (tax.prices_include_vat)
+  tax::VatCategory vat_category = tax::VatCategory::Standard;
+};
+
+// The languages of customer-facing texts (emails, invoices, credit notes).
+inline constexpr const char* kLocales[] = {"en", "de", "fr"};
+inline bool is_supported_locale(std::string_view locale) {
+  for (const char* l : kLocales)
+    if (locale == l) return true;
+  return false;
+}
 
 struct Config {
   std::filesystem::path config_dir;  // where relative paths resolve
@@ -39,6 +59,7 @@ struct Config {
     std::string currency;         // ISO 4217, upper case
     std::string public_url = "http://127.0.0.1:8080";
     std::string address;          // printed on invoices; lines separated by "\n"
+    std::string locale = "en";    // the language of an order that names none (kLocales)
   } shop;
 
   struct Server {
@@ -101,10 +122,35 @@ struct Config {
   struct Invoice {
     std::filesystem::path dir;  // export folder for a copy of each PDF; empty: none (the database holds them)
     std::string prefix = "INV-";
-    double tax_rate_percent = 0;  // prices include this tax; 0 prints no tax line
     std::string seller_tax_id;    // printed on invoices when set (e.g. an EU VAT id)
     std::string credit_note_prefix = "CN-";  // credit notes: their own gapless series (SPEC section 9)
+    std::vector<std::string> legal_lines;  // printed at the foot of every page (register, directors, capital, terms)
   } invoice;
+
+  // VAT (SPEC section 12; docs/invoices.md). Without a [tax] table `country`
+  // is empty and the shop works as before it: one rate, invoice.tax_rate_percent.
+  struct Tax {
+    std::string country;             // the seller's, ISO 3166-1 alpha-2; empty: no [tax]
+    bool prices_include_vat = true;  // catalogue and shipping prices are gross (B2C) or net
+    bool oss = false;                // consumers elsewhere in the EU pay their own country's rates
+    // The shipped EU rates with the owner's [tax.rates.<COUNTRY>] over them;
+    // every entry has a standard rate.
+    std::map<std::string, tax::CountryRates> rates;
+    // Without [tax] (the key invoice.tax_rate_percent, in basis points):
+    // catalogue prices include this one rate, for every product but zero-rated
+    // ones and every destination; 0 prints no tax line (shopd before [tax]).
+    int single_rate_bp = 0;
+    bool configured() const { return !country.empty(); }
+  } tax;
+
+  // [[shipping]]; empty: shipping is free everywhere (no shipping line).
+  std::vector<ShippingRate> shipping;
+
+  struct Templates {
+    // Files here replace the built-in texts of the same name (emails,
+    // document texts); empty: the built-in ones only. docs/templates.md.
+    std::filesystem::path dir;
+  } templates;
 
   struct Alerts {
     std::string webhook_url;

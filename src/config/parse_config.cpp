@@ -18,6 +18,8 @@ namespace shopd {
 
 namespace {
 
+constexpr size_t kMaxLegalLines = 6;
+
 // Reads one TOML table, remembering which keys were consumed so that anything
 // left over can be reported as an unknown key (a typo must not be silent).
 class TableReader {
@@ -66,6 +68,13 @@ class TableReader {
       throw ConfigError(key_path(key), msg.str());
     }
     out = v;
+  }
+
+  void boolean(std::string_view key, bool& out) {
+    const toml::node* n = find(key);
+    if (!n) return;
+    if (!n->is_boolean()) throw type_error(key, "true or false", *n);
+    out = n->as_boolean()->get();
   }
 
   void string_list(std::string_view key, std::vector<std::string>& out) {
@@ -173,6 +182,7 @@ void read_shop(TableReader t, Config::Shop& shop) {
   t.string("currency", shop.currency, true);
   t.string("public_url", shop.public_url);
   t.string("address", shop.address);
+  t.string("locale", shop.locale);
   if (t.find("vat_id"))  // the key of shopd before 2026-12: point the owner to its new home
     throw ConfigError("shop.vat_id", "has moved: write it as seller_tax_id under [invoice]");
   t.reject_unknown_keys();
@@ -181,6 +191,8 @@ void read_shop(TableReader t, Config::Shop& shop) {
                                                  [](char c) { return c >= 'A' && c <= 'Z'; }))
     throw ConfigError("shop.currency", "must be a 3-letter ISO 4217 code in upper case (got \"" + shop.currency + "\")");
   if (!is_http_url(shop.public_url)) throw ConfigError("shop.public_url", "must start with http:// or https://");
+  if (!is_supported_locale(shop.locale))
+    throw ConfigError("shop.locale", "must be one of \"en\", \"de\", \"fr\" (got \"" + shop.locale + "\")");
   while (!shop.public_url.empty() && shop.public_url.back() == '/') shop.public_url.pop_back();
 }
 
@@ -308,15 +320,24 @@ void read_email(TableReader t, Config::Email& e, const std::filesystem::path& di
   }
 }
 
-void read_invoice(TableReader t, Config::Invoice& inv, const std::filesystem::path& dir) {
+// invoice.tax_rate_percent is the single rate of a shop without [tax]
+// (Config::Tax::single_rate_bp); nullopt when the file does not set it.
+std::optional<int> read_invoice(TableReader t, Config::Invoice& inv, const std::filesystem::path& dir) {
   // An optional export folder: the database holds every invoice's PDF.
   std::string inv_dir;
   t.string("dir", inv_dir);
   if (!inv_dir.empty()) inv.dir = resolve(dir, inv_dir);
   t.string("prefix", inv.prefix);
-  t.number("tax_rate_percent", inv.tax_rate_percent, 0, 100);
+  double single_rate = -1;
+  t.number("tax_rate_percent", single_rate, 0, 100);
+  std::optional<int> single_rate_bp;
+  if (single_rate >= 0) {
+    single_rate_bp = tax::rate_bp_from_percent(single_rate);
+    if (!single_rate_bp) throw ConfigError("invoice.tax_rate_percent", "must have at most two decimals");
+  }
   t.string("seller_tax_id", inv.seller_tax_id);
   t.string("credit_note_prefix", inv.credit_note_prefix);
+  t.string_list("legal_lines", inv.legal_lines);
   t.reject_unknown_keys();
   if (inv.prefix.size() > 32) throw ConfigError("invoice.prefix", "must be at most 32 characters");
   if (inv.credit_note_prefix.size() > 32)
@@ -327,6 +348,108 @@ void read_invoice(TableReader t, Config::Invoice& inv, const std::filesystem::pa
   for (char c : inv.credit_note_prefix)
     if (c <= 0x20 || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\')
       throw ConfigError("invoice.credit_note_prefix", "must be printable ASCII without spaces, /, ?, #, % or \\");
+  if (inv.legal_lines.size() > kMaxLegalLines)
+    throw ConfigError("invoice.legal_lines", "must be at most " + std::to_string(kMaxLegalLines) + " lines");
+  for (size_t i = 0; i < inv.legal_lines.size(); ++i)
+    if (inv.legal_lines[i].size() > 300)
+      throw ConfigError("invoice.legal_lines[" + std::to_string(i) + "]", "must be at most 300 bytes");
+  return single_rate_bp;
+}
+
+bool is_country_code(const std::string& code) {
+  return code.size() == 2 && std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+tax::VatCategory read_vat_category(TableReader& t) {
+  std::string text = "standard";
+  t.string("vat_category", text);
+  const auto category = tax::parse_vat_category(text);
+  if (!category)
+    throw ConfigError(t.key_path("vat_category"),
+                      "must be one of \"standard\", \"reduced\", \"super_reduced\", \"zero\" (got \"" + text +
+                          "\")");
+  return *category;
+}
+
+// [tax.rates.<COUNTRY>]: the owner's rates over the shipped ones.
+void read_tax_rates(TableReader t, std::map<std::string, tax::CountryRates>& rates) {
+  if (!t.raw()) return;
+  for (auto&& [k, v] : *t.raw()) {
+    const std::string country(k.str());
+    if (!is_country_code(country))
+      throw ConfigError(t.key_path(country), "must be a country code in upper case, like [tax.rates.DE]");
+    TableReader r = t.table(country);
+    tax::CountryRates& target = rates[country];
+    for (tax::VatCategory category : tax::kAllCategories) {
+      const std::string key(tax::to_string(category));
+      double percent = -1;
+      r.number(key, percent, 0, 100);
+      if (percent < 0) continue;  // not given: the shipped rate stays
+      const auto bp = tax::rate_bp_from_percent(percent);
+      if (!bp) throw ConfigError(r.key_path(key), "must have at most two decimals");
+      target.bp[category] = *bp;
+    }
+    r.reject_unknown_keys();
+    if (!target.bp.count(tax::VatCategory::Standard))
+      throw ConfigError(r.key_path("standard"),
+                        "is required: shopd ships the rates of the EU member states only");
+  }
+}
+
+void read_tax(TableReader t, Config::Tax& tax_config, std::optional<int> single_rate_bp) {
+  tax_config.single_rate_bp = single_rate_bp.value_or(0);
+  if (!t.raw()) return;
+  t.string("country", tax_config.country, true);
+  t.boolean("prices_include_vat", tax_config.prices_include_vat);
+  t.boolean("oss", tax_config.oss);
+  tax_config.rates = tax::eu_default_rates();
+  read_tax_rates(t.table("rates"), tax_config.rates);
+  t.reject_unknown_keys();
+  if (!is_country_code(tax_config.country))
+    throw ConfigError("tax.country", "must be an ISO 3166-1 alpha-2 code in upper case, like \"DE\" (got \"" +
+                                         tax_config.country + "\")");
+  if (!tax_config.rates.count(tax_config.country))
+    throw ConfigError("tax.rates." + tax_config.country,
+                      "is required: shopd ships the rates of the EU member states only; give at least `standard`");
+  if (tax_config.oss && !tax::is_eu_vat_country(tax_config.country))
+    throw ConfigError("tax.oss", "is for sellers in the EU (tax.country is " + tax_config.country + ")");
+  if (single_rate_bp)
+    throw ConfigError("invoice.tax_rate_percent",
+                      "has no meaning with [tax]: remove it (the rates are [tax.rates.<COUNTRY>])");
+}
+
+void read_shipping(TableReader& root, std::vector<ShippingRate>& out) {
+  const toml::node* n = root.find("shipping");
+  if (!n) return;
+  const toml::array* arr = n->as_array();
+  if (!arr || !arr->is_array_of_tables()) throw ConfigError("shipping", "must be an array of tables ([[shipping]])");
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const std::string path = "shipping[" + std::to_string(i) + "]";
+    if (!out.empty() && out.back().countries == std::vector<std::string>{"*"})
+      throw ConfigError(path, "never applies: the entry before it matches every country (\"*\")");
+    TableReader t(arr->get(i)->as_table(), path);
+    ShippingRate rate;
+    if (!t.raw()->get("countries")) throw ConfigError(t.key_path("countries"), "is required");
+    t.string_list("countries", rate.countries);
+    t.integer("price_cents", rate.price_cents, 0, 100'000'000'00LL, true);
+    rate.vat_category = read_vat_category(t);
+    t.reject_unknown_keys();
+    if (rate.countries.empty()) throw ConfigError(t.key_path("countries"), "must name at least one country, or \"*\"");
+    for (size_t k = 0; k < rate.countries.size(); ++k) {
+      const std::string& c = rate.countries[k];
+      if (c == "*" ? rate.countries.size() != 1 : !is_country_code(c))
+        throw ConfigError(t.key_path("countries") + "[" + std::to_string(k) + "]",
+                          "must be a country code in upper case (\"DE\"), or \"*\" alone (got \"" + c + "\")");
+    }
+    out.push_back(std::move(rate));
+  }
+}
+
+void read_templates(TableReader t, Config::Templates& templates, const std::filesystem::path& dir) {
+  std::string folder;
+  t.string("dir", folder);
+  t.reject_unknown_keys();
+  if (!folder.empty()) templates.dir = resolve(dir, folder);
 }
 
 void read_alerts(TableReader t, Config::Alerts& a) {
@@ -372,6 +495,7 @@ void read_products(TableReader& root, std::vector<ProductSeed>& out) {
     t.string("name", p.name, true);
     t.integer("price_cents", p.price_cents, 0, 100'000'000'00LL, true);
     t.integer("stock", p.stock, 0, 1'000'000'000LL, true);
+    p.vat_category = read_vat_category(t);
     t.reject_unknown_keys();
     if (p.sku.empty() || p.sku.size() > 64) throw ConfigError(t.key_path("sku"), "must be 1-64 characters");
     if (!skus.insert(p.sku).second) throw ConfigError(t.key_path("sku"), "duplicate sku \"" + p.sku + "\"");
@@ -582,7 +706,10 @@ Config parse_config(const std::string& toml_text, const std::filesystem::path& c
   read_retry(root.table("retry"), c.retry);
   read_payment(root.table("payment"), c.payment, env, secrets);
   read_email(root.table("email"), c.email, config_dir, env);
-  read_invoice(root.table("invoice"), c.invoice, config_dir);
+  const std::optional<int> single_rate_bp = read_invoice(root.table("invoice"), c.invoice, config_dir);
+  read_tax(root.table("tax"), c.tax, single_rate_bp);
+  read_shipping(root, c.shipping);
+  read_templates(root.table("templates"), c.templates, config_dir);
   read_alerts(root.table("alerts"), c.alerts);
   read_tls(root.table("tls"), c.tls, config_dir, read_file);
   read_retention(root.table("retention"), c.retention);

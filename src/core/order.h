@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/states.h"
+#include "tax/vat.h"
 
 namespace shopd {
 
@@ -18,6 +20,7 @@ struct OrderLine {
 struct Customer {
   std::string email;
   std::string name;
+  std::string vat_id{};  // a business buyer's EU VAT id, normalized ("DE123456789"); empty: none
 };
 
 struct Address {
@@ -34,13 +37,19 @@ struct NewOrder {
   std::vector<OrderLine> items;
   std::string payment_method;  // Stripe PaymentMethod id, "pm_..."
   Address shipping;
+  std::string locale{};        // "en", "de", "fr"; empty: the shop's (shop.locale)
 };
 
 struct OrderItem {
   std::string sku;
   std::string name;
   int qty = 0;
-  int64_t price_cents = 0;  // unit price from the catalog at order time
+  // The unit price as charged and invoiced, on the order's footing
+  // (Order::amounts_include_vat): the catalogue's price at order time, or its
+  // net when a 0 % regime took the seller's VAT out of a gross price.
+  int64_t price_cents = 0;
+  tax::VatCategory vat_category = tax::VatCategory::Standard;
+  int vat_rate_bp = 0;  // the rate applied at intake (19 % = 1900)
 };
 
 // A stored order with everything a job or a page needs.
@@ -60,6 +69,17 @@ struct Order {
   std::string created_at;
   std::string updated_at;
   std::vector<OrderItem> items;
+
+  // Tax and language, fixed at intake (SPEC section 12).
+  std::string locale = "en";
+  // Nullopt for an order taken before shopd stored its VAT (schema 4): its
+  // invoice uses invoice.tax_rate_percent, as it always did.
+  std::optional<tax::TaxRegime> tax_regime{};
+  std::string tax_country{};      // whose rates applied; empty for single_rate
+  bool amounts_include_vat = true;
+  int64_t shipping_cents = 0;     // the shipping line's price on the order's footing; 0: no line
+  tax::VatCategory shipping_vat_category = tax::VatCategory::Standard;
+  int shipping_vat_rate_bp = 0;
 };
 
 }  // namespace shopd

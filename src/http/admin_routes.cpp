@@ -241,6 +241,11 @@ std::variant<store::Product, FieldError> read_product(const std::string& sku, co
       stock->get<int64_t>() > 1'000'000'000LL)
     return invalid("stock", "must be an integer, 0 or more");
   p.stock = stock->get<int64_t>();
+  // Optional (SPEC section 12): absent keeps the product's category.
+  if (const auto category = body.find("vat_category"); category != body.end() && !category->is_null()) {
+    p.vat_category = category->is_string() ? tax::parse_vat_category(category->get<std::string>()) : std::nullopt;
+    if (!p.vat_category) return invalid("vat_category", "must be one of standard, reduced, super_reduced, zero");
+  }
   return p;
 }
 
@@ -251,10 +256,14 @@ void put_product(Services& s, const httplib::Request& req, httplib::Response& re
   auto product = read_product(req.matches[1], std::get<nlohmann::json>(parsed));
   if (auto* e = std::get_if<FieldError>(&product)) return send_error(res, *e);
   const auto& p = std::get<store::Product>(product);
-  const bool created =
-      s.store.writer().run_always([&](store::Tx& tx) { return store::upsert_product(tx, p, SystemClock().now()); });
-  send_json(res, created ? 201 : 200,
-            {{"sku", p.sku}, {"name", p.name}, {"price_cents", p.price_cents}, {"stock", p.stock}});
+  const auto saved = s.store.writer().run_always([&](store::Tx& tx) {
+    const bool created = store::upsert_product(tx, p, SystemClock().now());
+    return std::pair{created, store::find_product(tx.db, p.sku)->vat_category};
+  });
+  nlohmann::json body = {{"sku", p.sku}, {"name", p.name}, {"price_cents", p.price_cents}, {"stock", p.stock}};
+  const auto category = saved.second.value_or(tax::VatCategory::Standard);
+  if (p.vat_category || category != tax::VatCategory::Standard) body["vat_category"] = tax::to_string(category);
+  send_json(res, saved.first ? 201 : 200, body);
 }
 
 // Wraps a handler with the token check.

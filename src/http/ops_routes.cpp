@@ -15,8 +15,14 @@ namespace {
 void get_products(Services& s, httplib::Response& res) {
   const auto products = s.store.read([](store::Connection& db) { return store::list_products(db); });
   nlohmann::json data = nlohmann::json::array();
-  for (const auto& p : products)
-    data.push_back({{"sku", p.sku}, {"name", p.name}, {"price_cents", p.price_cents}, {"stock", p.stock}});
+  for (const auto& p : products) {
+    nlohmann::json product = {{"sku", p.sku}, {"name", p.name}, {"price_cents", p.price_cents}, {"stock", p.stock}};
+    // SPEC's shape, plus the category where it is not the default: a
+    // catalogue without categories reads as it always did.
+    if (p.vat_category && *p.vat_category != tax::VatCategory::Standard)
+      product["vat_category"] = tax::to_string(*p.vat_category);
+    data.push_back(std::move(product));
+  }
   send_json(res, 200, {{"data", data}});
 }
 

@@ -20,6 +20,8 @@
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/refund_store.h"
+#include "tax/amounts.h"
+#include "tax/regime.h"
 
 namespace shopd {
 
@@ -67,8 +69,16 @@ FieldError key_in_use() {
 // The one intake transaction: idempotency check, order, items, reservation,
 // first job, idempotency record. Runs on the writer thread, where
 // current_request() is not this request's: the request id is passed in.
-IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, const std::optional<std::string>& key,
-                     const std::string& fingerprint, const std::string& request_id) {
+// How the order is taxed and what shipping it pays: decided from the config
+// and the body alone, before the writer thread sees the order.
+struct Pricing {
+  tax::TaxDecision tax;
+  const ShippingRate* shipping = nullptr;
+};
+
+IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, const Pricing& pricing,
+                     const std::optional<std::string>& key, const std::string& fingerprint,
+                     const std::string& request_id) {
   const TimePoint now = SystemClock().now();
   if (key) {
     // Another process sharing the database may be answering the same key
@@ -81,7 +91,13 @@ IntakeOutcome intake(store::Tx& tx, const Services& s, const NewOrder& order, co
       return Replayed{*prior};
     }
   }
-  const store::CreateOrder options{s.config.shop.currency, first_jobs(s.config, now), request_id, now};
+  const store::CreateOrder options{s.config.shop.currency,
+                                   first_jobs(s.config, now),
+                                   request_id,
+                                   now,
+                                   pricing.tax,
+                                   pricing.shipping,
+                                   order.locale.empty() ? s.config.shop.locale : order.locale};
   auto created = store::create_order(tx, order, options);
   if (auto* refused = std::get_if<store::LineRefused>(&created)) return refused_line(*refused);
   const auto& order_created = std::get<store::CreatedOrder>(created);
@@ -109,13 +125,20 @@ void post_order(Services& s, const httplib::Request& req, httplib::Response& res
   auto validated = validate_order(body);
   if (auto* e = std::get_if<FieldError>(&validated)) return send_error(res, *e);
   const auto& order = std::get<NewOrder>(validated);
+  // SPEC section 12: the first [[shipping]] entry that holds the country; none is a bad address.
+  const tax::ShippingChoice shipping = tax::choose_shipping(s.config.shipping, order.shipping.country);
+  if (!shipping.matched)
+    return send_error(res, 400, "invalid_request", "the shop does not ship to this country",
+                      "shipping_address.country");
+  const Pricing pricing{tax::decide_tax(s.config.tax, order.shipping.country, order.customer.vat_id), shipping.rate};
 
   const InFlightKeys::Claim claim = key ? s.in_flight_keys.try_claim(*key) : InFlightKeys::Claim();
   if (key && !claim) return send_error(res, key_in_use());
   const std::string fingerprint = key ? request_fingerprint(body) : "";
   const std::string request_id = current_request().request_id;
   const IntakeOutcome outcome =
-      s.store.writer().run([&](store::Tx& tx) { return intake(tx, s, order, key, fingerprint, request_id); });
+      s.store.writer().run(
+      [&](store::Tx& tx) { return intake(tx, s, order, pricing, key, fingerprint, request_id); });
 
   if (const auto* error = std::get_if<FieldError>(&outcome)) return send_error(res, *error);
   if (const auto* replay = std::get_if<Replayed>(&outcome)) {

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "config/config.h"
+#include "tax/vat_id.h"
+
 namespace shopd {
 
 namespace {
@@ -78,7 +81,16 @@ std::variant<Customer, FieldError> read_customer(const nlohmann::json& body) {
   if (email.size() > kMaxEmailBytes) return invalid("customer.email", "must be at most 254 characters");
   if (!is_email_shaped(email)) return invalid("customer.email", "must be an email address like ann@example.com");
   TAKE(name, text_field(*obj, "name", "customer.name", kMaxTextChars, true));
-  return Customer{std::move(email), std::move(name)};
+  TAKE(vat_id, text_field(*obj, "vat_id", "customer.vat_id", 40, false));
+  if (!vat_id.empty()) {
+    const auto normalized = tax::normalize_vat_id(vat_id);
+    if (!normalized)
+      return invalid("customer.vat_id",
+                     "must be an EU VAT identification number such as DE123456789 or FR40303265045 (its format is "
+                     "checked, not its registration)");
+    vat_id = *normalized;
+  }
+  return Customer{std::move(email), std::move(name), std::move(vat_id)};
 }
 
 std::variant<OrderLine, FieldError> read_line(const nlohmann::json& item, const std::string& path) {
@@ -136,6 +148,24 @@ std::variant<Address, FieldError> read_address(const nlohmann::json& body) {
   if (country.size() != 2 || !std::all_of(country.begin(), country.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
     return invalid("shipping_address.country", "must be a two-letter ISO 3166-1 country code");
   return Address{std::move(line1), std::move(line2), std::move(city), std::move(postal_code), std::move(country)};
+}
+
+// "de", "DE", "de-AT", "de_DE" -> "de"; absent -> "" (the shop's locale).
+// SPEC names it `locale`; `customer.locale`, where a storefront may put it
+// next to the VAT id, is read when there is no top-level one.
+std::variant<std::string, FieldError> read_locale(const nlohmann::json& body) {
+  const auto customer = body.find("customer");
+  const bool nested = !body.contains("locale") && customer != body.end() && customer->is_object() &&
+                      customer->contains("locale");
+  const std::string path = nested ? "customer.locale" : "locale";
+  TAKE(text, text_field(nested ? *customer : body, "locale", path, 35, false));
+  std::string language = text.substr(0, text.find_first_of("-_"));
+  std::transform(language.begin(), language.end(), language.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  if (!text.empty() && !is_supported_locale(language))
+    return invalid(path, "must be one of en, de, fr (a region such as de-AT is allowed)");
+  return language;
 }
 
 }  // namespace
@@ -197,7 +227,9 @@ std::variant<NewOrder, FieldError> validate_order(const nlohmann::json& body) {
   TAKE(items, read_items(body));
   TAKE(payment_method, read_payment_method(body));
   TAKE(shipping, read_address(body));
+  TAKE(locale, read_locale(body));
   order.customer = std::move(customer);
+  order.locale = std::move(locale);
   order.items = std::move(items);
   order.payment_method = std::move(payment_method);
   order.shipping = std::move(shipping);

@@ -1,8 +1,6 @@
 #include "jobs/compose.h"
 
-#include "core/html_escape.h"
 #include "core/job_kind.h"
-#include "core/money.h"
 
 namespace shopd {
 
@@ -29,37 +27,6 @@ Email new_email(const store::Job& job, const Config& config, Mailbox to, std::st
   e.file_name = mail_file_name(job);
   e.date = now;
   return e;
-}
-
-std::string items_text(const Order& order) {
-  std::string out;
-  for (const auto& item : order.items) {
-    out += "  " + std::to_string(item.qty) + " x " + item.name + " (" + item.sku + ")  " +
-           format_money(item.price_cents * item.qty, order.currency) + "\n";
-  }
-  out += "  Total: " + format_money(order.total_cents, order.currency) + "\n";
-  return out;
-}
-
-std::string items_html(const Order& order) {
-  std::string out = "<table cellpadding=\"4\" style=\"border-collapse:collapse\">";
-  for (const auto& item : order.items) {
-    out += "<tr><td>" + std::to_string(item.qty) + " &times;</td><td>" + html_escape(item.name) + " <small>(" +
-           html_escape(item.sku) + ")</small></td><td align=\"right\">" +
-           html_escape(format_money(item.price_cents * item.qty, order.currency)) + "</td></tr>";
-  }
-  out += "<tr><td></td><td><b>Total</b></td><td align=\"right\"><b>" +
-         html_escape(format_money(order.total_cents, order.currency)) + "</b></td></tr></table>";
-  return out;
-}
-
-std::string status_url(const Config& config, const Order& order) {
-  return config.shop.public_url + "/orders/" + order.id;
-}
-
-std::string html_document(const std::string& title, const std::string& body) {
-  return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
-         "</title></head><body style=\"font-family:sans-serif\">" + body + "</body></html>";
 }
 
 }  // namespace shopd

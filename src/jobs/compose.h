@@ -1,12 +1,11 @@
 // Building blocks shared by the jobs that write to people (customer emails,
-// team alerts): addresses, stable Message-IDs, item tables (escaped with
-// core/html_escape.h).
+// team alerts): addresses and stable Message-IDs. What customer emails say
+// comes from templates (texts/mails.h).
 #pragma once
 
 #include <string>
 
 #include "config/config.h"
-#include "core/html_escape.h"
 #include "core/order.h"
 #include "providers/mailer.h"
 #include "store/outbox_store.h"
@@ -23,15 +22,5 @@ std::string message_id_for(const store::Job& job, const Config& config);
 std::string mail_file_name(const store::Job& job);
 
 Email new_email(const store::Job& job, const Config& config, Mailbox to, std::string subject, TimePoint now);
-
-// "2 x Coffee mug (MUG-01)   24.00 EUR" lines, and the same as an HTML table.
-std::string items_text(const Order& order);
-std::string items_html(const Order& order);
-
-// public_url + "/orders/<id>"
-std::string status_url(const Config& config, const Order& order);
-
-// Wraps an HTML body fragment in a minimal, mail-client-safe document.
-std::string html_document(const std::string& title, const std::string& body);
 
 }  // namespace shopd

@@ -1,16 +1,20 @@
 // credit_note.generate: render a succeeded refund's credit note and store the
 // PDF in the database (credit_notes.pdf) in the transaction that marks the
 // job done; with [invoice] dir set, export a copy there like invoices. The
-// job's key is the refund's id.
+// job's key is the refund's id. The document is the invoice's model and
+// renderer (documents/tax_document.h, document_pdf.h) with the words of
+// document.<locale>.txt.
 //
 // Running twice is safe: the number was assigned once, when the refund
 // succeeded, and the PDF is rendered from stored data only, so a re-run
 // stores (and exports) the identical document again.
 #include "core/files.h"
+#include "documents/document_pdf.h"
 #include "jobs/credit_notes.h"
 #include "jobs/handler.h"
 #include "jobs/invoice_files.h"
 #include "obs/log.h"
+#include "texts/document_texts.h"
 
 namespace shopd {
 
@@ -43,8 +47,11 @@ JobResult run_credit_note_generate(const JobContext& ctx) {
         JobError::permanent("credit_note_missing", "refund " + refund_id + " has no credit note number"));
   std::string pdf;
   try {
-    pdf = render_invoice_pdf(
-        build_credit_note_document(ctx.order, *stored.refund, *stored.note, *stored.invoice, ctx.config));
+    TaxDocument doc =
+        build_credit_note_document(ctx.order, *stored.refund, *stored.note, *stored.invoice, ctx.config);
+    const DocumentTexts words = texts::document_texts(ctx.providers.templates, doc);
+    name_refund_lines(doc, words.get("refund"));
+    pdf = render_document_pdf(doc, words);
   } catch (const std::exception& e) {
     return JobResult::failure(JobError::transient("render_failed", e.what()));
   }

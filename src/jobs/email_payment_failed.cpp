@@ -3,10 +3,10 @@
 // Running twice is safe as far as email allows: same Message-ID per job (see
 // email_confirmation.cpp).
 #include "core/job_kind.h"
-#include "core/money.h"
 #include "jobs/compose.h"
 #include "jobs/handler.h"
 #include "store/outbox_store.h"
+#include "texts/mails.h"
 
 namespace shopd {
 
@@ -20,13 +20,6 @@ namespace {
 bool is_for_the_customer(const store::Attempt& a) {
   return a.provider_status && (*a.provider_status == 402 || (*a.provider_status >= 200 && *a.provider_status <= 299));
 }
-
-// What the customer is told happened, and what they can do. A declined card
-// is only ever mentioned when the provider said so.
-struct Explanation {
-  std::string what_happened;
-  std::string what_you_can_do;
-};
 
 // The provider's own words for the customer ("Your card was declined."),
 // from the payment job's last attempt, when it spoke about the card.
@@ -42,33 +35,23 @@ std::optional<std::string> card_problem(const JobContext& ctx) {
   });
 }
 
-Explanation explain(const JobContext& ctx) {
-  if (auto card = card_problem(ctx))
-    return {*card + " Nothing was charged, and the items were put back on sale.",
-            "place the order again with another card, or contact us by replying to this email."};
-  return {"We could not complete the payment because of a problem on our side, not with your card. "
-          "Your card was not charged, and the items were put back on sale.",
-          "we have been told about the problem. Please place the order again a little later, or contact us by "
-          "replying to this email."};
-}
-
 }  // namespace
 
+// What the customer is told happened, and what they can do: a declined card
+// is only ever mentioned when the provider said so (payment_failed.*: the
+// card_declined section, else the one for a problem on the shop's side).
 JobResult run_email_payment_failed(const JobContext& ctx) {
   const Order& o = ctx.order;
-  const Config& c = ctx.config;
-  const Explanation why = explain(ctx);
-  Email e = new_email(ctx.job, c, Mailbox{o.customer.name, o.customer.email},
-                      "Payment failed - your order at " + c.shop.name, ctx.clock.now());
-  e.text = "Hello " + o.customer.name + ",\n\n" + "we could not take the payment for your order at " + c.shop.name +
-           ".\n\nWhat happened: " + why.what_happened + "\n\n" + "What you can do: " + why.what_you_can_do +
-           "\n\n" + "Order: " + o.id + "\n" + items_text(o) + "\n" + c.shop.name + "\n";
-  e.html = html_document(
-      "Payment failed", "<p>Hello " + html_escape(o.customer.name) + ",</p><p>we could not take the payment for " +
-                            "your order at " + html_escape(c.shop.name) + ".</p><p><b>What happened:</b> " +
-                            html_escape(why.what_happened) + "</p><p><b>What you can do:</b> " +
-                            html_escape(why.what_you_can_do) + "</p><p>Order <code>" + html_escape(o.id) +
-                            "</code></p>" + items_html(o) + "<p>" + html_escape(c.shop.name) + "</p>");
+  texts::MailText text;
+  try {
+    text = texts::render_mail(ctx.providers.templates, "payment_failed", texts::order_locale(o, ctx.config),
+                              texts::payment_failed_data(o, ctx.config, card_problem(ctx)));
+  } catch (const texts::TemplateError& e) {  // startup checked them; a bug if it happens
+    return JobResult::failure(JobError::permanent("template_error", e.what()));
+  }
+  Email e = new_email(ctx.job, ctx.config, Mailbox{o.customer.name, o.customer.email}, text.subject, ctx.clock.now());
+  e.text = text.text;
+  e.html = text.html;
   if (auto error = ctx.providers.mailer->send(e, ctx.cancel)) return JobResult::failure(*error);
   return JobResult::success();
 }

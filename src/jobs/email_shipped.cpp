@@ -1,11 +1,13 @@
 // email.shipped: tell the customer the parcel left, with the carrier, the
-// tracking number and the tracking link.
+// tracking number and the tracking link, in the order's language
+// (shipped.<locale>.txt/.html).
 //
 // Running twice is safe as far as email allows: same Message-ID per job (see
 // email_confirmation.cpp).
 #include "jobs/compose.h"
 #include "jobs/handler.h"
 #include "store/refund_store.h"
+#include "texts/mails.h"
 
 namespace shopd {
 
@@ -14,21 +16,17 @@ JobResult run_email_shipped(const JobContext& ctx) {
       ctx.store.read([&](store::Connection& db) { return store::find_shipment(db, ctx.order.id); });
   if (!shipment) return JobResult::failure(JobError::permanent("shipment_missing", "the order has no shipment"));
   const Order& o = ctx.order;
-  const Config& c = ctx.config;
-  Email e = new_email(ctx.job, c, Mailbox{o.customer.name, o.customer.email}, "Your order has shipped - " + c.shop.name,
-                      ctx.clock.now());
-  const std::string& url = shipment->tracking_url;
-  e.text = "Hello " + o.customer.name + ",\n\n" + "your order at " + c.shop.name + " is on its way.\n\n" +
-           "Carrier: " + shipment->carrier + "\nTracking number: " + shipment->tracking_number + "\n" +
-           (url.empty() ? "" : "Track your parcel: " + url + "\n") + "\nOrder: " + o.id + "\n" + items_text(o) +
-           "\nOrder status: " + status_url(c, o) + "\n\n" + c.shop.name + "\n";
-  e.html = html_document(
-      "Shipped", "<p>Hello " + html_escape(o.customer.name) + ",</p><p>your order at " + html_escape(c.shop.name) +
-                     " is on its way.</p><p>Carrier: " + html_escape(shipment->carrier) + "<br>Tracking number: <b>" +
-                     html_escape(shipment->tracking_number) + "</b>" +
-                     (url.empty() ? "" : "<br><a href=\"" + html_escape(url) + "\">Track your parcel</a>") +
-                     "</p><p>Order <code>" + html_escape(o.id) + "</code></p>" + items_html(o) + "<p>" +
-                     html_escape(c.shop.name) + "</p>");
+  texts::MailText text;
+  try {
+    text = texts::render_mail(ctx.providers.templates, "shipped", texts::order_locale(o, ctx.config),
+                              texts::shipped_data(o, ctx.config, shipment->carrier, shipment->tracking_number,
+                                                  shipment->tracking_url));
+  } catch (const texts::TemplateError& e) {  // startup checked them; a bug if it happens
+    return JobResult::failure(JobError::permanent("template_error", e.what()));
+  }
+  Email e = new_email(ctx.job, ctx.config, Mailbox{o.customer.name, o.customer.email}, text.subject, ctx.clock.now());
+  e.text = text.text;
+  e.html = text.html;
   if (auto error = ctx.providers.mailer->send(e, ctx.cancel)) return JobResult::failure(*error);
   return JobResult::success();
 }

@@ -27,6 +27,7 @@
 #include "providers/webhook.h"
 #include "store/outbox_store.h"
 #include "store/store.h"
+#include "texts/template_set.h"
 
 namespace shopd {
 
@@ -35,7 +36,11 @@ struct Providers {
   std::unique_ptr<PaymentProvider> payment;
   std::unique_ptr<Mailer> mailer;
   std::unique_ptr<Webhook> webhook;  // null when alerts.webhook_url is empty
+  // The customer-facing texts: built-in, or the owner's [templates] dir over them.
+  texts::TemplateSet templates{};
 };
+// Throws texts::TemplateError (one line naming the file) when a template in
+// [templates] dir is not usable; ConfigError for an unknown mail transport.
 Providers make_providers(const Config& config);
 
 struct JobContext {

@@ -7,9 +7,12 @@
 // only, so a re-run stores (and exports) the identical document again.
 #include "core/country.h"
 #include "core/files.h"
+#include "documents/document_pdf.h"
 #include "jobs/handler.h"
 #include "jobs/invoice_files.h"
 #include "obs/log.h"
+#include "texts/document_texts.h"
+#include "texts/mails.h"
 
 namespace shopd {
 
@@ -19,19 +22,21 @@ std::filesystem::path invoice_path(const Config& config, const std::string& file
   return config.invoice.dir / file_name;
 }
 
-std::vector<std::string> buyer_address_lines(const Address& a) {
+std::vector<std::string> buyer_address_lines(const Address& a, const std::string& locale) {
   std::vector<std::string> lines;
   for (const std::string* line : {&a.line1, &a.line2})
     if (!line->empty()) lines.push_back(*line);
   std::string city = a.postal_code.empty() ? a.city : a.postal_code + " " + a.city;
   if (!city.empty()) lines.push_back(std::move(city));
-  const std::string_view country = country_name(a.country);
+  const std::string_view country = country_name(a.country, locale);
   lines.emplace_back(country.empty() ? std::string_view(a.country) : country);
   return lines;
 }
 
-InvoiceDocument build_invoice_document(const Order& order, const store::InvoiceRecord& invoice, const Config& config) {
-  InvoiceDocument doc;
+TaxDocument build_invoice_document(const Order& order, const store::InvoiceRecord& invoice, const Config& config) {
+  TaxDocument doc;
+  doc.kind = DocumentKind::Invoice;
+  doc.locale = texts::order_locale(order, config);
   doc.number = invoice.number;
   doc.issued_date = invoice.issued_at.substr(0, 10);
   doc.order_date = order.created_at.substr(0, 10);
@@ -39,20 +44,23 @@ InvoiceDocument build_invoice_document(const Order& order, const store::InvoiceR
   doc.seller_name = config.shop.name;
   doc.seller_address = config.shop.address;
   doc.seller_tax_id = config.invoice.seller_tax_id;
+  doc.legal_lines = config.invoice.legal_lines;
   doc.buyer_name = order.customer.name;
-  doc.buyer_address = buyer_address_lines(order.shipping);
-  for (const auto& item : order.items)
-    doc.lines.push_back(InvoiceLine{item.name, item.sku, item.qty, item.price_cents, item.price_cents * item.qty});
+  doc.buyer_address = buyer_address_lines(order.shipping, doc.locale);
+  doc.buyer_vat_id = order.customer.vat_id;
+  doc.lines = order_lines(order, config.tax.single_rate_bp);
   doc.currency = invoice.currency;
-  doc.total_cents = invoice.total_cents;
-  doc.tax_rate_percent = config.invoice.tax_rate_percent;
-  doc.tax_cents = invoice.tax_cents;
+  doc.amounts_include_vat = order.amounts_include_vat;
+  doc.regime = order.tax_regime.value_or(tax::TaxRegime::SingleRate);
+  doc.destination_country = order.shipping.country;
+  doc.paid_date = order.paid_at.substr(0, 10);
+  doc.test_mode = config.payment.provider == "test";
   return doc;
 }
 
 store::NewInvoice new_invoice(const Order& order, const Config& config) {
-  return store::NewInvoice{order.id, config.invoice.prefix, order.total_cents,
-                           included_tax_cents(order.total_cents, config.invoice.tax_rate_percent), order.currency};
+  const tax::Totals totals = build_invoice_document(order, store::InvoiceRecord{}, config).totals();
+  return store::NewInvoice{order.id, config.invoice.prefix, order.total_cents, totals.vat_cents, order.currency};
 }
 
 namespace {
@@ -80,7 +88,8 @@ JobResult run_invoice_generate(const JobContext& ctx) {
   }
   std::string pdf;
   try {
-    pdf = render_invoice_pdf(build_invoice_document(order, *invoice, ctx.config));
+    const TaxDocument doc = build_invoice_document(order, *invoice, ctx.config);
+    pdf = render_document_pdf(doc, texts::document_texts(ctx.providers.templates, doc));
   } catch (const std::exception& e) {
     return JobResult::failure(JobError::transient("render_failed", e.what()));
   }

@@ -8,7 +8,7 @@ Providers make_providers(const Config& config) {
   const std::string_view ca = config.tls.ca_bundle;
   const bool sync_files = config.database.synchronous == "full";
   return Providers{make_payment_provider(config.payment, ca), make_mailer(config.email, ca, sync_files),
-                   make_webhook(config.alerts, ca)};
+                   make_webhook(config.alerts, ca), texts::TemplateSet::load(config.templates.dir)};
 }
 
 }  // namespace shopd

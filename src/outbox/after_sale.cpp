@@ -174,6 +174,21 @@ std::optional<AfterSaleError> check(const ShipmentAsk& ask) {
   return std::nullopt;
 }
 
+// The most a refund of lines may round past what is left (a cent per VAT rate at most).
+constexpr int64_t kRoundingSlackCents = 4;
+
+// Whether, after `lines`, no item of the order is left to refund.
+bool gives_back_every_item(const Order& order, const Refundable& left, const std::vector<store::RefundLine>& lines) {
+  for (size_t line = 0; line < order.items.size(); ++line) {
+    int refunded = 0;
+    for (const auto& l : lines)
+      if (l.line_no == static_cast<int>(line)) refunded += l.qty;
+    const auto it = left.qty.find(static_cast<int>(line));
+    if (it != left.qty.end() && it->second > refunded) return false;
+  }
+  return true;
+}
+
 bool payment_given_up(const std::vector<store::Job>& jobs) {
   const store::Job* payment = find_job(jobs, kind::kPaymentCharge);
   return payment && is_given_up(payment->state);
@@ -244,7 +259,13 @@ std::variant<store::Refund, AfterSaleError> refund_order(store::Tx& tx, const st
     auto lines = refund_lines(*order, ask.items, left);
     if (auto* error = std::get_if<AfterSaleError>(&lines)) return *error;
     refund.lines = std::move(std::get<std::vector<store::RefundLine>>(lines));
-    for (const auto& line : refund.lines) refund.amount_cents += line.amount_cents;
+    // What these lines give back, on the order's footing and rates (tax/amounts.h).
+    refund.amount_cents = refund_cents_for_lines(*order, refund.lines, config);
+    // On net prices each refund rounds its own VAT: the one that gives back
+    // the last of every line may come to a cent or two more than is left.
+    if (refund.amount_cents > left.cents && refund.amount_cents - left.cents <= kRoundingSlackCents &&
+        gives_back_every_item(*order, left, refund.lines))
+      refund.amount_cents = left.cents;
   } else {
     refund.amount_cents = ask.amount_cents.value_or(0);
   }

@@ -3,6 +3,7 @@
 #include "core/uuid7.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
+#include "tax/amounts.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -11,26 +12,31 @@ namespace shopd::store {
 
 namespace {
 
-constexpr const char* kPriceOf = "SELECT name, price_cents FROM products WHERE sku = ?1";
+constexpr const char* kPriceOf = "SELECT name, price_cents, vat_category FROM products WHERE sku = ?1";
 constexpr const char* kInsertOrder =
     "INSERT INTO orders (id, status, stock_state, total_cents, currency, customer_email, customer_name, "
     "ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, payment_method, request_id, created_at, "
-    "updated_at) VALUES (?1, 'received', 'reserved', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)";
+    "updated_at, locale, customer_vat_id, tax_regime, tax_country, amounts_include_vat, shipping_cents, "
+    "shipping_vat_category, shipping_vat_rate_bp) VALUES (?1, 'received', 'reserved', ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+    "?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
 constexpr const char* kInsertItem =
-    "INSERT INTO order_items (order_id, line_no, sku, name, qty, price_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO order_items (order_id, line_no, sku, name, qty, price_cents, vat_category, vat_rate_bp) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 constexpr const char* kReserve =
     "UPDATE products SET stock = stock - ?2, updated_at = ?3 WHERE sku = ?1 AND stock >= ?2";
 constexpr const char* kUnreserve = "UPDATE products SET stock = stock + ?2, updated_at = ?3 WHERE sku = ?1";
 constexpr const char* kLoadOrder =
     "SELECT id, status, stock_state, total_cents, currency, customer_email, customer_name, ship_line1, ship_line2, "
     "ship_city, ship_postal_code, ship_country, payment_method, payment_ref, created_at, updated_at, paid_at, "
-    "cancelled_at, cancel_reason FROM orders WHERE id = ?1";
+    "cancelled_at, cancel_reason, locale, customer_vat_id, tax_regime, tax_country, amounts_include_vat, "
+    "shipping_cents, shipping_vat_category, shipping_vat_rate_bp FROM orders WHERE id = ?1";
 constexpr const char* kStatusFacts =
     "SELECT status, CASE WHEN paid_at IS NULL THEN 0 ELSE 1 END, CASE WHEN cancelled_at IS NULL THEN 0 ELSE 1 END, "
     "total_cents, CAST((SELECT coalesce(sum(amount_cents), 0) FROM refunds r WHERE r.order_id = orders.id "
     "AND r.state = 'succeeded') AS bigint) FROM orders WHERE id = ?1";
 constexpr const char* kLoadItems =
-    "SELECT sku, name, qty, price_cents FROM order_items WHERE order_id = ?1 ORDER BY line_no";
+    "SELECT sku, name, qty, price_cents, vat_category, vat_rate_bp FROM order_items WHERE order_id = ?1 "
+    "ORDER BY line_no";
 constexpr const char* kSetStatus =
     "UPDATE orders SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status <> ?2";
 constexpr const char* kSetPaymentRef = "UPDATE orders SET payment_ref = ?2, updated_at = ?3 WHERE id = ?1";
@@ -83,6 +89,13 @@ constexpr const char* kRevenueSince =
     "SELECT currency, sum(orders), sum(revenue_cents) FROM revenue_daily WHERE day >= ?1 "
     "GROUP BY currency ORDER BY currency";
 
+// The schema's CHECK constraints allow only known names.
+tax::VatCategory read_category(const std::string& text) {
+  const auto category = tax::parse_vat_category(text);
+  if (!category) throw std::runtime_error("row with unknown vat_category \"" + text + "\"");
+  return *category;
+}
+
 OrderStatus read_status(const std::string& text) {
   const auto status = parse_order_status(text);
   // The schema's CHECK constraint allows only known names.
@@ -127,7 +140,9 @@ std::vector<OrderItem> load_items(Connection& db, const std::string& order_id) {
   std::vector<OrderItem> items;
   auto q = db.query(kLoadItems);
   q.bind(order_id);
-  while (q.step()) items.push_back(OrderItem{q.text(0), q.text(1), static_cast<int>(q.int64(2)), q.int64(3)});
+  while (q.step())
+    items.push_back(OrderItem{q.text(0), q.text(1), static_cast<int>(q.int64(2)), q.int64(3), read_category(q.text(4)),
+                              static_cast<int>(q.int64(5))});
   return items;
 }
 
@@ -135,28 +150,38 @@ std::vector<OrderItem> load_items(Connection& db, const std::string& order_id) {
 
 std::variant<CreatedOrder, LineRefused> create_order(Tx& tx, const NewOrder& order, const CreateOrder& options) {
   // Price every line from the catalog before writing anything.
-  std::vector<OrderItem> priced;
-  int64_t total = 0;
+  std::vector<OrderItem> items;
+  std::vector<tax::CatalogLine> catalog;
   for (size_t i = 0; i < order.items.size(); ++i) {
     const auto& line = order.items[i];
     auto q = tx.db.query(kPriceOf);
     q.bind(line.sku);
     if (!q.step()) return LineRefused{LineRefused::Reason::UnknownSku, i, line.sku};
-    priced.push_back(OrderItem{line.sku, q.text(0), line.qty, q.int64(1)});
-    total += q.int64(1) * line.qty;
+    items.push_back(OrderItem{line.sku, q.text(0), line.qty, 0, read_category(q.text(2)), 0});
+    catalog.push_back(tax::CatalogLine{line.qty, q.int64(1), items.back().vat_category});
+  }
+  const tax::PricedOrder priced = tax::price_order(options.tax, catalog, options.shipping);
+  for (size_t i = 0; i < items.size(); ++i) {
+    items[i].price_cents = priced.lines[i].unit_cents;
+    items[i].vat_rate_bp = priced.lines[i].rate_bp;
   }
 
-  CreatedOrder created{new_uuid7(), total, format_iso(options.now)};
+  CreatedOrder created{new_uuid7(), priced.totals.gross_cents, format_iso(options.now)};
   const auto& c = order.customer;
   const auto& a = order.shipping;
+  const int64_t shipping_cents = priced.shipping ? priced.shipping->unit_cents : 0;
+  const int64_t shipping_rate = priced.shipping ? priced.shipping->rate_bp : 0;
   tx.db.query(kInsertOrder)
-      .bind(created.id, total, options.currency, c.email, c.name, a.line1, a.line2, a.city, a.postal_code, a.country,
-            order.payment_method, options.request_id, created.created_at)
+      .bind(created.id, created.total_cents, options.currency, c.email, c.name, a.line1, a.line2, a.city,
+            a.postal_code, a.country, order.payment_method, options.request_id, created.created_at, options.locale,
+            c.vat_id, tax::to_string(options.tax.regime), options.tax.rates_country,
+            int64_t{options.tax.amounts_include_vat ? 1 : 0}, shipping_cents, tax::to_string(priced.shipping_category), shipping_rate)
       .exec();
-  for (size_t i = 0; i < priced.size(); ++i) {
-    const auto& item = priced[i];
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& item = items[i];
     tx.db.query(kInsertItem)
-        .bind(created.id, static_cast<int64_t>(i), item.sku, item.name, item.qty, item.price_cents)
+        .bind(created.id, static_cast<int64_t>(i), item.sku, item.name, item.qty, item.price_cents,
+              tax::to_string(item.vat_category), int64_t{item.vat_rate_bp})
         .exec();
     if (tx.db.query(kReserve).bind(item.sku, item.qty, created.created_at).exec() != 1) {
       tx.rollback();
@@ -190,6 +215,14 @@ std::optional<Order> load_order(Connection& db, const std::string& order_id) {
   o.paid_at = q.text(16);
   o.cancelled_at = q.text(17);
   o.cancel_reason = q.text(18);
+  o.locale = q.text(19);
+  o.customer.vat_id = q.text(20);
+  if (const auto regime = q.opt_text(21)) o.tax_regime = tax::parse_tax_regime(*regime);
+  o.tax_country = q.text(22);
+  o.amounts_include_vat = q.int64(23) != 0;
+  o.shipping_cents = q.int64(24);
+  o.shipping_vat_category = read_category(q.text(25));
+  o.shipping_vat_rate_bp = static_cast<int>(q.int64(26));
   o.items = load_items(db, order_id);
   return o;
 }

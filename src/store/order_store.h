@@ -1,8 +1,10 @@
 // Orders, their items and their stock reservation.
 //
 // create_order is the intake transaction's core: in the caller's Tx it prices
-// the lines from the catalog, inserts the order and items, reserves stock and
-// enqueues the first jobs it is given. The stock_state transitions are guarded updates, so
+// the lines from the catalog (tax/amounts.h: the lines, shipping and VAT the
+// customer is charged), inserts the order and items with the rates applied,
+// reserves stock and enqueues the first jobs it is given. The stock_state
+// transitions are guarded updates, so
 // each runs at most once per order however often a job is retried.
 #pragma once
 
@@ -17,6 +19,7 @@
 #include "store/connection.h"
 #include "store/outbox_store.h"
 #include "store/writer.h"
+#include "tax/regime.h"
 
 namespace shopd::store {
 
@@ -27,11 +30,16 @@ struct CreateOrder {
   std::vector<NewJob> first_jobs;
   std::string request_id;
   TimePoint now;
+  // How the order is taxed (tax::decide_tax) and what shipping it pays
+  // (tax::choose_shipping; null: no shipping line). Stored with the order.
+  tax::TaxDecision tax = tax::single_rate(0);
+  const ShippingRate* shipping = nullptr;
+  std::string locale = "en";  // the order's, else the shop's
 };
 
 struct CreatedOrder {
   std::string id;
-  int64_t total_cents = 0;
+  int64_t total_cents = 0;  // what is charged: lines, shipping and VAT (the invoice's total)
   std::string created_at;
 };
 

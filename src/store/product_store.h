@@ -10,6 +10,7 @@
 #include "core/time.h"
 #include "store/connection.h"
 #include "store/writer.h"
+#include "tax/vat.h"
 
 namespace shopd::store {
 
@@ -18,6 +19,9 @@ struct Product {
   std::string name;
   int64_t price_cents = 0;
   int64_t stock = 0;
+  // Read: always set. Written by upsert_product: nullopt keeps the product's
+  // category (standard for a new product).
+  std::optional<tax::VatCategory> vat_category{};
 };
 
 std::vector<Product> list_products(Connection& db);

@@ -6,14 +6,17 @@
 //   parser, invalid_request with a field path for the validator);
 // - an accepted body is never nested deeper than kMaxJsonDepth;
 // - an accepted order keeps every limit of SPEC section 3 and holds exactly
-//   the values the body sent (nothing truncated, wrapped or reinterpreted).
+//   the values the body sent (nothing truncated, wrapped or reinterpreted;
+//   the VAT id normalized, the locale reduced to its language).
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "fuzz_check.h"
+#include "config/config.h"
 #include "http/validate_order.h"
+#include "tax/vat_id.h"
 
 using namespace shopd;
 using shopd::fuzz::is_utf8;
@@ -60,6 +63,14 @@ void check_accepted(const json& body, const NewOrder& order) {
   FUZZ_REQUIRE(order.customer.email == sent(body, "/customer/email"), order.customer.email);
   check_text(order.customer.name, kMaxTextChars, true, "customer.name");
   FUZZ_REQUIRE(order.customer.name == sent(body, "/customer/name"), order.customer.name);
+  // The VAT id is the one sent, normalized (upper case, no spaces, dots or
+  // hyphens), and normalizing it again changes nothing.
+  const std::string vat_id = sent(body, "/customer/vat_id");
+  FUZZ_REQUIRE(order.customer.vat_id == (vat_id.empty() ? "" : tax::normalize_vat_id(vat_id).value_or("?")),
+               order.customer.vat_id);
+  FUZZ_REQUIRE(vat_id.empty() || tax::normalize_vat_id(order.customer.vat_id) == order.customer.vat_id, vat_id);
+  // The locale is one shopd has texts for, or empty (the shop's).
+  FUZZ_REQUIRE(order.locale.empty() || is_supported_locale(order.locale), order.locale);
 
   FUZZ_REQUIRE(!order.items.empty() && order.items.size() <= kMaxItems, "items count");
   const json& items = body.at("items");

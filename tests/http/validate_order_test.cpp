@@ -379,3 +379,38 @@ TEST_SUITE("utf8_length") {
     CHECK(utf8_length("\xF0\x9F\x98\x80!") == 2);
   }
 }
+
+TEST_SUITE("validate_order tax and language") {
+  TEST_CASE("a business buyer's VAT id is kept normalized; none is empty") {
+    CHECK(accepted(good_order()).customer.vat_id.empty());
+    CHECK(accepted(with(good_order(), "/customer/vat_id"_json_pointer, "de 123.456-789")).customer.vat_id ==
+          "DE123456789");
+    CHECK(accepted(with(good_order(), "/customer/vat_id"_json_pointer, nullptr)).customer.vat_id.empty());
+    CHECK(accepted(with(good_order(), "/customer/vat_id"_json_pointer, "")).customer.vat_id.empty());
+  }
+
+  TEST_CASE("a VAT id that is not an EU member state's shape is refused") {
+    check_invalid(with(good_order(), "/customer/vat_id"_json_pointer, "DE12345"), "customer.vat_id");
+    check_invalid(with(good_order(), "/customer/vat_id"_json_pointer, "CHE-123.456.789"), "customer.vat_id");
+    check_invalid(with(good_order(), "/customer/vat_id"_json_pointer, 123456789), "customer.vat_id");
+    check_invalid(with(good_order(), "/customer/vat_id"_json_pointer, repeat("1", 41)), "customer.vat_id");
+  }
+
+  TEST_CASE("the locale is en, de or fr, with or without a region; none is the shop's") {
+    CHECK(accepted(good_order()).locale.empty());
+    CHECK(accepted(with(good_order(), "/locale"_json_pointer, "de")).locale == "de");
+    CHECK(accepted(with(good_order(), "/locale"_json_pointer, "fr-BE")).locale == "fr");
+    CHECK(accepted(with(good_order(), "/locale"_json_pointer, "DE_at")).locale == "de");
+    check_invalid(with(good_order(), "/locale"_json_pointer, "es"), "locale");
+    check_invalid(with(good_order(), "/locale"_json_pointer, "english"), "locale");
+    check_invalid(with(good_order(), "/locale"_json_pointer, true), "locale");
+  }
+
+  TEST_CASE("a locale next to the VAT id, under customer, is read when there is none at the top") {
+    CHECK(accepted(with(good_order(), "/customer/locale"_json_pointer, "fr")).locale == "fr");
+    check_invalid(with(good_order(), "/customer/locale"_json_pointer, "it"), "customer.locale");
+    json both = with(good_order(), "/customer/locale"_json_pointer, "fr");
+    both["locale"] = "de";
+    CHECK(accepted(both).locale == "de");
+  }
+}

@@ -10,6 +10,7 @@
 #include "http/dashboard/pages.h"
 #include "outbox/job_state.h"
 #include "outbox/pipeline.h"
+#include "tax/vat.h"
 
 namespace shopd::dashboard {
 
@@ -18,6 +19,15 @@ namespace {
 std::string_view what_it_does(std::string_view kind) {
   const JobKind* k = find_job_kind(kind);
   return k ? k->what_it_does : std::string_view();
+}
+
+// "oss: rates of FR, prices include VAT"; "taken before shopd stored VAT" for old orders.
+std::string tax_summary(const Order& o) {
+  if (!o.tax_regime) return "taken before shopd stored VAT per order: invoice.tax_rate_percent";
+  std::string text(tax::to_string(*o.tax_regime));
+  if (!o.tax_country.empty()) text += ": rates of " + o.tax_country;
+  text += o.amounts_include_vat ? ", prices include VAT" : ", prices without VAT";
+  return text;
 }
 
 void summary(html::Html& h, const OrderDetail& d) {
@@ -33,6 +43,10 @@ void summary(html::Html& h, const OrderDetail& d) {
   if (!a.line2.empty()) address += ", " + a.line2;
   address += ", " + (a.postal_code.empty() ? a.city : a.postal_code + " " + a.city) + ", " + a.country;
   h.raw("<dt>Ship to</dt>").el("dd", address);
+  h.raw("<dt>Language</dt>").el("dd", o.locale, {{"id", "order-locale"}});
+  if (!o.customer.vat_id.empty())
+    h.raw("<dt>VAT id</dt>").el("dd", o.customer.vat_id, {{"class", "mono"}, {"id", "customer-vat-id"}});
+  h.raw("<dt>Tax</dt>").el("dd", tax_summary(o), {{"id", "order-tax"}});
   h.raw("<dt>Stock</dt>").el("dd", to_string(o.stock_state));
   if (!o.payment_ref.empty()) h.raw("<dt>Payment</dt>").el("dd", o.payment_ref, {{"class", "mono"}});
   h.raw("<dt>Invoice</dt><dd>");
@@ -181,17 +195,26 @@ void after_sale(html::Html& h, const OrderDetail& d, const Viewer& v) {
 
 void items(html::Html& h, const Order& o) {
   h.raw("<h2>Items</h2><div class=\"scroll\"><table id=\"items\"><thead><tr><th>SKU</th><th>Product</th>"
-        "<th class=\"num\">Qty</th><th class=\"num\">Price</th><th class=\"num\">Line total</th></tr></thead><tbody>");
+        "<th class=\"num\">Qty</th><th class=\"num\">Price</th><th class=\"num\">VAT</th>"
+        "<th class=\"num\">Line total</th></tr></thead><tbody>");
   for (const auto& item : o.items) {
     h.raw("<tr>")
         .el("td", item.sku, {{"class", "mono"}})
         .el("td", item.name)
         .el("td", std::to_string(item.qty), {{"class", "num"}})
         .el("td", format_money(item.price_cents, o.currency), {{"class", "num"}})
+        .el("td", o.tax_regime ? tax::format_rate(item.vat_rate_bp) + " %" : "", {{"class", "num"}})
         .el("td", format_money(item.price_cents * item.qty, o.currency), {{"class", "num"}})
         .raw("</tr>");
   }
-  h.raw("<tr><td colspan=\"4\"><strong>Total</strong></td>")
+  if (o.shipping_cents != 0) {
+    h.raw("<tr id=\"shipping-line\"><td></td><td>Shipping</td><td class=\"num\">1</td>")
+        .el("td", format_money(o.shipping_cents, o.currency), {{"class", "num"}})
+        .el("td", tax::format_rate(o.shipping_vat_rate_bp) + " %", {{"class", "num"}})
+        .el("td", format_money(o.shipping_cents, o.currency), {{"class", "num"}})
+        .raw("</tr>");
+  }
+  h.raw("<tr><td colspan=\"5\"><strong>Total</strong></td>")
       .el("td", format_money(o.total_cents, o.currency), {{"class", "num"}, {"id", "order-total"}})
       .raw("</tr></tbody></table></div>");
 }

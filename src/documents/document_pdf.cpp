@@ -1,4 +1,4 @@
-// The invoice PDF, drawn with libharu.
+// Tax documents (invoices, credit notes) as PDF, drawn with libharu.
 //
 // Fonts: libharu's UTF-8 path (Type0 fonts) builds a 65,536-entry glyph map
 // and width table for every font of every document, about 5 ms of CPU per
@@ -22,7 +22,7 @@
 //   identically whatever was rendered before).
 //
 // Nothing here reads the clock: metadata dates come from the invoice itself.
-#include "documents/invoice_pdf.h"
+#include "documents/document_pdf.h"
 
 #include <hpdf.h>
 #include <hpdf_doc.h>
@@ -315,15 +315,7 @@ void pop_code_point(std::string& utf8) {
   if (!utf8.empty()) utf8.pop_back();
 }
 
-// "19", "7.7", "2.25"
-std::string format_rate(double percent) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", percent);
-  std::string s = buf;
-  while (s.back() == '0') s.pop_back();
-  if (s.back() == '.') s.pop_back();
-  return s;
-}
+std::string percent(int rate_bp) { return tax::format_rate(rate_bp) + " %"; }
 
 // Draws on the pages of one document. Every string it is given is UTF-8.
 class Canvas {
@@ -358,6 +350,30 @@ class Canvas {
     do pop_code_point(text);
     while (!text.empty() && width(size, text + ellipsis) > max_width);
     return text + ellipsis;
+  }
+
+  // Broken at spaces into lines no wider than `max_width` (a word longer
+  // than a line is cut with an ellipsis).
+  std::vector<std::string> wrapped(float size, const std::string& utf8, float max_width) {
+    std::vector<std::string> lines;
+    std::string line;
+    size_t start = 0;
+    while (start < utf8.size()) {
+      size_t end = utf8.find(' ', start);
+      if (end == std::string::npos) end = utf8.size();
+      const std::string word = utf8.substr(start, end - start);
+      start = end + 1;
+      if (word.empty()) continue;
+      const std::string longer = line.empty() ? word : line + " " + word;
+      if (line.empty() || width(size, longer) <= max_width) {
+        line = longer;
+      } else {
+        lines.push_back(fitted(size, line, max_width));
+        line = word;
+      }
+    }
+    if (!line.empty()) lines.push_back(fitted(size, line, max_width));
+    return lines;
   }
 
   void text(float x, float y, Weight weight, float size, const std::string& utf8, float gray = 0) {
@@ -417,14 +433,39 @@ class Canvas {
   std::array<HPDF_Font, kEncodingCount> fonts_{};
 };
 
-std::string document_title(const InvoiceDocument& doc) { return doc.credit_note ? "Credit note" : "Invoice"; }
+// Where the columns of the item table end. A document that prints each
+// line's rate narrows the others to make room for it.
+struct Columns {
+  float description_right;
+  float qty_right;
+  float unit_right;
+  float rate_right;  // 0: no rate column
+};
 
-// Seller, invoice facts and buyer; returns where the item table starts.
-float draw_letterhead(Canvas& c, const InvoiceDocument& doc) {
+constexpr Columns kPlainColumns{kQtyRight - 50, kQtyRight, kUnitRight, 0};
+constexpr Columns kRateColumns{265, 300, 390, 445};
+
+// What one document needs while it is drawn.
+struct Sheet {
+  const TaxDocument& doc;
+  const DocumentTexts& texts;
+  tax::Totals totals;
+  Columns columns;
+  float bottom;  // rows stop here; the legal lines and the footer sit below
+
+  std::string title() const {
+    return texts.get(doc.kind == DocumentKind::Invoice ? "invoice" : "credit_note") + " " + doc.number;
+  }
+  std::string money(int64_t cents) const { return format_money(cents, doc.currency); }
+};
+
+// Seller, document facts and buyer; returns where the item table starts.
+float draw_letterhead(Canvas& c, const Sheet& s) {
+  const TaxDocument& doc = s.doc;
   c.new_page();
   float y = kTop;
   c.text_fitted(kLeft, y, Weight::Bold, 16, doc.seller_name, 260);
-  c.text_right(kRight, y, Weight::Bold, 16, document_title(doc) + " " + doc.number);
+  c.text_right(kRight, y, Weight::Bold, 16, s.title());
   y -= 16;
   float left_y = y;
   for (const auto& line : split_lines(doc.seller_address)) {
@@ -432,19 +473,21 @@ float draw_letterhead(Canvas& c, const InvoiceDocument& doc) {
     left_y -= 12;
   }
   if (!doc.seller_tax_id.empty()) {
-    c.text_fitted(kLeft, left_y, Weight::Regular, 9, "VAT ID: " + doc.seller_tax_id, 260);
+    c.text_fitted(kLeft, left_y, Weight::Regular, 9, s.texts.get("vat_id") + " " + doc.seller_tax_id, 260);
     left_y -= 12;
   }
   float right_y = y;
-  c.text_right(kRight, right_y, Weight::Regular, 10, document_title(doc) + " date: " + doc.issued_date);
-  if (doc.credit_note)
-    c.text_right(kRight, right_y -= 14, Weight::Bold, 10,
-                 "Corrects invoice " + doc.corrects_number + " of " + doc.corrects_date);
-  if (!doc.order_date.empty()) c.text_right(kRight, right_y -= 14, Weight::Regular, 10, "Order date: " + doc.order_date);
-  c.text_right(kRight, right_y -= 14, Weight::Regular, 9, "Order " + doc.order_id, 0.25f);
+  const char* date_label = doc.kind == DocumentKind::Invoice ? "invoice_date" : "credit_note_date";
+  const auto date = [&](const std::string& iso) { return display_date(iso, doc.locale); };
+  c.text_right(kRight, right_y, Weight::Regular, 10, s.texts.get(date_label) + " " + date(doc.issued_date));
+  if (!doc.order_date.empty())
+    c.text_right(kRight, right_y -= 14, Weight::Regular, 10, s.texts.get("order_date") + " " + date(doc.order_date));
+  c.text_right(kRight, right_y -= 14, Weight::Regular, 9, s.texts.get("order") + " " + doc.order_id, 0.25f);
+  for (const auto& reference : s.texts.all("reference"))
+    c.text_right(kRight, right_y -= 14, Weight::Bold, 10, c.fitted(10, reference, 260));
   y = std::min(left_y, right_y) - 36;
 
-  c.text(kLeft, y, Weight::Bold, 10, "Bill to");
+  c.text(kLeft, y, Weight::Bold, 10, s.texts.get("bill_to"));
   y -= 15;
   c.text_fitted(kLeft, y, Weight::Regular, 10, doc.buyer_name, 300);
   for (const auto& line : doc.buyer_address) {
@@ -452,60 +495,140 @@ float draw_letterhead(Canvas& c, const InvoiceDocument& doc) {
     y -= 13;
     c.text_fitted(kLeft, y, Weight::Regular, 10, line, 300);
   }
+  if (!doc.buyer_vat_id.empty()) {
+    y -= 13;
+    c.text_fitted(kLeft, y, Weight::Regular, 10, s.texts.get("customer_vat_id") + " " + doc.buyer_vat_id, 300);
+  }
   return y - 40;
 }
 
-float draw_table_header(Canvas& c, float y) {
-  c.text(kLeft, y, Weight::Bold, 10, "Description");
-  c.text_right(kQtyRight, y, Weight::Bold, 10, "Qty");
-  c.text_right(kUnitRight, y, Weight::Bold, 10, "Unit price");
-  c.text_right(kRight, y, Weight::Bold, 10, "Amount");
+float draw_table_header(Canvas& c, const Sheet& s, float y) {
+  const Columns& col = s.columns;
+  c.text(kLeft, y, Weight::Bold, 10, s.texts.get("description"));
+  c.text_right(col.qty_right, y, Weight::Bold, 10, s.texts.get("qty"));
+  c.text_right(col.unit_right, y, Weight::Bold, 10, s.texts.get("unit_price"));
+  if (col.rate_right > 0) c.text_right(col.rate_right, y, Weight::Bold, 10, s.texts.get("vat_rate"));
+  c.text_right(kRight, y, Weight::Bold, 10, s.texts.get("amount"));
   c.rule(y - 6);
   return y - 22;
 }
 
-float draw_line(Canvas& c, const InvoiceLine& line, const std::string& currency, float y) {
-  c.text_fitted(kLeft, y, Weight::Regular, 10, line.description, kQtyRight - 50 - kLeft);
-  if (!line.sku.empty()) c.text_fitted(kLeft, y - 11, Weight::Regular, 8, line.sku, kQtyRight - 50 - kLeft);
-  c.text_right(kQtyRight, y, Weight::Regular, 10, std::to_string(line.qty));
-  c.text_right(kUnitRight, y, Weight::Regular, 10, format_money(line.unit_cents, currency));
-  c.text_right(kRight, y, Weight::Regular, 10, format_money(line.total_cents, currency));
+float draw_line(Canvas& c, const Sheet& s, const DocumentLine& line, float y) {
+  const Columns& col = s.columns;
+  const float text_width = col.description_right - kLeft;
+  c.text_fitted(kLeft, y, Weight::Regular, 10, line.shipping ? s.texts.get("shipping") : line.description,
+                text_width);
+  if (!line.sku.empty()) c.text_fitted(kLeft, y - 11, Weight::Regular, 8, line.sku, text_width);
+  c.text_right(col.qty_right, y, Weight::Regular, 10, std::to_string(line.amounts.qty));
+  c.text_right(col.unit_right, y, Weight::Regular, 10, s.money(line.amounts.unit_cents));
+  if (col.rate_right > 0) c.text_right(col.rate_right, y, Weight::Regular, 10, percent(line.amounts.rate_bp));
+  c.text_right(kRight, y, Weight::Regular, 10, s.money(line.amounts.amount_cents()));
   return y - kRowHeight;
 }
 
-// The totals, with one line per VAT rate (the shop has one): the taxable
-// amount, the rate and the tax, as EU invoices must show them.
-float draw_totals(Canvas& c, const InvoiceDocument& doc, float y) {
-  c.rule(y + 10, 0.8f, kLabelX);
-  y -= 6;
-  if (doc.tax_rate_percent > 0) {
-    const std::string net = format_money(doc.total_cents - doc.tax_cents, doc.currency);
-    c.text(kLabelX, y, Weight::Regular, 10, "Net amount");
+bool prints_vat(const Sheet& s) {
+  return s.doc.regime != tax::TaxRegime::SingleRate ||
+         std::any_of(s.totals.by_rate.begin(), s.totals.by_rate.end(), [](const auto& r) { return r.rate_bp > 0; });
+}
+
+// One rate, as shopd's invoices always showed it: the net amount, the rate
+// and its VAT, the total.
+float draw_one_rate(Canvas& c, const Sheet& s, float y) {
+  if (prints_vat(s) && !s.totals.by_rate.empty()) {
+    const std::string net = s.money(s.totals.net_cents);
+    c.text(kLabelX, y, Weight::Regular, 10, s.texts.get("net_amount"));
     c.text_right(kRight, y, Weight::Regular, 10, net);
     y -= 15;
-    c.text(kLabelX, y, Weight::Regular, 10, "VAT " + format_rate(doc.tax_rate_percent) + " % of " + net);
-    c.text_right(kRight, y, Weight::Regular, 10, format_money(doc.tax_cents, doc.currency));
+    const auto& vat_of = s.texts.all("vat_of");
+    const std::string label = vat_of.empty() ? "VAT " + percent(s.totals.by_rate[0].rate_bp) : vat_of[0];
+    c.text(kLabelX, y, Weight::Regular, 10, c.fitted(10, label, kRight - kLabelX - 70));
+    c.text_right(kRight, y, Weight::Regular, 10, s.money(s.totals.vat_cents));
     y -= 17;
-  }
-  c.text(kLabelX, y, Weight::Bold, 11, "Total");
-  c.text_right(kRight, y, Weight::Bold, 11, format_money(doc.total_cents, doc.currency));
-  if (doc.tax_rate_percent > 0) {
-    y -= 15;
-    c.text_right(kRight, y, Weight::Regular, 8, "Prices include VAT.", 0.25f);
   }
   return y;
 }
 
-void draw_footers(Canvas& c, const InvoiceDocument& doc) {
+// Several rates (or any document of a shop with [tax]): a table per rate.
+constexpr float kRateNetRight = 400;
+constexpr float kRateVatRight = 470;
+
+float draw_rate_table(Canvas& c, const Sheet& s, float y) {
+  constexpr float kRateX = kLabelX - 60;
+  c.text(kRateX, y, Weight::Bold, 9, s.texts.get("rate"));
+  c.text_right(kRateNetRight, y, Weight::Bold, 9, s.texts.get("net"));
+  c.text_right(kRateVatRight, y, Weight::Bold, 9, s.texts.get("vat"));
+  c.text_right(kRight, y, Weight::Bold, 9, s.texts.get("gross"));
+  y -= 14;
+  for (const auto& r : s.totals.by_rate) {
+    c.text(kRateX, y, Weight::Regular, 10, percent(r.rate_bp));
+    c.text_right(kRateNetRight, y, Weight::Regular, 10, s.money(r.net_cents));
+    c.text_right(kRateVatRight, y, Weight::Regular, 10, s.money(r.vat_cents));
+    c.text_right(kRight, y, Weight::Regular, 10, s.money(r.gross_cents));
+    y -= 14;
+  }
+  y -= 4;
+  if (s.totals.by_rate.size() > 1) {
+    c.text(kLabelX, y, Weight::Regular, 10, s.texts.get("net_amount"));
+    c.text_right(kRight, y, Weight::Regular, 10, s.money(s.totals.net_cents));
+    y -= 15;
+    c.text(kLabelX, y, Weight::Regular, 10, s.texts.get("vat_total"));
+    c.text_right(kRight, y, Weight::Regular, 10, s.money(s.totals.vat_cents));
+    y -= 17;
+  }
+  return y;
+}
+
+float totals_height(const Sheet& s) {
+  if (s.columns.rate_right > 0) return 14.0f * static_cast<float>(s.totals.by_rate.size() + 1) + 80;
+  return 70;
+}
+
+float draw_totals(Canvas& c, const Sheet& s, float y) {
+  const bool table = s.columns.rate_right > 0;
+  c.rule(y + 10, 0.8f, table ? kLabelX - 60 : kLabelX);
+  y -= 6;
+  y = table ? draw_rate_table(c, s, y) : draw_one_rate(c, s, y);
+  c.text(kLabelX, y, Weight::Bold, 11, s.texts.get("total"));
+  c.text_right(kRight, y, Weight::Bold, 11, s.money(s.totals.gross_cents));
+  if (s.doc.amounts_include_vat && prints_vat(s)) {
+    y -= 15;
+    c.text_right(kRight, y, Weight::Regular, 8, s.texts.get("prices_include_vat"), 0.25f);
+  }
+  return y;
+}
+
+// The payment line and the notes (reverse charge, OSS, export, the owner's
+// own), wrapped to the page's width, starting a new page when they do not fit.
+void draw_notes(Canvas& c, const Sheet& s, float y) {
+  std::vector<std::string> paragraphs = s.texts.all("payment");
+  for (const auto& note : s.texts.all("note")) paragraphs.push_back(note);
+  y -= 24;
+  for (const auto& paragraph : paragraphs) {
+    for (const auto& line : c.wrapped(9, paragraph, kRight - kLeft)) {
+      if (y < s.bottom) {
+        c.new_page();
+        c.text(kLeft, kTop, Weight::Bold, 11, s.title() + " " + s.texts.get("continued"));
+        y = kTop - 40;
+      }
+      c.text(kLeft, y, Weight::Regular, 9, line, 0.15f);
+      y -= 12;
+    }
+    y -= 4;
+  }
+}
+
+void draw_footers(Canvas& c, const Sheet& s) {
   const auto& pages = c.pages();
-  const std::string thanks =
-      (doc.credit_note ? "This credit note corrects invoice " + doc.corrects_number + ". " : "Thank you for your order. ") +
-      doc.seller_name;
+  const std::string thanks = s.texts.get("thanks");
   for (size_t i = 0; i < pages.size(); ++i) {
-    c.put(pages[i], kLeft, 50, Weight::Regular, 8, thanks, 0.4f);
-    const std::string page_no =
-        doc.number + "  page " + std::to_string(i + 1) + " of " + std::to_string(pages.size());
-    c.put(pages[i], kRight - c.width(8, page_no), 50, Weight::Regular, 8, page_no, 0.4f);
+    float y = 50 + 10.0f * static_cast<float>(s.doc.legal_lines.size());
+    for (const auto& line : s.doc.legal_lines)
+      c.put(pages[i], kLeft, y -= 10, Weight::Regular, 7, c.fitted(7, line, kRight - kLeft), 0.4f);
+    const float footer_y = s.doc.legal_lines.empty() ? 50 : 40;
+    c.put(pages[i], kLeft, footer_y, Weight::Regular, 8, c.fitted(8, thanks, 300), 0.4f);
+    const std::string page_no = s.doc.number + "  " + s.texts.get("page") + " " + std::to_string(i + 1) + " " +
+                                s.texts.get("of") + " " + std::to_string(pages.size());
+    c.put(pages[i], kRight - c.width(8, page_no), footer_y, Weight::Regular, 8, page_no, 0.4f);
   }
 }
 
@@ -520,13 +643,13 @@ std::string info_text(std::string_view utf8) {
   return out;
 }
 
-void set_metadata(HPDF_Doc pdf, const InvoiceDocument& doc) {
+void set_metadata(HPDF_Doc pdf, const Sheet& s) {
   HPDF_SetInfoAttr(pdf, HPDF_INFO_CREATOR, "shopd");
-  HPDF_SetInfoAttr(pdf, HPDF_INFO_TITLE, info_text(document_title(doc) + " " + doc.number).c_str());
-  HPDF_SetInfoAttr(pdf, HPDF_INFO_AUTHOR, info_text(doc.seller_name).c_str());
+  HPDF_SetInfoAttr(pdf, HPDF_INFO_TITLE, info_text(s.title()).c_str());
+  HPDF_SetInfoAttr(pdf, HPDF_INFO_AUTHOR, info_text(s.doc.seller_name).c_str());
   int year = 0, month = 0, day = 0;
-  if (std::sscanf(doc.issued_date.c_str(), "%4d-%2d-%2d", &year, &month, &day) == 3 && month >= 1 && month <= 12 &&
-      day >= 1 && day <= 31) {
+  if (std::sscanf(s.doc.issued_date.c_str(), "%4d-%2d-%2d", &year, &month, &day) == 3 && month >= 1 &&
+      month <= 12 && day >= 1 && day <= 31) {
     HPDF_Date date{year, month, day, 0, 0, 0, 'Z', 0, 0};
     HPDF_SetInfoDateAttr(pdf, HPDF_INFO_CREATION_DATE, date);
   }
@@ -545,29 +668,32 @@ std::string saved_bytes(HPDF_Doc pdf, HaruStatus& status) {
   return out;
 }
 
-std::string render(PreparedPdf& prepared, const InvoiceDocument& doc) {
+std::string render(PreparedPdf& prepared, const TaxDocument& doc, const DocumentTexts& texts) {
   HPDF_Doc pdf = prepared.begin();
   HPDF_SetCompressionMode(pdf, HPDF_COMP_NONE);
-  set_metadata(pdf, doc);
+  const Sheet s{doc, texts, doc.totals(), doc.itemized_vat() ? kRateColumns : kPlainColumns,
+                kBottom + 10.0f * static_cast<float>(doc.legal_lines.size())};
+  set_metadata(pdf, s);
   throw_if_failed(prepared.status());
 
   Canvas canvas(prepared, pdf);
-  float y = draw_table_header(canvas, draw_letterhead(canvas, doc));
+  const std::string continued = s.title() + " " + texts.get("continued");
+  float y = draw_table_header(canvas, s, draw_letterhead(canvas, s));
   for (const auto& line : doc.lines) {
-    if (y < kBottom) {
+    if (y < s.bottom) {
       canvas.new_page();
-      canvas.text(kLeft, kTop, Weight::Bold, 11, "Invoice " + doc.number + " (continued)");
-      y = draw_table_header(canvas, kTop - 30);
+      canvas.text(kLeft, kTop, Weight::Bold, 11, continued);
+      y = draw_table_header(canvas, s, kTop - 30);
     }
-    y = draw_line(canvas, line, doc.currency, y);
+    y = draw_line(canvas, s, line, y);
   }
-  if (y < kBottom + 60) {
+  if (y < s.bottom + totals_height(s) - 10) {
     canvas.new_page();
-    canvas.text(kLeft, kTop, Weight::Bold, 11, "Invoice " + doc.number + " (continued)");
+    canvas.text(kLeft, kTop, Weight::Bold, 11, continued);
     y = kTop - 40;
   }
-  draw_totals(canvas, doc, y);
-  draw_footers(canvas, doc);
+  draw_notes(canvas, s, draw_totals(canvas, s, y));
+  draw_footers(canvas, s);
   throw_if_failed(prepared.status());
   std::string bytes = saved_bytes(pdf, prepared.status());
   prepared.finish();
@@ -582,20 +708,10 @@ std::vector<EncodedRun> encode_for_pdf(std::string_view utf8) {
   return out;
 }
 
-int64_t included_tax_cents(int64_t total_cents, double rate_percent) {
-  if (!(rate_percent > 0)) return 0;
-  // In basis points, so the arithmetic is exact integers: 19 % -> 1900.
-  const auto bp = static_cast<__int128>(std::llround(rate_percent * 100));
-  const __int128 total = total_cents < 0 ? -static_cast<__int128>(total_cents) : total_cents;
-  const __int128 denominator = 10000 + bp;
-  const __int128 tax = (2 * total * bp + denominator) / (2 * denominator);  // half up
-  return static_cast<int64_t>(total_cents < 0 ? -tax : tax);
-}
-
-std::string render_invoice_pdf(const InvoiceDocument& doc) {
+std::string render_document_pdf(const TaxDocument& doc, const DocumentTexts& texts) {
   PdfPool& pool = pdf_pool();
   std::unique_ptr<PreparedPdf> prepared = pool.take();
-  std::string bytes = render(*prepared, doc);  // on a throw, the half-used document is freed, not pooled
+  std::string bytes = render(*prepared, doc, texts);  // on a throw, the half-used document is freed, not pooled
   pool.give_back(std::move(prepared));
   return bytes;
 }
