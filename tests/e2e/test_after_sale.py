@@ -7,6 +7,7 @@ views, and a fake Stripe that counts every refund."""
 from __future__ import annotations
 
 import collections
+import re
 import subprocess
 import threading
 
@@ -20,7 +21,11 @@ VAT = {"invoice": {"tax_rate_percent": 19}}
 
 
 def paid_order(shop, sku="MUG-01", qty=2, **extra) -> str:
-    r = shop.post_order(order(sku=sku, qty=qty, **extra))
+    return paid_order_of(shop, order(sku=sku, qty=qty, **extra))
+
+
+def paid_order_of(shop, body) -> str:
+    r = shop.post_order(body)
     assert r.status == 202, r
     order_id = r.json()["id"]
     shop.wait_for_status(order_id, "completed")
@@ -355,6 +360,45 @@ def test_the_credit_note_names_the_invoice_it_corrects_with_negative_amounts_and
     [(name, kind, data)] = attachments(mail)
     assert (name, kind, data) == (f"{number}.pdf", "application/pdf", r.body)
     assert number in text_of(mail) and invoice in text_of(mail)
+
+
+GERMAN_SHOP = {
+    "shop": {"name": "Kaffeehaus Berlin", "locale": "de"},
+    "tax": {"country": "DE"},
+    "shipping": [{"countries": ["*"], "price_cents": 490}],
+    "products": [
+        {"sku": "BOOK-01", "name": "Coffee cook book", "price_cents": 2140, "stock": 50, "vat_category": "reduced"},
+        {"sku": "MUG-01", "name": "Coffee mug", "price_cents": 1190, "stock": 50},
+    ],
+}
+
+
+def test_a_german_shop_credits_an_amount_over_its_rates_and_a_cancel_every_line_and_the_shipping(shop_factory):
+    shop = shop_factory(config=GERMAN_SHOP)
+    body = order(items=[{"sku": "BOOK-01", "qty": 1}, {"sku": "MUG-01", "qty": 2}])
+    order_id = paid_order_of(shop, body)  # 21.40 (7 %) + 23.80 (19 %) + 4.90 shipping (19 %) = 50.10
+    refund(shop, order_id, {"amount_cents": 1000})
+    [first] = wait_refunds_settled(shop, order_id, 1)
+    shop.wait_until_idle()
+    text = pdf_text(shop.get(f"/orders/{order_id}/credit-notes/{first['credit_note']}").body)
+    invoice = shop.order_status(order_id)["steps"]["invoice"]["number"]
+    assert f"Rechnungskorrektur {first['credit_note']}" in text and f"Korrigiert Rechnung {invoice}" in text
+    # 10.00 split over the rates in proportion to their gross: 7 % on 21.40 of 50.10, 19 % on the rest.
+    assert "Erstattung" in text and "-4.27 EUR" in text and "-5.73 EUR" in text and "-10.00 EUR" in text
+    assert re.search(r"7\s?%", text) and "19 %" in text
+
+    # The cancel of another paid order credits every line and the shipping, as they were invoiced.
+    other = paid_order_of(shop, body)
+    assert cancel(shop, other).status == 202
+    [whole] = wait_refunds_settled(shop, other, 1)
+    shop.wait_until_idle()
+    assert whole["amount_cents"] == 5010
+    text = pdf_text(shop.get(f"/orders/{other}/credit-notes/{whole['credit_note']}").body)
+    assert "Versand" in text and "Coffee cook book" in text and "Coffee mug" in text and "-50.10 EUR" in text
+    assert "Erstattung" not in text
+    assert shop.order_status(other)["status"] == "cancelled"
+    mails = {str(m["Subject"]).split(" - ")[0] for m in (read_mail(p) for p in shop.mails())}
+    assert {"Bestellung storniert", "Erstattung von 10.00 EUR", "Erstattung von 50.10 EUR"} <= mails, mails
 
 
 # --- shipment ---------------------------------------------------------------
