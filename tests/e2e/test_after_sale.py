@@ -147,6 +147,7 @@ def test_cancel_while_the_charge_is_in_flight_and_the_card_is_declined_releases_
     assert [s.split(" - ")[0] for s in mails] == ["Order cancelled"], mails
 
 
+@pytest.mark.sanitize
 def test_cancel_after_payment_refunds_in_full_restocks_and_issues_a_credit_note(shop_factory):
     shop = shop_factory()
     order_id = paid_order(shop, qty=3)
@@ -313,6 +314,7 @@ def test_a_refund_stripe_refuses_fails_alerts_the_team_and_tells_the_customer_no
     assert [str(m["Subject"]).split(" - ")[0] for m in mails_to(sink, CUSTOMER)] == ["Order confirmed"]
 
 
+@pytest.mark.sanitize
 def test_sigkill_while_the_refund_call_is_in_flight_refunds_once_with_one_credit_note(shop_factory, stripe, sink, backend):
     shop = shop_factory(**live(stripe, sink, config={"worker": {"lease_seconds": crash_lease(backend)}}))
     order_id = paid_order(shop)
