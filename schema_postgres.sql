@@ -370,8 +370,8 @@ SELECT o.id,
        o.customer_email,
        format('%s.%s %s', o.total_cents / 100, lpad((o.total_cents % 100)::text, 2, '0'), o.currency) AS total,
        (SELECT CASE WHEN count(*) = 0 THEN ''
-                    ELSE format('%s.%s %s', sum(r.amount_cents) / 100, lpad((sum(r.amount_cents) % 100)::text, 2, '0'),
-                                o.currency) END
+                    ELSE format('%s.%s %s', sum(r.amount_cents)::bigint / 100,
+                                lpad((sum(r.amount_cents)::bigint % 100)::text, 2, '0'), o.currency) END
           FROM refunds r WHERE r.order_id = o.id AND r.state = 'succeeded') AS refunded,
        (SELECT string_agg(i.qty || ' x ' || i.sku, ', ') FROM order_items i WHERE i.order_id = o.id) AS items,
        (SELECT number FROM invoices v WHERE v.order_id = o.id) AS invoice,

@@ -14,6 +14,7 @@ namespace shopd {
 inline bool operator==(JobState s, std::string_view name) { return to_string(s) == name; }
 inline bool operator==(OrderStatus s, std::string_view name) { return to_string(s) == name; }
 inline bool operator==(StepState s, std::string_view name) { return to_string(s) == name; }
+inline bool operator==(RefundState s, std::string_view name) { return to_string(s) == name; }
 inline bool operator==(StockState s, std::string_view name) { return to_string(s) == name; }
 inline bool operator==(AttemptOutcome o, std::string_view name) { return to_string(o) == name; }
 inline bool operator==(ChannelState s, std::string_view name) { return to_string(s) == name; }
@@ -29,6 +30,10 @@ struct StringMaker<shopd::JobState> {
 template <>
 struct StringMaker<shopd::OrderStatus> {
   static String convert(shopd::OrderStatus s) { return std::string(to_string(s)).c_str(); }
+};
+template <>
+struct StringMaker<shopd::RefundState> {
+  static String convert(shopd::RefundState s) { return std::string(to_string(s)).c_str(); }
 };
 template <>
 struct StringMaker<shopd::StepState> {

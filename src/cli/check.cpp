@@ -18,6 +18,7 @@
 #include "store/store.h"
 #include "store/database.h"
 #include "store/alert_store.h"
+#include "store/credit_note_store.h"
 #include "store/invoice_store.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
@@ -44,6 +45,8 @@ void print_counts(const char* title, const std::map<E, int64_t>& counts) {
 
 // The schema that first has the alerts table.
 constexpr int kAlertsSchema = 2;
+// The schema version with refunds and credit notes (migration 4).
+constexpr int kAfterSaleSchema = 4;
 
 // An alert that reached nobody is a problem: the team does not know about a
 // dead job. Returns how many there are.
@@ -74,6 +77,20 @@ int report_invoice_numbering(store::Connection& db, const std::string& prefix) {
     return 0;
   }
   std::cout << "PROBLEM: invoice numbers are not gapless: " << n.count << " invoices, highest number "
+            << n.max_seq << ", next number " << n.counter + 1 << "\n";
+  return 1;
+}
+
+// Credit notes likewise, in their own series. Returns 1 when they have a gap.
+int report_credit_note_numbering(store::Connection& db, const std::string& prefix) {
+  const auto n = store::credit_note_numbering(db);
+  if (n.count == 0 && n.gapless()) return 0;
+  if (n.gapless()) {
+    std::cout << "credit notes: " << n.count << " (" << store::format_invoice_number(prefix, 1) << " to "
+              << store::format_invoice_number(prefix, n.max_seq) << ", no gaps)\n";
+    return 0;
+  }
+  std::cout << "PROBLEM: credit note numbers are not gapless: " << n.count << " credit notes, highest number "
             << n.max_seq << ", next number " << n.counter + 1 << "\n";
   return 1;
 }
@@ -192,6 +209,7 @@ int check_database(const Config& config, const store::Engine& engine) {
                    "or `shopd jobs discard ID`\n";
     problems += report_invoice_numbering(c, config.invoice.prefix);
     if (version >= kAlertsSchema) problems += report_undelivered_alerts(c);
+    if (version >= kAfterSaleSchema) problems += report_credit_note_numbering(c, config.invoice.credit_note_prefix);
   });
   if (version < store::latest_schema_version())
     std::cout << "schema: " << version << "; `shopd serve` upgrades it to " << store::latest_schema_version() << "\n";

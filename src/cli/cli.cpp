@@ -52,6 +52,31 @@ int run(int argc, char** argv) {
   auto* retry_cmd = add_act("retry", "put dead jobs back to pending (attempts reset)", retry);
   auto* discard_cmd = add_act("discard", "let dead jobs go: they never run again and need no look", discard);
 
+  // After the sale (SPEC section 9): orders cancel | refund | ship.
+  auto* orders_cmd = app.add_subcommand("orders", "the owner's actions after the sale");
+  orders_cmd->require_subcommand(1);
+  OrderAction order_action;
+  std::vector<std::string> items;
+  auto* cancel_cmd = orders_cmd->add_subcommand("cancel", "cancel an order: stop or refund its payment, restock");
+  cancel_cmd->add_option("ID", order_action.order_id, "the order's id")->required();
+  cancel_cmd->add_option("--reason", order_action.reason, "why (kept with the order)");
+  auto* refund_cmd = orders_cmd->add_subcommand("refund", "refund all or part of a paid order, with a credit note");
+  refund_cmd->add_option("ID", order_action.order_id, "the order's id")->required();
+  auto* amount = refund_cmd->add_option("--amount", order_action.amount_cents, "cents to refund")
+                     ->check(CLI::Range(int64_t{1}, int64_t{10'000'000'000'000}));
+  auto* item = refund_cmd->add_option("--item", items, "SKU:QTY of a line to refund (repeat for more)");
+  amount->excludes(item);
+  refund_cmd->add_option("--reason", order_action.reason, "why (kept with the refund)");
+  refund_cmd->add_flag("--restock", order_action.restock, "with --item: put the lines back on sale")->needs(item);
+  refund_cmd->callback([&] {
+    if (!order_action.amount_cents && items.empty()) throw CLI::RequiredError("--amount or --item");
+  });
+  auto* ship_cmd = orders_cmd->add_subcommand("ship", "mark an order shipped; the customer gets the tracking link");
+  ship_cmd->add_option("ID", order_action.order_id, "the order's id")->required();
+  ship_cmd->add_option("--carrier", order_action.carrier, "who carries it")->required();
+  ship_cmd->add_option("--tracking", order_action.tracking_number, "the tracking number")->required();
+  ship_cmd->add_option("--url", order_action.tracking_url, "the tracking link");
+
   std::string destination;
   auto* backup_cmd = app.add_subcommand("backup", "consistent copy of the live database (SQLite online backup)");
   backup_cmd->add_option("PATH", destination, "where to write the copy")->required();
@@ -61,7 +86,8 @@ int run(int argc, char** argv) {
   copy_cmd->add_option("--to", target_url, "the PostgreSQL database: postgresql://user@host:5432/dbname")->required();
 
   // --config is accepted before or after the subcommand.
-  for (auto* sub : {serve_cmd, check_cmd, list_cmd, retry_cmd, discard_cmd, backup_cmd, copy_cmd})
+  for (auto* sub : {serve_cmd, check_cmd, list_cmd, retry_cmd, discard_cmd, backup_cmd, copy_cmd, cancel_cmd,
+                    refund_cmd, ship_cmd})
     sub->add_option("--config", config_path, "path to shop.toml");
 
   try {
@@ -75,6 +101,9 @@ int run(int argc, char** argv) {
   if (retry_cmd->parsed()) return jobs_act(config_path, BulkAction::Retry, retry.ids, retry.all_dead, retry.kind);
   if (discard_cmd->parsed())
     return jobs_act(config_path, BulkAction::Discard, discard.ids, discard.all_dead, discard.kind);
+  if (cancel_cmd->parsed()) return orders_act(config_path, OrderAction::Kind::Cancel, order_action, {});
+  if (refund_cmd->parsed()) return orders_act(config_path, OrderAction::Kind::Refund, order_action, items);
+  if (ship_cmd->parsed()) return orders_act(config_path, OrderAction::Kind::Ship, order_action, {});
   if (backup_cmd->parsed()) return backup(config_path, destination);
   if (copy_cmd->parsed()) return copy_db(config_path, target_url);
   return serve(config_path);

@@ -123,6 +123,7 @@ struct Config {
     std::filesystem::path dir;  // export folder for a copy of each PDF; empty: none (the database holds them)
     std::string prefix = "INV-";
     std::string seller_tax_id;    // printed on invoices when set (e.g. an EU VAT id)
+    std::string credit_note_prefix = "CN-";  // credit notes: their own gapless series (SPEC section 9)
     std::vector<std::string> legal_lines;  // printed at the foot of every page (register, directors, capital, terms)
   } invoice;
 

@@ -266,9 +266,18 @@ void read_retry(TableReader t, Config::Retry& retry) {
         continue;
       if (!v.is_table()) throw ConfigError(t.key_path(name), "unknown key");
       bool known = is_job_kind(name);
-      for (auto kind : kAllJobKinds) known = known || kind_family(kind) == name;
-      if (!known)
-        throw ConfigError(t.key_path(name), "is not a job kind or family (payment, inventory, invoice, email, alert)");
+      std::string families;
+      for (auto kind : kAllJobKinds) {
+        known = known || kind_family(kind) == name;
+        if (families.find(std::string(kind_family(kind)) + ",") == std::string::npos)
+          families += std::string(kind_family(kind)) + ",";
+      }
+      if (!known) {
+        families.pop_back();
+        for (size_t at = families.find(','); at != std::string::npos; at = families.find(',', at + 2))
+          families.replace(at, 1, ", ");
+        throw ConfigError(t.key_path(name), "is not a job kind or family (" + families + ")");
+      }
       TableReader sub = t.table(name);
       retry.overrides[name] = read_retry_policy(sub, retry.defaults);
       sub.reject_unknown_keys();
@@ -327,9 +336,18 @@ std::optional<int> read_invoice(TableReader t, Config::Invoice& inv, const std::
     if (!single_rate_bp) throw ConfigError("invoice.tax_rate_percent", "must have at most two decimals");
   }
   t.string("seller_tax_id", inv.seller_tax_id);
+  t.string("credit_note_prefix", inv.credit_note_prefix);
   t.string_list("legal_lines", inv.legal_lines);
   t.reject_unknown_keys();
   if (inv.prefix.size() > 32) throw ConfigError("invoice.prefix", "must be at most 32 characters");
+  if (inv.credit_note_prefix.size() > 32)
+    throw ConfigError("invoice.credit_note_prefix", "must be at most 32 characters");
+  // Credit notes are found by number in URLs (/orders/{id}/credit-notes/{number}).
+  if (inv.credit_note_prefix.empty() || inv.credit_note_prefix == inv.prefix)
+    throw ConfigError("invoice.credit_note_prefix", "must be set and differ from invoice.prefix (its own series)");
+  for (char c : inv.credit_note_prefix)
+    if (c <= 0x20 || c >= 0x7f || c == '/' || c == '?' || c == '#' || c == '%' || c == '\\')
+      throw ConfigError("invoice.credit_note_prefix", "must be printable ASCII without spaces, /, ?, #, % or \\");
   if (inv.legal_lines.size() > kMaxLegalLines)
     throw ConfigError("invoice.legal_lines", "must be at most " + std::to_string(kMaxLegalLines) + " lines");
   for (size_t i = 0; i < inv.legal_lines.size(); ++i)

@@ -19,11 +19,18 @@ inline constexpr std::string_view kEmailConfirmation = "email.confirmation";
 inline constexpr std::string_view kInventoryRelease = "inventory.release";
 inline constexpr std::string_view kEmailPaymentFailed = "email.payment_failed";
 inline constexpr std::string_view kAlertTeam = "alert.team";
+// After the sale (SPEC section 9).
+inline constexpr std::string_view kEmailCancelled = "email.cancelled";
+inline constexpr std::string_view kPaymentRefund = "payment.refund";
+inline constexpr std::string_view kCreditNoteGenerate = "credit_note.generate";
+inline constexpr std::string_view kEmailRefunded = "email.refunded";
+inline constexpr std::string_view kEmailShipped = "email.shipped";
 }  // namespace kind
 
-inline constexpr std::array<std::string_view, 7> kAllJobKinds = {
-    kind::kPaymentCharge,    kind::kInventoryCommit,     kind::kInvoiceGenerate, kind::kEmailConfirmation,
-    kind::kInventoryRelease, kind::kEmailPaymentFailed, kind::kAlertTeam};
+inline constexpr std::array<std::string_view, 12> kAllJobKinds = {
+    kind::kPaymentCharge,      kind::kInventoryCommit,    kind::kInvoiceGenerate, kind::kEmailConfirmation,
+    kind::kInventoryRelease,   kind::kEmailPaymentFailed, kind::kAlertTeam,       kind::kEmailCancelled,
+    kind::kPaymentRefund,      kind::kCreditNoteGenerate, kind::kEmailRefunded,   kind::kEmailShipped};
 
 // Who a job of this kind talks to, in the owner's words, by the kind's family
 // (the part before the dot, as in [retry.<family>]): "payment provider",
@@ -33,6 +40,7 @@ inline std::string provider_name(std::string_view k) {
   if (family == "payment") return "payment provider";
   if (family == "email") return "mail relay";
   if (family == "alert") return "alert channel";
+  if (family == "credit_note") return "credit note renderer";
   return std::string(family) + " provider";
 }
 

@@ -114,6 +114,23 @@ constexpr StepState step_state_of(JobState s) {
   return StepState::Pending;
 }
 
+// A refund (SPEC section 9). How it leaves each state:
+//   Pending    its payment.refund job is done (-> Succeeded) or dies (-> Failed)
+//   Failed     an owner retries its dead job (-> Pending)
+//   Succeeded  never: the money went back, and a credit note says so
+enum class RefundState { Pending, Succeeded, Failed };
+
+inline constexpr std::array<std::pair<RefundState, std::string_view>, 3> kRefundStateNames = {{
+    {RefundState::Pending, "pending"},
+    {RefundState::Succeeded, "succeeded"},
+    {RefundState::Failed, "failed"},
+}};
+
+constexpr std::string_view to_string(RefundState s) { return detail::name_of(kRefundStateNames, s); }
+constexpr std::optional<RefundState> parse_refund_state(std::string_view text) {
+  return detail::parse_name(kRefundStateNames, text);
+}
+
 // An order's stock (orders.stock_state). How it leaves each state:
 //   Reserved   the payment succeeds (-> Sold, inventory.commit) or dies
 //              (-> Released, inventory.release)

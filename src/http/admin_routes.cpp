@@ -275,6 +275,12 @@ RouteHandler admin(Services& s, void (*handler)(Services&, const httplib::Reques
 
 }  // namespace
 
+RouteHandler admin_only(Services& s, RouteHandler handler) {
+  return [&s, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+    if (authorized(s, req, res)) handler(req, res);
+  };
+}
+
 void register_admin_routes(httplib::Server& svr, Services& s) {
   add_route(svr, "GET", "/admin/orders", "/admin/orders", admin(s, list_orders));
   add_route(svr, "GET", "/admin/jobs", "/admin/jobs", admin(s, list_jobs));

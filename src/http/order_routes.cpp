@@ -1,5 +1,6 @@
 // The storefront's routes: POST /orders (the receptionist), GET /orders/{id}
-// (public status, no customer data), GET /orders/{id}/invoice.
+// (public status, no customer data), GET /orders/{id}/invoice and
+// /orders/{id}/credit-notes/{number}.
 #include <variant>
 
 #include "config/config.h"
@@ -9,6 +10,8 @@
 #include "http/request_context.h"
 #include "http/server.h"
 #include "http/validate_order.h"
+#include "http/order_json.h"
+#include "jobs/credit_notes.h"
 #include "jobs/invoice_files.h"
 #include "outbox/job_state.h"
 #include "outbox/pipeline.h"
@@ -16,6 +19,7 @@
 #include "store/invoice_store.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
+#include "store/refund_store.h"
 #include "tax/amounts.h"
 #include "tax/regime.h"
 
@@ -152,29 +156,6 @@ void post_order(Services& s, const httplib::Request& req, httplib::Response& res
   res.set_content(accepted.body, "application/json");
 }
 
-nlohmann::json step_json(const PublicStepView& view) {
-  const store::Job* job = view.job;
-  if (!job) return {{"state", to_string(view.state)}, {"attempts", 0}};
-  nlohmann::json step = {{"state", to_string(view.state)}, {"attempts", job->attempts}, {"kind", job->kind}};
-  // Only the error's code: messages can quote customer data (an SMTP reply naming the address).
-  if ((job->state == JobState::Retrying || is_given_up(job->state)) && !job->last_error.empty())
-    step["error"] = job->last_error.substr(0, job->last_error.find(':'));
-  return step;
-}
-
-nlohmann::json public_order_json(const Order& order, const std::vector<store::Job>& jobs,
-                                 const std::optional<store::InvoiceRecord>& invoice) {
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& item : order.items)
-    items.push_back({{"sku", item.sku}, {"qty", item.qty}, {"price_cents", item.price_cents}});
-  nlohmann::json steps = nlohmann::json::object();
-  for (const auto& view : public_steps(order, jobs)) steps[std::string(view.name)] = step_json(view);
-  if (invoice) steps["invoice"]["number"] = invoice->number;
-  return {{"id", order.id},           {"status", to_string(order.status)}, {"total_cents", order.total_cents},
-          {"currency", order.currency}, {"created_at", order.created_at}, {"items", items},
-          {"steps", steps}};
-}
-
 void get_order(Services& s, const httplib::Request& req, httplib::Response& res) {
   const std::string id = req.matches[1];
   current_request().order_id = is_uuid(id) ? id : "";
@@ -182,7 +163,8 @@ void get_order(Services& s, const httplib::Request& req, httplib::Response& res)
   auto body = s.store.read([&](store::Connection& db) -> std::optional<nlohmann::json> {
     auto order = store::load_order(db, id);
     if (!order) return std::nullopt;
-    return public_order_json(*order, store::jobs_for_order(db, id), store::find_invoice(db, id));
+    return public_order_json(*order, store::jobs_for_order(db, id), store::find_invoice(db, id),
+                             store::refunded_cents(db, id), store::find_shipment(db, id));
   });
   if (!body) return send_error(res, 404, "not_found", "no order with this id");
   send_json(res, 200, *body);
@@ -205,6 +187,29 @@ void get_invoice(Services& s, const httplib::Request& req, httplib::Response& re
   res.set_content(*stored.pdf, "application/pdf");
 }
 
+// GET /orders/{id}/credit-notes/{number}: like the invoice, for whoever has
+// the order's id (the customer's status link).
+void get_credit_note(Services& s, const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  const std::string number = req.matches[2];
+  if (!is_uuid(id)) return send_error(res, 404, "not_found", "no order with this id");
+  current_request().order_id = id;
+  struct Stored {
+    std::optional<store::CreditNoteRecord> note;
+    std::optional<std::string> pdf;
+  };
+  const auto stored = s.store.read([&](store::Connection& db) {
+    Stored out{store::find_credit_note_by_number(db, id, number), std::nullopt};
+    if (out.note) out.pdf = store::credit_note_pdf(db, out.note->refund_id);
+    return out;
+  });
+  if (!stored.note || !stored.pdf) return send_error(res, 404, "not_found", "this order has no such credit note");
+  res.status = 200;
+  res.set_header("Cache-Control", "private, no-store");
+  res.set_header("Content-Disposition", "inline; filename=\"" + credit_note_file_name(*stored.note) + "\"");
+  res.set_content(*stored.pdf, "application/pdf");
+}
+
 }  // namespace
 
 void register_order_routes(httplib::Server& svr, Services& s) {
@@ -213,6 +218,8 @@ void register_order_routes(httplib::Server& svr, Services& s) {
             [&s](const auto& req, auto& res) { get_order(s, req, res); });
   add_route(svr, "GET", R"(/orders/([^/]+)/invoice)", "/orders/{id}/invoice",
             [&s](const auto& req, auto& res) { get_invoice(s, req, res); });
+  add_route(svr, "GET", R"(/orders/([^/]+)/credit-notes/([^/]+))", "/orders/{id}/credit-notes/{number}",
+            [&s](const auto& req, auto& res) { get_credit_note(s, req, res); });
 }
 
 }  // namespace shopd

@@ -261,6 +261,7 @@ HttpServer::HttpServer(Services& services)
   register_order_routes(svr_, services_);
   register_ops_routes(svr_, services_);
   register_admin_routes(svr_, services_);
+  register_after_sale_routes(svr_, services_);
   register_dashboard_routes(svr_, services_);
 }
 

@@ -87,6 +87,10 @@ bool reject_non_json(const httplib::Request& req, httplib::Response& res);
 void register_order_routes(httplib::Server& svr, Services& services);
 void register_ops_routes(httplib::Server& svr, Services& services);
 void register_admin_routes(httplib::Server& svr, Services& services);
+// The admin API's door (Authorization: Bearer <admin token>) around another handler.
+RouteHandler admin_only(Services& services, RouteHandler handler);
+// After the sale (SPEC section 9): GET /admin/orders/{id}, cancel, refunds, shipment (http/after_sale_routes.cpp).
+void register_after_sale_routes(httplib::Server& svr, Services& services);
 // The owner's HTML dashboard under /admin/ (http/dashboard/routes.cpp).
 void register_dashboard_routes(httplib::Server& svr, Services& services);
 

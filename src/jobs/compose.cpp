@@ -13,7 +13,8 @@ std::string message_id_for(const store::Job& job, const Config& config) {
 
 std::string mail_file_name(const store::Job& job) {
   const std::string_view customer_mail = "email.";
-  if (job.kind.starts_with(customer_mail)) return job.order_id + "." + job.kind.substr(customer_mail.size());
+  if (job.kind.starts_with(customer_mail))
+    return job.order_id + "." + job.kind.substr(customer_mail.size()) + (job.job_key.empty() ? "" : "." + job.job_key);
   return job.order_id + "." + std::string(kind_family(job.kind)) + "." + job.id;
 }
 

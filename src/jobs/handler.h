@@ -81,6 +81,8 @@ using JobHandler = JobResult (*)(const JobContext&);
 
 // The Idempotency-Key of every charge attempt for an order.
 std::string payment_idempotency_key(const std::string& order_id);
+// The Idempotency-Key of every attempt of one refund.
+std::string refund_idempotency_key(const std::string& refund_id);
 
 // One declaration per src/jobs/*.cpp.
 JobResult run_payment_charge(const JobContext& ctx);
@@ -90,5 +92,10 @@ JobResult run_invoice_generate(const JobContext& ctx);
 JobResult run_email_confirmation(const JobContext& ctx);
 JobResult run_email_payment_failed(const JobContext& ctx);
 JobResult run_alert_team(const JobContext& ctx);
+JobResult run_email_cancelled(const JobContext& ctx);
+JobResult run_payment_refund(const JobContext& ctx);
+JobResult run_credit_note_generate(const JobContext& ctx);
+JobResult run_email_refunded(const JobContext& ctx);
+JobResult run_email_shipped(const JobContext& ctx);
 
 }  // namespace shopd

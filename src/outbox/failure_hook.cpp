@@ -64,6 +64,7 @@ bool kill_job(store::Tx& tx, const store::Job& job, const store::AttemptEnd& end
   log::error("job dead", death_fields(job, end));
   const bool provider_answered = !end.error || !end.error->is_unreachable();
   enqueue_successors(tx, job, successors_on_dead(job.kind, provider_answered), config, end.finished);
+  if (const JobKind* k = find_job_kind(job.kind); k && k->after_dead) k->after_dead(tx, job, config, end.finished);
   refresh_order_status(tx, job.order_id, end.finished);
   raise_alert(tx, job, end, config);
   return true;

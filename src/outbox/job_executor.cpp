@@ -27,6 +27,7 @@ bool record_outcome(store::Tx& tx, const store::Job& job, const Decision& d, con
     if (!store::mark_done(tx, job, end)) return false;
     if (result.on_done) result.on_done(tx, end.finished);
     enqueue_successors(tx, job, successors_on_done(job.kind), config, end.finished);
+    if (const JobKind* k = find_job_kind(job.kind); k && k->after_done) k->after_done(tx, job, config, end.finished);
     refresh_order_status(tx, job.order_id, end.finished);
     return true;
   }
@@ -69,6 +70,10 @@ JobResult JobExecutor::run_handler(const store::Job& job) {
   if (!handler) return JobResult::failure(JobError::permanent("unknown_kind", "no handler for job kind " + job.kind));
   const auto order = store_.read([&](store::Connection& db) { return store::load_order(db, job.order_id); });
   if (!order) return JobResult::failure(JobError::permanent("order_missing", "order " + job.order_id + " not found"));
+  if (const JobKind* k = find_job_kind(job.kind); k && k->moot_once_cancelled && !order->cancelled_at.empty()) {
+    log::info("job skipped: the order was cancelled", {{"job_id", job.id}, {"order_id", job.order_id}, {"kind", job.kind}});
+    return JobResult::success();
+  }
   JobContext ctx{job, *order, config_, providers_, store_, cancel_, clock_};
   return handler(ctx);
 }

@@ -19,10 +19,15 @@
 // jobs/); the store gets a job's priority in store::NewJob from pipeline.h.
 #pragma once
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "jobs/handler.h"
+#include "outbox/owner_actions.h"
+#include "store/outbox_store.h"
+#include "store/writer.h"
 
 namespace shopd {
 
@@ -48,6 +53,16 @@ enum class Start {
   ByCode,       // enqueued by the code named in JobKind::started_by (an owner's action, the failure hook)
 };
 
+// More that happens, in the same transaction, when a job of the kind is done
+// or dies (outbox/after_sale.h): a charge that succeeds after its order was
+// cancelled is refunded; a refund whose job died is failed.
+using AfterJobEnded = void (*)(store::Tx& tx, const store::Job& job, const Config& config, TimePoint now);
+// What an owner's retry of a dead job of the kind must do first, or why it
+// cannot be retried (a payment takes its stock back; a refund must still fit
+// in what is left to refund).
+using BeforeOwnerRetry = std::optional<OwnerActionError> (*)(store::Tx& tx, const store::Job& job,
+                                                             const Config& config, TimePoint now);
+
 // The public step of GET /orders/{id} a kind reports as. A step shows the
 // job of its highest-ranked kind that exists: an order whose payment failed
 // shows inventory.release (rank 1) rather than inventory.commit (rank 0).
@@ -65,10 +80,17 @@ struct JobKind {
   // waits (finish work in progress before starting new work).
   int priority;
   Start start;
-  std::vector<After> after;     // Start::After: each predecessor's end that makes it due
-  std::string_view started_by;  // Start::ByCode: who enqueues it
-  PublicStep step;
-  std::string_view what_it_does;  // the dashboard's words: "Charge the payment"
+  std::vector<After> after = {};     // Start::After: each predecessor's end that makes it due
+  std::string_view started_by = {};  // Start::ByCode: who enqueues it (an After kind may name code that also does)
+  PublicStep step = {};              // none unless given
+  std::string_view what_it_does = {};  // the dashboard's words: "Charge the payment"
+  AfterJobEnded after_done = nullptr;
+  AfterJobEnded after_dead = nullptr;
+  BeforeOwnerRetry before_owner_retry = nullptr;
+  // Pointless once an owner cancelled the order (the confirmation of an
+  // order the customer was told is cancelled): the worker marks such a job
+  // done without running it, and its death no longer needs attention.
+  bool moot_once_cancelled = false;
 };
 
 // The table, in pipeline order.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/job_kind.h"
+#include "outbox/job_kinds.h"
 #include "outbox/retry_policy.h"
 
 namespace shopd {
@@ -39,9 +40,18 @@ Decision decide(const AttemptFacts& facts, const JobError* error, std::optional<
 
 namespace {
 
-bool needs_attention(const std::vector<JobSummary>& jobs) {
+// A job whose work an owner's cancel made pointless (the kind table's
+// moot_once_cancelled): its death is nobody's concern any more.
+bool moot(const JobSummary& j, const OrderFacts& facts) {
+  if (!facts.cancelled) return false;
+  const JobKind* k = find_job_kind(j.kind);
+  return k && k->moot_once_cancelled;
+}
+
+bool needs_attention(const std::vector<JobSummary>& jobs, const OrderFacts& facts) {
   for (const auto& j : jobs)
-    if (is_given_up(j.state) && j.kind != kind::kPaymentCharge && j.kind != kind::kAlertTeam) return true;
+    if (is_given_up(j.state) && j.kind != kind::kPaymentCharge && j.kind != kind::kAlertTeam && !moot(j, facts))
+      return true;
   const JobSummary* payment = find(jobs, kind::kPaymentCharge);
   return payment && is_given_up(payment->state) && !find(jobs, kind::kInventoryRelease);
 }
@@ -49,7 +59,7 @@ bool needs_attention(const std::vector<JobSummary>& jobs) {
 }  // namespace
 
 OrderStatus derive_order_status(const std::vector<JobSummary>& jobs, const OrderFacts& facts) {
-  if (needs_attention(jobs)) return OrderStatus::NeedsAttention;
+  if (needs_attention(jobs, facts)) return OrderStatus::NeedsAttention;
   if (facts.cancelled) return OrderStatus::Cancelled;
   if (facts.refunded_in_full()) return OrderStatus::Refunded;
   if (const JobSummary* payment = find(jobs, kind::kPaymentCharge); payment && is_given_up(payment->state))

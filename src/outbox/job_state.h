@@ -75,7 +75,8 @@ struct OrderFacts {
 // The order's status from its jobs and facts. The first that holds wins:
 //   needs_attention  a job other than payment.charge / alert.team is dead or
 //                    discarded (a failed refund, a cancellation email that
-//                    could not go out, ...); or payment.charge is, but died
+//                    could not go out, ...; not one a cancel made pointless,
+//                    the kind table's moot_once_cancelled); or payment.charge is, but died
 //                    without an answer from the provider (it was unreachable
 //                    for retry.unreachable_seconds, so the charge may have
 //                    happened: no inventory.release follows such a death).

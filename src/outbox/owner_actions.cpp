@@ -1,9 +1,8 @@
 #include "outbox/owner_actions.h"
 
-#include "core/job_kind.h"
 #include "obs/log.h"
+#include "outbox/job_kinds.h"
 #include "outbox/pipeline.h"
-#include "store/alert_store.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 
@@ -20,31 +19,14 @@ std::optional<OwnerActionError> require_dead(const std::optional<store::Job>& jo
   return std::nullopt;
 }
 
-// A dead payment's stock was released when it died: take it back first.
-std::optional<OwnerActionError> rereserve_for_payment(store::Tx& tx, const store::Job& job, TimePoint now) {
-  if (auto no_stock = store::rereserve_stock(tx, job.order_id, now)) {
-    const std::string message = "not enough stock for " + no_stock->sku;
-    store::set_last_error(tx, job.id, "out_of_stock: " + message, now);
-    log::warn("dead payment not retried: stock is gone", {{"job_id", job.id}, {"order_id", job.order_id}});
-    return OwnerActionError{OwnerActionError::Kind::OutOfStock, message};
-  }
-  // The release that ran when it died is spent (one job per kind and order):
-  // forget it, so that should the payment die again, the stock just taken
-  // back is released again instead of staying reserved for good.
-  store::forget_job(tx, job.order_id, kind::kInventoryRelease);
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::optional<OwnerActionError> retry_dead_job(store::Tx& tx, const std::string& job_id, const Config& config,
                                                TimePoint now) {
   const auto job = store::find_job(tx.db, job_id);
   if (auto refused = require_dead(job)) return refused;
-  if (job->kind == kind::kPaymentCharge)
-    if (auto refused = rereserve_for_payment(tx, *job, now)) return refused;
-  // A dead alert's channels are marked failed, and a run only uses pending ones.
-  if (job->kind == kind::kAlertTeam) store::reopen_failed_channels(tx, job_id, now);
+  if (const JobKind* k = find_job_kind(job->kind); k && k->before_owner_retry)
+    if (auto refused = k->before_owner_retry(tx, *job, config, now)) return refused;
   store::retry_dead(tx, job_id, config.retry.for_kind(job->kind).max_attempts, now);
   refresh_order_status(tx, job->order_id, now);
   log::info("dead job retried by owner", {{"job_id", job_id}, {"order_id", job->order_id}, {"kind", job->kind}});

@@ -42,7 +42,7 @@ std::string code_of(const StripeError& e, const std::string& fallback) {
   return fallback;
 }
 
-Result<Charge> interpret_error(const HttpResponse& r, const json& body) {
+JobError interpret_error(const HttpResponse& r, const json& body) {
   const json error = body.is_object() ? body.value("error", json()) : json();
   const StripeError e = stripe_error_of(error);
   // A declined confirm names the PaymentIntent it made: the owner's lookup key.
@@ -117,6 +117,25 @@ class StripePayment final : public PaymentProvider {
     while (!config_.api_base.empty() && config_.api_base.back() == '/') config_.api_base.pop_back();
   }
 
+  Result<RefundDone> refund(const RefundRequest& request, const Cancel& cancel) override {
+    HttpRequest create = base_request("POST", "/v1/refunds");
+    create.headers.emplace_back("Idempotency-Key", request.idempotency_key);
+    create.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    create.body = form_encode(stripe_refund_fields(request));
+    auto sent = http_send(create, cancel);
+    if (!sent.ok()) return sent.error();
+    auto refunded = interpret_stripe_refund(sent.value(), request);
+    // A repeated Idempotency-Key replays "pending" for a day: ask for the refund's state now.
+    if (!refunded.ok() && refunded.error().code == "refund_pending") {
+      const std::string id = intent_id(sent.value());
+      if (id.empty()) return refunded;
+      auto current = http_send(base_request("GET", "/v1/refunds/" + id), cancel);
+      if (!current.ok()) return current.error();
+      return interpret_stripe_refund(current.value(), request);
+    }
+    return refunded;
+  }
+
   Result<Charge> charge(const ChargeRequest& request, const Cancel& cancel) override {
     HttpRequest create = base_request("POST", "/v1/payment_intents");
     create.headers.emplace_back("Idempotency-Key", request.idempotency_key);
@@ -156,7 +175,7 @@ class StripePayment final : public PaymentProvider {
     return http;
   }
 
-  // The id of the PaymentIntent in a 2xx answer; ids are [A-Za-z0-9_], anything else is not used in a URL.
+  // The id of the PaymentIntent (or Refund) in a 2xx answer; ids are [A-Za-z0-9_], anything else is not used in a URL.
   static std::string intent_id(const HttpResponse& r) {
     const std::string id = string_at(json::parse(r.body, nullptr, false), "id");
     const bool safe = !id.empty() && std::all_of(id.begin(), id.end(), [](unsigned char c) {
@@ -187,6 +206,52 @@ Result<Charge> interpret_stripe_response(const HttpResponse& response) {
   if (response.status >= 200 && response.status <= 299) {
     if (!body.is_object()) return unreadable_answer(response, "a body that is not a JSON object");
     return interpret_intent(response, body);
+  }
+  return interpret_error(response, body);
+}
+
+std::vector<std::pair<std::string, std::string>> stripe_refund_fields(const RefundRequest& request) {
+  return {
+      {"payment_intent", request.payment_intent_id},
+      {"amount", std::to_string(request.amount_cents)},
+      {"metadata[order_id]", request.order_id},
+      {"metadata[refund_id]", request.refund_id},
+  };
+}
+
+namespace {
+
+// A Refund in a 2xx answer: succeeded for what was asked, or why not.
+Result<RefundDone> interpret_refund(const HttpResponse& r, const json& refund, const RefundRequest& request) {
+  const std::string id = string_at(refund, "id");
+  const std::string status = string_at(refund, "status");
+  if (status.empty()) return unreadable_answer(r, "no Refund status");
+  auto fail = [&](JobError e) { return e.with_status(r.status).with_body(r.body).with_provider_ref(id); };
+  const auto amount = refund.find("amount");
+  const std::string intent = string_at(refund, "payment_intent");
+  if (amount == refund.end() || !amount->is_number_integer() || amount->get<int64_t>() != request.amount_cents ||
+      (!intent.empty() && intent != request.payment_intent_id))
+    return fail(JobError::permanent("refund_mismatch",
+                                    "Stripe's refund is not the one asked for (another amount or PaymentIntent)."));
+  if (status == "succeeded") {
+    if (id.empty()) return unreadable_answer(r, "a succeeded Refund without an id");
+    return RefundDone{id, request.amount_cents};
+  }
+  if (status == "pending")
+    return fail(JobError::transient("refund_pending", "Stripe is still processing the refund.")
+                    .with_retry_after(r.retry_after_seconds));
+  const std::string reason = string_at(refund, "failure_reason");
+  return fail(JobError::permanent("refund_" + status, "Stripe answered with Refund status \"" + status + "\"" +
+                                                          (reason.empty() ? "." : " (" + reason + ").")));
+}
+
+}  // namespace
+
+Result<RefundDone> interpret_stripe_refund(const HttpResponse& response, const RefundRequest& request) {
+  const json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (response.status >= 200 && response.status <= 299) {
+    if (!body.is_object()) return unreadable_answer(response, "a body that is not a JSON object");
+    return interpret_refund(response, body, request);
   }
   return interpret_error(response, body);
 }

@@ -38,6 +38,16 @@ class TestPayment final : public PaymentProvider {
         .with_status(400);
   }
 
+  // Test mode keeps no money: shopd's own check (never more than was charged,
+  // in the transaction that creates the refund) is the limit here.
+  Result<RefundDone> refund(const RefundRequest& request, const Cancel& cancel) override {
+    if (cancel.requested() || (latency_.count() > 0 && !cancel.sleep_for(latency_)))
+      return JobError::transient("cancelled", "cancelled by shutdown");
+    if (request.payment_intent_id.empty())
+      return JobError::permanent("resource_missing", "No PaymentIntent to refund.").with_status(400);
+    return RefundDone{test_refund_id(request.idempotency_key), request.amount_cents};
+  }
+
  private:
   std::chrono::milliseconds latency_;
 
@@ -50,6 +60,10 @@ class TestPayment final : public PaymentProvider {
 
 std::string test_payment_intent_id(const std::string& idempotency_key) {
   return "pi_test_" + sha256_hex(idempotency_key).substr(0, 24);
+}
+
+std::string test_refund_id(const std::string& idempotency_key) {
+  return "re_test_" + sha256_hex(idempotency_key).substr(0, 24);
 }
 
 std::unique_ptr<PaymentProvider> make_test_payment(int latency_ms) {

@@ -5,6 +5,7 @@
 #include "store/product_store.h"
 #include "tax/amounts.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace shopd::store {
@@ -42,6 +43,8 @@ constexpr const char* kSetPaymentRef = "UPDATE orders SET payment_ref = ?2, upda
 constexpr const char* kMarkPaid =
     "UPDATE orders SET payment_ref = coalesce(?2, payment_ref), paid_at = coalesce(paid_at, ?3), updated_at = ?3 "
     "WHERE id = ?1";
+constexpr const char* kMarkCancelled =
+    "UPDATE orders SET cancelled_at = ?3, cancel_reason = ?2, updated_at = ?3 WHERE id = ?1 AND cancelled_at IS NULL";
 constexpr const char* kSetStockState =
     "UPDATE orders SET stock_state = ?3, updated_at = ?4 WHERE id = ?1 AND stock_state = ?2";
 constexpr Sql kListOrders{
@@ -260,6 +263,20 @@ bool release_stock(Tx& tx, const std::string& order_id, TimePoint now) {
     record_stock_movement(tx, item.sku, order_id, "release", item.qty, now);
   }
   return true;
+}
+
+void restock(Tx& tx, const std::string& order_id, std::vector<RestockLine> lines, TimePoint now) {
+  std::sort(lines.begin(), lines.end(), [](const RestockLine& a, const RestockLine& b) { return a.sku < b.sku; });
+  const auto ts = format_iso(now);
+  for (const auto& line : lines) {
+    if (line.qty <= 0) continue;
+    tx.db.query(kUnreserve).bind(line.sku, line.qty, ts).exec();
+    record_stock_movement(tx, line.sku, order_id, "restock", line.qty, now);
+  }
+}
+
+bool mark_cancelled(Tx& tx, const std::string& order_id, const std::string& reason, TimePoint now) {
+  return tx.db.query(kMarkCancelled).bind(order_id, reason, format_iso(now)).exec() == 1;
 }
 
 std::optional<LineRefused> rereserve_stock(Tx& tx, const std::string& order_id, TimePoint now) {

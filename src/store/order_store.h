@@ -88,6 +88,18 @@ void set_payment_ref(Tx& tx, const std::string& order_id, const std::string& pay
 bool commit_stock(Tx& tx, const std::string& order_id, TimePoint now);
 // reserved -> released: stock goes back, with 'release' ledger rows. False if not reserved.
 bool release_stock(Tx& tx, const std::string& order_id, TimePoint now);
+// Goods a refund gives back go on sale again: stock + qty per line, with
+// 'restock' ledger rows. Product rows are updated in SKU order, so that two
+// transactions changing the same products never wait for each other in a
+// cycle (PostgreSQL).
+struct RestockLine {
+  std::string sku;
+  int qty = 0;
+};
+void restock(Tx& tx, const std::string& order_id, std::vector<RestockLine> lines, TimePoint now);
+// An owner cancelled the order: records when and why. False when it was
+// cancelled already (nothing changes).
+bool mark_cancelled(Tx& tx, const std::string& order_id, const std::string& reason, TimePoint now);
 // released -> reserved again (an owner retries a dead payment). Refused
 // (OutOfStock, naming the first line that is short) when the stock is gone;
 // nothing changes then.

@@ -135,6 +135,11 @@ constexpr Sql kDeadJobIds{
     .postgres = "SELECT id FROM outbox WHERE state = 'dead' AND (?1::text IS NULL OR kind = ?1) ORDER BY id",
 };
 
+constexpr const char* kDiscardUnstarted =
+    "UPDATE outbox SET state = 'discarded', last_error = ?2, updated_at = ?3 "
+    "WHERE id = ?1 AND state = 'pending' AND attempts = 0 AND unreachable_attempts = 0 "
+    "AND NOT EXISTS (SELECT 1 FROM job_attempts a WHERE a.job_id = ?1)";
+
 constexpr const char* kSetLastError = "UPDATE outbox SET last_error = ?2, updated_at = ?3 WHERE id = ?1";
 
 constexpr const char* kForgetJob = "DELETE FROM outbox WHERE order_id = ?1 AND kind = ?2 AND job_key = ?3";
@@ -162,7 +167,7 @@ constexpr Sql kOldestDue{
 };
 constexpr const char* kPruneDone =
     "DELETE FROM outbox WHERE id IN (SELECT j.id FROM outbox j JOIN orders o ON o.id = j.order_id "
-    "WHERE j.state = 'done' AND j.updated_at < ?1 AND o.status = 'completed' LIMIT ?2)";
+    "WHERE j.state = 'done' AND j.updated_at < ?1 AND o.status IN ('completed', 'cancelled', 'refunded') LIMIT ?2)";
 
 constexpr Sql kOldestDueJob{
     .sqlite = "SELECT " JOB_COLUMNS " FROM outbox INDEXED BY outbox_next_due WHERE state IN ('pending', 'retrying') "
@@ -405,6 +410,10 @@ std::vector<std::string> dead_job_ids(Connection& db, const std::optional<std::s
   std::vector<std::string> ids;
   while (q.step()) ids.push_back(q.text(0));
   return ids;
+}
+
+bool discard_unstarted(Tx& tx, const std::string& job_id, const std::string& why, TimePoint now) {
+  return tx.db.query(kDiscardUnstarted).bind(job_id, why, format_iso(now)).exec() == 1;
 }
 
 void set_last_error(Tx& tx, const std::string& job_id, const std::string& text, TimePoint now) {

@@ -131,6 +131,10 @@ int release_owned(Tx& tx, const std::string& owner, TimePoint now);
 // job does not exist or is not dead.
 bool retry_dead(Tx& tx, const std::string& job_id, int max_attempts, TimePoint now);
 bool discard_dead(Tx& tx, const std::string& job_id, TimePoint now);
+// An owner cancelled the order before its job ever started (pending, no
+// attempt made, answered, unanswered or interrupted): it becomes discarded with `why` as its
+// last error. False when the job has started meanwhile (nothing changes).
+bool discard_unstarted(Tx& tx, const std::string& job_id, const std::string& why, TimePoint now);
 // Ids of every dead job, optionally of one kind, oldest first.
 std::vector<std::string> dead_job_ids(Connection& db, const std::optional<std::string>& kind);
 // Replaces the one-line summary an owner sees for the job.
@@ -177,7 +181,8 @@ struct FailedAttempt {
 std::vector<FailedAttempt> recent_failed_attempts(Connection& db, int limit);
 
 // Retention: deletes up to `limit` done jobs (and their attempts) last
-// updated before `before`, of orders that completed. Returns how many.
+// updated before `before`, of orders that completed, or were cancelled or
+// refunded. Returns how many.
 int prune_done_jobs(Tx& tx, TimePoint before, int limit);
 
 }  // namespace shopd::store

@@ -67,6 +67,32 @@ const std::vector<TemplateKind>& template_kinds() {
          return std::vector<nlohmann::json>{payment_failed_data(o, sample_config(), "Your card was declined."),
                                             payment_failed_data(o, sample_config(), std::nullopt)};
        }},
+      {"cancelled", {"txt", "html"}, "email: an owner cancelled the order",
+       [](const std::string& locale) {
+         Order o = sample_order();
+         o.locale = locale;
+         std::vector<nlohmann::json> out;
+         for (auto money : {CancelledMoney::RefundFollows, CancelledMoney::PaymentUnderWay,
+                            CancelledMoney::NothingCharged})
+           out.push_back(cancelled_data(o, sample_config(), money));
+         return out;
+       }},
+      {"refunded", {"txt", "html"}, "email: money went back; the credit note attached",
+       [](const std::string& locale) {
+         Order o = sample_order();
+         o.locale = locale;
+         return std::vector<nlohmann::json>{
+             refunded_data(o, sample_config(), 1200, "CN-000007", "INV-000042", {{1, "Coffee mug", "MUG-01"}}),
+             refunded_data(o, sample_config(), 500, "CN-000008", "INV-000042", {})};
+       }},
+      {"shipped", {"txt", "html"}, "email: the parcel left, with the tracking link",
+       [](const std::string& locale) {
+         Order o = sample_order();
+         o.locale = locale;
+         return std::vector<nlohmann::json>{
+             shipped_data(o, sample_config(), "DHL", "JJD000390007", "https://dhl.example/t/JJD000390007"),
+             shipped_data(o, sample_config(), "DHL", "JJD000390007", "")};
+       }},
       {"document", {"txt"}, "the words on invoices and credit notes (\"key = text\" lines)", sample_document_data},
   };
   return kinds;

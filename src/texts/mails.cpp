@@ -80,6 +80,37 @@ nlohmann::json payment_failed_data(const Order& order, const Config& config,
   return data;
 }
 
+nlohmann::json cancelled_data(const Order& order, const Config& config, CancelledMoney money) {
+  nlohmann::json data = order_mail_data(order, config);
+  data["refund_follows"] = money == CancelledMoney::RefundFollows;
+  data["payment_under_way"] = money == CancelledMoney::PaymentUnderWay;
+  data["nothing_charged"] = money == CancelledMoney::NothingCharged;
+  return data;
+}
+
+nlohmann::json refunded_data(const Order& order, const Config& config, int64_t refund_cents,
+                             const std::string& credit_note_number, const std::string& invoice_number,
+                             const std::vector<RefundedItem>& items) {
+  nlohmann::json data = order_mail_data(order, config);
+  data["refund_amount"] = format_money(refund_cents, order.currency);
+  data["credit_note_number"] = credit_note_number;
+  data["invoice_number"] = invoice_number;
+  nlohmann::json lines = nlohmann::json::array();
+  for (const auto& item : items) lines.push_back({{"qty", std::to_string(item.qty)}, {"name", item.name}, {"sku", item.sku}});
+  data["refunded_items"] = lines;
+  data["any_refunded_items"] = !items.empty();
+  return data;
+}
+
+nlohmann::json shipped_data(const Order& order, const Config& config, const std::string& carrier,
+                            const std::string& tracking_number, const std::string& tracking_url) {
+  nlohmann::json data = order_mail_data(order, config);
+  data["carrier"] = carrier;
+  data["tracking_number"] = tracking_number;
+  data["tracking_url"] = tracking_url;
+  return data;
+}
+
 Order sample_order() {
   Order o;
   o.id = "0190b3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b";

@@ -306,6 +306,26 @@ TEST_SUITE("parse_config") {
   TEST_CASE("a retry table that is not a job kind or family is refused") {
     CHECK(error_for(std::string(kFullConfig) + "\n[retry.paymnet]\nmax_attempts = 2\n").key == "retry.paymnet");
     CHECK(error_for(full_plus("[retry]", "jitter = true")).key == "retry.jitter");
+    const auto e = error_for(std::string(kFullConfig) + "\n[retry.paymnet]\nmax_attempts = 2\n");
+    CHECK(std::string(e.what()).find("(payment, inventory, invoice, email, alert, credit_note)") != std::string::npos);
+  }
+
+  TEST_CASE("the after-sale kinds and the credit note family take retry overrides") {
+    const auto c = parse(std::string(kFullConfig) + "\n[retry.\"payment.refund\"]\nmax_attempts = 3\n"
+                                                    "[retry.credit_note]\nmax_attempts = 4\n",
+                         kSecrets);
+    CHECK(c.retry.for_kind("payment.refund").max_attempts == 3);
+    CHECK(c.retry.for_kind("credit_note.generate").max_attempts == 4);
+  }
+
+  TEST_CASE("credit notes are numbered with their own prefix, CN- unless set") {
+    CHECK(parse(kMinimalConfig).invoice.credit_note_prefix == "CN-");
+    CHECK(parse(full_plus("[invoice]", "credit_note_prefix = \"GS-\""), kSecrets).invoice.credit_note_prefix == "GS-");
+    for (const char* bad : {"\"\"", "\"RE-\"", "\"CN/\"", "\"C N\""}) {
+      CAPTURE(bad);
+      CHECK(error_for(full_plus("[invoice]", std::string("credit_note_prefix = ") + bad)).key ==
+            "invoice.credit_note_prefix");
+    }
   }
 
   TEST_CASE("a wrong type stops startup, naming the key and the type expected") {

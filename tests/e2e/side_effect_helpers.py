@@ -34,7 +34,14 @@ def live(stripe: FakeStripe, sink: SmtpSink, hook: WebhookReceiver | None = None
 
 def charge_posts(stripe: FakeStripe, order_id: str) -> list[dict]:
     """Every POST /v1/payment_intents the fake saw for this order."""
-    return [r for r in stripe.posts() if r["params"].get("metadata[order_id]") == order_id]
+    return [r for r in stripe.posts()
+            if r["path"].startswith("/v1/payment_intents") and r["params"].get("metadata[order_id]") == order_id]
+
+
+def refund_posts(stripe: FakeStripe, order_id: str) -> list[dict]:
+    """Every POST /v1/refunds the fake saw for this order."""
+    return [r for r in stripe.posts()
+            if r["path"].startswith("/v1/refunds") and r["params"].get("metadata[order_id]") == order_id]
 
 
 def charges_for(stripe: FakeStripe, order_id: str) -> list[dict]:

@@ -4,9 +4,10 @@ reported as failed: the attempt cut short does not count, the restart asks
 Stripe again with the same Idempotency-Key, and Stripe's replay settles it.
 
 The crash loop does the same thing twenty times at random moments under a
-steady stream of orders, with a provider that sometimes fails, and then
-checks the books: nothing accepted is lost, nobody is charged twice, what
-was charged is paid, invoices are gapless and the stock adds up."""
+steady stream of orders and refunds, with a provider that sometimes fails,
+and then checks the books: nothing accepted is lost, nobody is charged or
+refunded twice, what was charged is paid, what was refunded has one credit
+note, invoices and credit notes are gapless and the stock adds up."""
 
 import collections
 import os
@@ -14,7 +15,7 @@ import random
 
 import pytest
 
-from shop import OrderStream, crash_lease, merge, order, wait_for
+from shop import ADMIN_TOKEN, OrderStream, crash_lease, merge, order, wait_for
 from side_effect_helpers import CUSTOMER, STRIPE_KEY, charge_posts, charges_for, live, mails_to
 from worker_helpers import attempts, job, stock
 
@@ -108,6 +109,28 @@ def crash_loop_seed() -> int:
     return int(os.environ.get("SHOPD_CRASH_SEED") or random.SystemRandom().randrange(2**32))
 
 
+class Refunds:
+    """The owner refunds some completed orders between crashes: half of them
+    in full by their line with restock, half by an amount (a partial refund)."""
+
+    def __init__(self, shop, rng):
+        self.shop = shop
+        self.rng = rng
+        self.asked: dict[str, dict] = {}  # order id -> {"id", "amount", "restock"}
+
+    def refund_some(self, n: int) -> None:
+        done = self.shop.query("SELECT id FROM orders WHERE status = 'completed' ORDER BY id")
+        candidates = [r["id"] for r in done if r["id"] not in self.asked]
+        for order_id in self.rng.sample(candidates, min(n, len(candidates))):
+            full = self.rng.random() < 0.5
+            body = {"items": [{"sku": "MUG-01", "qty": 1}], "restock": True} if full else {"amount_cents": 500}
+            r = self.shop.request("POST", f"/admin/orders/{order_id}/refunds", body=body,
+                                  headers={"Authorization": f"Bearer {ADMIN_TOKEN}",
+                                           "Idempotency-Key": f"crash-loop-{order_id}"})
+            assert r.status == 202, r
+            self.asked[order_id] = {"id": r.json()["id"], "amount": 1200 if full else 500, "restock": full}
+
+
 @pytest.mark.timeout(120 + 10 * KILLS)
 def test_twenty_sigkills_under_load_lose_no_order_charge_none_twice_and_keep_the_books_straight(shop_factory, stripe,
                                                                                               backend):
@@ -120,12 +143,15 @@ def test_twenty_sigkills_under_load_lose_no_order_charge_none_twice_and_keep_the
     payment = {"provider": "stripe", "api_base": stripe.url, "timeout_seconds": 5}
     config = merge(CRASH_LOOP, {"payment": payment, "worker": {"lease_seconds": crash_lease(backend)}})
     shop = shop_factory(config=config, env={"STRIPE_SECRET_KEY": STRIPE_KEY})
+    refunds = Refunds(shop, rng)
 
     # One card in ten is declined: failed payments are crashed into too.
     with OrderStream(shop, interval=0.03, tokens=("pm_card_visa",) * 9 + ("pm_card_chargeDeclined",)) as stream:
         for _ in range(KILLS):
             # Kill after a random number of orders since the last start: the
-            # moment varies, and orders are always in flight somewhere.
+            # moment varies, and orders are always in flight somewhere; so
+            # are the refunds asked for since then.
+            refunds.refund_some(2)
             target = len(stream.accepted) + rng.randint(3, 20)
             wait_for(lambda: len(stream.accepted) >= target, timeout=30, message=f"orders to arrive (seed {seed})")
             shop.kill()
@@ -137,16 +163,17 @@ def test_twenty_sigkills_under_load_lose_no_order_charge_none_twice_and_keep_the
     shop.wait_until_idle(timeout=90, message=f"every job to finish (seed {seed})")
     wait_for(lambda: not any(stripe.in_flight(p["idempotency_key"]) for p in stripe.posts()),
              message="Stripe to finish every request")
-    check_the_books(shop, stripe, stream.accepted, seed)
+    check_the_books(shop, stripe, stream.accepted, refunds.asked, seed)
 
 
-def check_the_books(shop, stripe, accepted, seed):
+def check_the_books(shop, stripe, accepted, refunds, seed):
     orders = {o["id"]: o for o in shop.query("SELECT id, status, paid_at, payment_ref, stock_state FROM orders")}
     why = f"(seed {seed}, {len(orders)} orders)"
 
     # Every 202 is stored, and every stored order has reached its end.
     assert set(accepted) <= set(orders), f"accepted orders are missing {why}"
-    unsettled = {i: o["status"] for i, o in orders.items() if o["status"] not in ("completed", "payment_failed")}
+    unsettled = {i: o["status"] for i, o in orders.items()
+                 if o["status"] not in ("completed", "payment_failed", "refunded")}
     assert not unsettled, f"orders not terminal {why}: {list(unsettled.items())[:5]}"
 
     # At most one charge per order, and charged <=> paid.
@@ -156,9 +183,11 @@ def check_the_books(shop, stripe, accepted, seed):
     assert set(charged) == paid, f"charged but not paid: {set(charged) - paid}, paid but not charged: " \
                                  f"{paid - set(charged)} {why}"
     refs = {c["metadata"]["order_id"]: c["id"] for c in stripe.charges}
+    refunded_in_full = {i for i, r in refunds.items() if r["restock"]}
     for order_id in paid:
         o = orders[order_id]
-        assert (o["status"], o["stock_state"], o["payment_ref"]) == ("completed", "sold", refs[order_id]), \
+        status = "refunded" if order_id in refunded_in_full else "completed"
+        assert (o["status"], o["stock_state"], o["payment_ref"]) == (status, "sold", refs[order_id]), \
             f"{order_id} {why}"
     for order_id in set(orders) - paid:
         assert (orders[order_id]["status"], orders[order_id]["stock_state"]) == ("payment_failed", "released"), \
@@ -178,7 +207,21 @@ def check_the_books(shop, stripe, accepted, seed):
     assert [i["seq"] for i in invoices] == list(range(1, len(paid) + 1)), f"invoice numbers have a gap {why}"
     assert {i["order_id"] for i in invoices} == paid, why
 
+    # Refunds: every one asked for succeeded, once at Stripe, for its amount,
+    # with one credit note, numbered without a gap.
+    rows = {r["order_id"]: r for r in shop.query("SELECT order_id, id, state, amount_cents FROM refunds")}
+    assert {i: r["id"] for i, r in rows.items()} == {i: r["id"] for i, r in refunds.items()}, f"refunds {why}"
+    assert {r["state"] for r in rows.values()} <= {"succeeded"}, f"refunds not settled {why}"
+    at_stripe = collections.Counter(r["metadata"].get("refund_id") for r in list(stripe.refunds))
+    assert at_stripe == collections.Counter(r["id"] for r in refunds.values()), f"refunded twice or not at all {why}"
+    amounts = {r["metadata"]["refund_id"]: r["amount"] for r in list(stripe.refunds)}
+    assert all(amounts[r["id"]] == r["amount"] == rows[i]["amount_cents"] for i, r in refunds.items()), why
+    notes = shop.query("SELECT refund_id, seq FROM credit_notes ORDER BY seq")
+    assert [n["seq"] for n in notes] == list(range(1, len(refunds) + 1)), f"credit note numbers have a gap {why}"
+    assert {n["refund_id"] for n in notes} == {r["id"] for r in refunds.values()}, why
+    print(f"crash loop: {len(refunds)} refunds, {len(refunded_in_full)} in full with restock")
+
     # Stock is conserved: what was put on sale is on sale, held, or sold.
     [mug] = shop.query("SELECT on_sale, reserved, sold FROM stock_overview WHERE sku = 'MUG-01'")
     assert mug["on_sale"] + mug["reserved"] + mug["sold"] == INITIAL_STOCK, f"{mug} {why}"
-    assert (mug["reserved"], mug["sold"]) == (0, len(paid)), f"{mug} {why}"
+    assert (mug["reserved"], mug["sold"]) == (0, len(paid) - len(refunded_in_full)), f"{mug} {why}"

@@ -17,13 +17,17 @@ PAGES = ["/admin/", "/admin/ui/orders", "/admin/ui/orders?q=ann&status=completed
          "/admin/ui/jobs", "/admin/ui/jobs?kind=payment.charge", "/admin/ui/products"]
 
 
-def actions(job_id: str) -> list[tuple[str, dict]]:
-    """Every state-changing form, with fields that would work for a signed-in owner."""
+def actions(job_id: str, order_id: str = SOME_ID) -> list[tuple[str, dict]]:
+    """Every state-changing form, with fields that would work for a signed-in owner
+    (the after-sale ones on `order_id`, a paid order)."""
     return [
         (f"/admin/ui/jobs/{job_id}/retry", {}),
         (f"/admin/ui/jobs/{job_id}/discard", {}),
         ("/admin/ui/jobs/bulk", {"action": "retry", "kind": ""}),
         ("/admin/ui/products/MUG-01", {"name": "Stolen mug", "price": "0.01", "stock": "0", "seen_stock": "50"}),
+        (f"/admin/ui/orders/{order_id}/refunds", {"amount": "1.00", "reason": "forged"}),
+        (f"/admin/ui/orders/{order_id}/shipment", {"carrier": "Forged", "tracking_number": "1"}),
+        (f"/admin/ui/orders/{order_id}/cancel", {"reason": "forged"}),
         ("/admin/sign-out", {}),
     ]
 
@@ -35,20 +39,25 @@ def iso_minutes_ago(minutes: int) -> str:
 
 
 def shop_state(shop) -> list:
-    """Everything an action could change: jobs, products, sessions."""
+    """Everything an action could change: jobs, products, sessions, orders, refunds, shipments."""
     jobs = shop.query("SELECT id, state, attempts FROM outbox ORDER BY id")
     products = shop.query("SELECT sku, name, price_cents, stock FROM products ORDER BY sku")
     sessions = shop.query("SELECT id_hash FROM admin_sessions ORDER BY id_hash")
-    return [jobs, products, sessions]
+    orders = shop.query("SELECT id, status, cancelled_at FROM orders ORDER BY id")
+    refunds = shop.query("SELECT id FROM refunds ORDER BY id")
+    shipments = shop.query("SELECT order_id FROM shipments ORDER BY order_id")
+    return [jobs, products, sessions, orders, refunds, shipments]
 
 
-def dead_payment(shop) -> str:
-    _, declined = one_completed_and_one_declined(shop)
-    return shop.query("SELECT id FROM outbox WHERE order_id = ? AND kind = 'payment.charge'", declined)[0]["id"]
+def dead_payment(shop) -> tuple[str, str]:
+    """A completed order's id and a declined order's dead payment job."""
+    completed, declined = one_completed_and_one_declined(shop)
+    return completed, shop.query("SELECT id FROM outbox WHERE order_id = ? AND kind = 'payment.charge'",
+                                 declined)[0]["id"]
 
 
 def test_without_a_session_every_page_redirects_to_sign_in_and_every_action_answers_403(shop):
-    job_id = dead_payment(shop)
+    paid, job_id = dead_payment(shop)
     signed_in = Owner(shop).sign_in()  # a real session exists, but the requests below do not carry it
     before = shop_state(shop)
     strangers = [Owner(shop)]
@@ -60,7 +69,7 @@ def test_without_a_session_every_page_redirects_to_sign_in_and_every_action_answ
             r = stranger.get(path)
             assert r.status == 303, (path, r)
             assert r.headers["location"].startswith("/admin/sign-in"), (path, r.headers)
-        for path, fields in actions(job_id):
+        for path, fields in actions(job_id, paid):
             # Even the CSRF token of the real session does not help without its cookie.
             r = stranger.post_form(path, {"csrf": signed_in.csrf, **fields})
             assert r.status == 403, (path, r)
@@ -84,11 +93,11 @@ def test_the_sign_in_page_brings_the_owner_back_to_the_page_they_asked_for(shop)
 
 @pytest.mark.sanitize
 def test_a_cross_site_form_post_without_the_csrf_token_is_refused_and_changes_nothing(shop):
-    job_id = dead_payment(shop)
+    paid, job_id = dead_payment(shop)
     owner = Owner(shop).sign_in()
     other = Owner(shop).sign_in()
     before = shop_state(shop)
-    for path, fields in actions(job_id):
+    for path, fields in actions(job_id, paid):
         attempts = [
             {**fields},                                 # a cross-site form cannot know the token
             {**fields, "csrf": ""},

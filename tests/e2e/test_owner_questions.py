@@ -41,6 +41,11 @@ def test_every_question_in_the_readme_is_answered_on_a_shop_with_known_orders(sh
     shop.wait_for_status(zoe_paid, "completed")
     shop.wait_for_status(other, "completed")
     shop.wait_for_status(zoe_declined, "payment_failed")
+    admin = {"Authorization": "Bearer test-admin-token"}
+    assert shop.request("POST", f"/admin/orders/{other}/refunds", body={"amount_cents": 500, "reason": "late"},
+                        headers=admin).status == 202
+    assert shop.request("POST", f"/admin/orders/{zoe_paid}/shipment", body={"carrier": "DHL", "tracking_number": "1"},
+                        headers=admin).status == 200
     shop.wait_until_idle()
 
     questions = readme_questions()
@@ -60,6 +65,14 @@ def test_every_question_in_the_readme_is_answered_on_a_shop_with_known_orders(sh
     [price] = shop.query("SELECT price_cents FROM products WHERE sku = 'MUG-01'")
     revenue = answer("How much did I sell")
     assert re.search(rf"│\s*EUR\s*│\s*2\s*│\s*{3 * price['price_cents']}\s*│", revenue), revenue
+
+    refunded = answer("What did I refund this month")
+    assert other in refunded and "CN-000001" in refunded and "500" in refunded and "late" in refunded
+    assert zoe_paid not in refunded
+
+    not_shipped = answer("paid but not shipped")
+    assert other in not_shipped and "5.00 EUR" in not_shipped
+    assert zoe_paid not in not_shipped and zoe_declined not in not_shipped
 
     assert zoe_declined in answer("What needs me")
     assert "pm_card" not in answer("What needs me")

@@ -30,6 +30,17 @@ POST /v1/payment_intents behaves like Stripe's create-and-confirm:
   is still running is a 409 idempotency_key_in_use.
 GET /v1/payment_intents/{id} returns a created PaymentIntent (404 otherwise).
 
+POST /v1/refunds behaves like Stripe's Refunds API for a succeeded
+PaymentIntent: `payment_intent` and `amount` are required; more than is left
+of the PaymentIntent's amount is a 400 `charge_already_refunded` (nothing
+left) or `amount_too_large`; an unknown or unpaid PaymentIntent is a 400
+`resource_missing`. The refund succeeds at once and keeps its `metadata[...]`.
+Idempotency-Key works as for PaymentIntents. GET /v1/refunds/{id} returns it.
+`refunds_pending=True` makes new refunds answer status "pending" (the first
+GET finds them "succeeded"). `.refunds` holds every refund made, in order.
+The fault modes below apply to every POST, refunds included ("charge" there
+means "the refund happens" for a refund).
+
 Modes (set_mode) inject faults. "500", "429", "402" and "hang" act before the
 request is processed, so nothing is created or remembered for the key, as
 with an outage in front of Stripe:
@@ -98,6 +109,8 @@ class FakeStripe:
         self.requests: list[dict] = []
         self.charges: list[dict] = []
         self.intents: dict[str, dict] = {}
+        self.refunds: list[dict] = []
+        self.refunds_pending = False
         self._concurrent = 0
         self.max_concurrent = 0
         self.tls_failures = 0  # connections whose TLS handshake failed (the client refused the certificate)
@@ -199,6 +212,15 @@ class FakeStripe:
         with self._lock:
             return len(self.charges)
 
+    def refunds_for(self, payment_intent: str) -> list[dict]:
+        """The refunds made of one PaymentIntent, in order."""
+        with self._lock:
+            return [copy.deepcopy(r) for r in self.refunds if r["payment_intent"] == payment_intent]
+
+    def refund_count(self) -> int:
+        with self._lock:
+            return len(self.refunds)
+
     def wait_for_requests(self, n: int, timeout: float = 10.0) -> list[dict]:
         """Waits until at least `n` requests arrived; returns them (raises TimeoutError otherwise)."""
         deadline = time.monotonic() + timeout
@@ -265,8 +287,10 @@ class FakeStripe:
     def _authorized(self, handler: "_Handler") -> bool:
         return handler.headers.get("Authorization", "") == f"Bearer {self.api_key}"
 
-    def _create(self, params: dict, key: str | None, delay: float, settle_later: bool) -> tuple[int, dict, bool]:
-        """Returns (status, body, replayed). `delay` is how long processing takes."""
+    def _create(self, params: dict, key: str | None, delay: float, settle_later: bool,
+                process=None) -> tuple[int, dict, bool]:
+        """Returns (status, body, replayed). `delay` is how long processing takes; `process`
+        (params -> (status, body)) does the work, a PaymentIntent's create-and-confirm unless given."""
         with self._lock:
             if key is not None and key in self._by_key:
                 first_params, status, body = self._by_key[key]
@@ -283,7 +307,7 @@ class FakeStripe:
         try:
             if delay:
                 self._stopping.wait(delay)
-            status, body = self._process(params, settle_later)
+            status, body = process(params) if process else self._process(params, settle_later)
         finally:
             with self._lock:
                 self._in_flight.discard(key)
@@ -341,6 +365,41 @@ class FakeStripe:
             if status == "succeeded":
                 self.charges.append(intent)
         return intent
+
+    def _refund(self, params: dict) -> tuple[int, dict]:
+        for name in ("payment_intent", "amount"):
+            if not params.get(name):
+                return 400, _error("invalid_request_error", "parameter_missing", f"Missing required param: {name}.",
+                                   param=name)
+        if not params["amount"].isdigit() or int(params["amount"]) < 1:
+            return 400, _error("invalid_request_error", "parameter_invalid_integer", "Invalid integer: amount",
+                               param="amount")
+        amount = int(params["amount"])
+        with self._lock:
+            intent = self.intents.get(params["payment_intent"])
+            if intent is None or intent["status"] != "succeeded":
+                return 400, _error("invalid_request_error", "resource_missing",
+                                   f"No such payment_intent: '{params['payment_intent']}'", param="payment_intent")
+            left = intent["amount"] - sum(r["amount"] for r in self.refunds if r["payment_intent"] == intent["id"])
+            if left <= 0:
+                return 400, _error("invalid_request_error", "charge_already_refunded",
+                                   f"Charge for PaymentIntent {intent['id']} has already been refunded.")
+            if amount > left:
+                return 400, _error("invalid_request_error", "amount_too_large",
+                                   f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})",
+                                   param="amount")
+            refund = {
+                "id": f"re_fake_{next(self._ids):06d}",
+                "object": "refund",
+                "amount": amount,
+                "currency": intent["currency"],
+                "payment_intent": intent["id"],
+                "status": "pending" if self.refunds_pending else "succeeded",
+                "metadata": {k[len("metadata["):-1]: v for k, v in params.items() if k.startswith("metadata[")},
+                "created": int(time.time()),
+            }
+            self.refunds.append(refund)
+            return 200, copy.deepcopy(refund)
 
     def _forced_decline(self, params: dict) -> tuple[int, dict]:
         amount = params.get("amount", "")
@@ -451,7 +510,8 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.owner
         params = self._read_params()
         fake._record(self, params)
-        if self.path.split("?")[0] != "/v1/payment_intents":
+        path = self.path.split("?")[0]
+        if path not in ("/v1/payment_intents", "/v1/refunds"):
             return self._send_json(404, _error("invalid_request_error", None, f"Unrecognized request URL (POST: {self.path})."))
         if not fake._authorized(self):
             return self._send_json(401, _unauthorized(self))
@@ -470,7 +530,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_json(*fake._forced_decline(params))
 
         key = self.headers.get("Idempotency-Key")
-        status, body, replayed = fake._create(params, key, delay if mode == "slow" else 0.0, mode == "processing")
+        status, body, replayed = fake._create(params, key, delay if mode == "slow" else 0.0, mode == "processing",
+                                              fake._refund if path == "/v1/refunds" else None)
         if mode == "drop_after_charge":
             self.close_connection = True
             return None
@@ -498,4 +559,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send_json(200, intent)
             return self._send_json(404, _error("invalid_request_error", "resource_missing",
                                                "No such payment_intent.", param="intent"))
+        refund_prefix = "/v1/refunds/"
+        if path.startswith(refund_prefix):
+            with fake._lock:
+                refund = next((r for r in fake.refunds if r["id"] == path[len(refund_prefix):]), None)
+                if refund is not None and refund["status"] == "pending":
+                    refund["status"] = "succeeded"
+                refund = copy.deepcopy(refund)
+            if refund is not None:
+                return self._send_json(200, refund)
+            return self._send_json(404, _error("invalid_request_error", "resource_missing", "No such refund.",
+                                               param="id"))
         return self._send_json(404, _error("invalid_request_error", None, f"Unrecognized request URL (GET: {self.path})."))

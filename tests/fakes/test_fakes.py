@@ -48,10 +48,10 @@ def charge_params(**overrides):
     return params
 
 
-def post(url, params, key=KEY, idempotency_key=None, timeout=5, context=None):
+def post(url, params, key=KEY, idempotency_key=None, timeout=5, context=None, path="/v1/payment_intents"):
     """Returns (status, headers, json body)."""
     data = urllib.parse.urlencode(params).encode()
-    req = urllib.request.Request(url + "/v1/payment_intents", data=data, method="POST")
+    req = urllib.request.Request(url + path, data=data, method="POST")
     req.add_header("Authorization", f"Bearer {key}")
     req.add_header("Content-Type", "application/x-www-form-urlencoded")
     if idempotency_key:
@@ -254,6 +254,60 @@ def test_stripe_charge_then_hang_charges_and_remembers_the_key_but_never_answers
     assert status == 200 and headers.get("Idempotent-Replayed") == "true"
     assert body["id"] == stripe.charges[0]["id"]
     assert len(stripe.charges) == 1
+
+
+def refund(url, payment_intent, amount, idempotency_key=None, **extra):
+    params = {"payment_intent": payment_intent, "amount": str(amount), "metadata[order_id]": "order-1", **extra}
+    return post(url, params, idempotency_key=idempotency_key, path="/v1/refunds")
+
+
+def test_stripe_refunds_a_succeeded_payment_intent_up_to_its_amount(stripe):
+    _, _, intent = post(stripe.url, charge_params(amount="2400"))
+    status, _, first = refund(stripe.url, intent["id"], 1000, "r1", **{"metadata[refund_id]": "ref-1"})
+    assert status == 200 and first["status"] == "succeeded" and first["id"].startswith("re_")
+    assert first["amount"] == 1000 and first["payment_intent"] == intent["id"]
+    assert first["metadata"] == {"order_id": "order-1", "refund_id": "ref-1"}
+    status, _, body = refund(stripe.url, intent["id"], 1401, "r2")
+    assert status == 400 and body["error"]["code"] == "amount_too_large"
+    assert refund(stripe.url, intent["id"], 1400, "r3")[0] == 200
+    status, _, body = refund(stripe.url, intent["id"], 1, "r4")
+    assert status == 400 and body["error"]["code"] == "charge_already_refunded"
+    assert [r["amount"] for r in stripe.refunds_for(intent["id"])] == [1000, 1400]
+    assert refund(stripe.url, "pi_missing", 100)[2]["error"]["code"] == "resource_missing"
+
+
+def test_stripe_replays_a_refund_for_its_idempotency_key_and_refunds_once(stripe):
+    _, _, intent = post(stripe.url, charge_params())
+    _, _, first = refund(stripe.url, intent["id"], 500, "refund-a")
+    status, headers, again = refund(stripe.url, intent["id"], 500, "refund-a")
+    assert status == 200 and headers.get("Idempotent-Replayed") == "true" and again["id"] == first["id"]
+    assert stripe.refund_count() == 1
+
+
+def test_stripe_charge_then_hang_makes_a_refund_and_remembers_its_key(stripe):
+    _, _, intent = post(stripe.url, charge_params())
+    stripe.next_answers("charge_then_hang")
+    with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
+        post(stripe.url, {"payment_intent": intent["id"], "amount": "300"}, idempotency_key="refund-h", timeout=0.5,
+             path="/v1/refunds")
+    assert stripe.refund_count() == 1
+    # The same key with other parameters (metadata added) is refused, as Stripe does.
+    assert refund(stripe.url, intent["id"], 300, "refund-h")[0] == 400
+    status, headers, body = post(stripe.url, {"payment_intent": intent["id"], "amount": "300"},
+                                 idempotency_key="refund-h", path="/v1/refunds")
+    assert status == 200 and headers.get("Idempotent-Replayed") == "true"
+    assert stripe.refund_count() == 1
+
+
+def test_stripe_pending_refunds_succeed_on_the_first_get(stripe):
+    _, _, intent = post(stripe.url, charge_params())
+    stripe.refunds_pending = True
+    _, _, created = refund(stripe.url, intent["id"], 100)
+    assert created["status"] == "pending"
+    req = urllib.request.Request(f"{stripe.url}/v1/refunds/{created['id']}")
+    req.add_header("Authorization", f"Bearer {KEY}")
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert json.load(r)["status"] == "succeeded"
 
 
 def flaky_statuses(seed):

@@ -17,6 +17,12 @@
 //   2xx is Permanent only when the intent's status says the charge did not
 //   happen (or is one shopd does not handle); a 2xx that is not a
 //   PaymentIntent at all (no status) is Transient.
+// The same answer read as a Refund (interpret_stripe_refund, for a refund of
+// 15.00 of pi_123):
+// - a refund is done only from a 2xx "succeeded" for exactly the amount
+//   asked, with the refund's id;
+// - an error answer is Transient exactly when its status is; a 2xx that is
+//   not a Refund at all (no status) is Transient.
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -97,6 +103,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_REQUIRE(intent_status(r.body) == std::optional<std::string>("succeeded"), r.body);
   } else {
     check_error(r, result.error());
+  }
+
+  const RefundRequest ask{"order-1", "refund-1", "pi_123", 1500, "EUR", "shopd-refund-refund-1", 1};
+  const Result<RefundDone> refunded = interpret_stripe_refund(r, ask);
+  if (refunded.ok()) {
+    FUZZ_REQUIRE(r.status >= 200 && r.status <= 299, std::to_string(r.status));
+    FUZZ_REQUIRE(intent_status(r.body) == std::optional<std::string>("succeeded"), r.body);
+    FUZZ_REQUIRE(refunded.value().amount_cents == 1500 && !refunded.value().provider_ref.empty(), r.body);
+    const auto json = nlohmann::json::parse(r.body, nullptr, false);
+    FUZZ_REQUIRE(json.is_object() && json.value("amount", nlohmann::json()) == 1500, r.body);
+  } else {
+    const JobError& e = refunded.error();
+    FUZZ_REQUIRE(!e.code.empty() && !e.message.empty(), e.code);
+    if (r.status < 200 || r.status > 299) {
+      FUZZ_REQUIRE(e.is_permanent() != is_transient_http_status(r.status), e.code);
+    } else if (!intent_status(r.body)) {
+      FUZZ_REQUIRE(!e.is_permanent(), "a 2xx that is not a Refund failed it: " + e.code);
+    }
   }
   return 0;
 }

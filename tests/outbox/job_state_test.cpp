@@ -267,6 +267,17 @@ TEST_SUITE("job_state") {
     CHECK(status({{"payment.charge", "pending"}}, unpaid) == "received");
   }
 
+  TEST_CASE("a cancel makes the confirmation and payment-failed emails moot: their deaths need no attention") {
+    Jobs jobs = {{"payment.charge", "done"}, {"inventory.commit", "done"}, {"invoice.generate", "done"},
+                 {"email.confirmation", "dead"}};
+    CHECK(status(jobs) == "needs_attention");
+    auto after = paid(2400, 0);
+    after.cancelled = true;
+    CHECK(status(jobs, after) == "cancelled");
+    jobs.push_back({"email.cancelled", "dead"});
+    CHECK(status(jobs, after) == "needs_attention");
+  }
+
   TEST_CASE("a failed refund of a refunded-in-part order needs attention") {
     Jobs jobs = kCompleted;
     jobs.push_back({"payment.refund", "done"});

@@ -12,16 +12,18 @@ using shopd::testing::TempStore;
 
 namespace {
 
-// A completed order whose only job (the payment) finished at `when`.
-std::string completed_order(TempStore& t, TimePoint when) {
+// An order in `status` whose only job (the payment) finished at `when`.
+std::string order_done(TempStore& t, TimePoint when, OrderStatus status = OrderStatus::Completed) {
   const auto id = t.order("MUG-01", 1, when);
   const auto job = t.claim(when, 1).at(0);
   t.write([&](store::Tx& tx) {
     store::mark_done(tx, job, store::AttemptEnd{when, 1, nullptr});
-    store::set_order_status(tx, id, OrderStatus::Completed, when);
+    store::set_order_status(tx, id, status, when);
   });
   return id;
 }
+
+std::string completed_order(TempStore& t, TimePoint when) { return order_done(t, when); }
 
 }  // namespace
 
@@ -50,5 +52,18 @@ TEST_SUITE("pruner") {
     retention.done_job_days = 30;
     CHECK(prune_old_rows(t.store(), retention, at(3600), 3).jobs == 0);
     CHECK(t.jobs(id).size() == 1);
+  }
+
+  TEST_CASE("the done jobs of cancelled and refunded orders go too; those of orders still under way stay") {
+    TempStore t;
+    const auto cancelled = order_done(t, at(0), OrderStatus::Cancelled);
+    const auto refunded = order_done(t, at(1), OrderStatus::Refunded);
+    const auto paid = order_done(t, at(2), OrderStatus::Paid);
+    Config::Retention retention;
+    retention.done_job_days = 30;
+    CHECK(prune_old_rows(t.store(), retention, t0() + std::chrono::hours(24) * 31, 10).jobs == 2);
+    CHECK(t.jobs(cancelled).empty());
+    CHECK(t.jobs(refunded).empty());
+    CHECK(t.jobs(paid).size() == 1);
   }
 }

@@ -158,3 +158,69 @@ TEST_SUITE("payment_stripe") {
     CHECK_THROWS_AS(make_payment_provider(config), ConfigError);
   }
 }
+
+TEST_SUITE("payment_stripe refunds") {
+  const RefundRequest kAsk{"order-1", "refund-1", "pi_123", 1500, "EUR", "shopd-refund-refund-1", 1};
+
+  TEST_CASE("a refund is asked for with the PaymentIntent, the amount and shopd's ids as metadata") {
+    const auto fields = stripe_refund_fields(kAsk);
+    CHECK(field(fields, "payment_intent") == "pi_123");
+    CHECK(field(fields, "amount") == "1500");
+    CHECK(field(fields, "metadata[order_id]") == "order-1");
+    CHECK(field(fields, "metadata[refund_id]") == "refund-1");
+    CHECK(fields.size() == 4);
+  }
+
+  TEST_CASE("a succeeded refund for the amount asked is done, with Stripe's refund id") {
+    auto r = interpret_stripe_refund(
+        answer(200, R"({"id":"re_1","object":"refund","amount":1500,"payment_intent":"pi_123","status":"succeeded"})"),
+        kAsk);
+    REQUIRE(r.ok());
+    CHECK(r.value().provider_ref == "re_1");
+    CHECK(r.value().amount_cents == 1500);
+  }
+
+  TEST_CASE("a refund for another amount or PaymentIntent is never taken as done") {
+    for (const char* body : {R"({"id":"re_1","amount":2400,"payment_intent":"pi_123","status":"succeeded"})",
+                             R"({"id":"re_1","amount":1500,"payment_intent":"pi_999","status":"succeeded"})",
+                             R"({"id":"re_1","payment_intent":"pi_123","status":"succeeded"})"}) {
+      CAPTURE(body);
+      auto r = interpret_stripe_refund(answer(200, body), kAsk);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.error().is_permanent());
+      CHECK(r.error().code == "refund_mismatch");
+    }
+  }
+
+  TEST_CASE("a pending refund is retried; a failed or canceled one is permanent") {
+    auto pending =
+        interpret_stripe_refund(answer(200, R"({"id":"re_1","amount":1500,"status":"pending"})"), kAsk);
+    REQUIRE_FALSE(pending.ok());
+    CHECK_FALSE(pending.error().is_permanent());
+    CHECK(pending.error().code == "refund_pending");
+    CHECK(pending.error().provider_ref == "re_1");
+    auto failed = interpret_stripe_refund(
+        answer(200, R"({"id":"re_1","amount":1500,"status":"failed","failure_reason":"expired_or_canceled_card"})"),
+        kAsk);
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.error().is_permanent());
+    CHECK(failed.error().code == "refund_failed");
+    CHECK(failed.error().message.find("expired_or_canceled_card") != std::string::npos);
+  }
+
+  TEST_CASE("Stripe refusing more than is left is permanent; its 5xx is transient; garbage is retried") {
+    auto refused = interpret_stripe_refund(
+        answer(400, R"({"error":{"type":"invalid_request_error","code":"charge_already_refunded","message":"x"}})"),
+        kAsk);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().is_permanent());
+    CHECK(refused.error().code == "charge_already_refunded");
+    auto down = interpret_stripe_refund(answer(503, "oops"), kAsk);
+    REQUIRE_FALSE(down.ok());
+    CHECK_FALSE(down.error().is_permanent());
+    auto garbage = interpret_stripe_refund(answer(200, "<html>"), kAsk);
+    REQUIRE_FALSE(garbage.ok());
+    CHECK(garbage.error().code == "invalid_response");
+    CHECK_FALSE(garbage.error().is_permanent());
+  }
+}

@@ -91,3 +91,27 @@ TEST_SUITE("payment_test_mode") {
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(30));
   }
 }
+
+TEST_SUITE("payment_test_mode refunds") {
+  TEST_CASE("a refund succeeds without network, with an id stable per idempotency key") {
+    auto provider = make_test_payment(0);
+    Cancel cancel;
+    const RefundRequest ask{"order-1", "refund-1", "pi_test_abc", 700, "EUR", "shopd-refund-refund-1", 1};
+    auto first = provider->refund(ask, cancel);
+    auto again = provider->refund(ask, cancel);
+    REQUIRE(first.ok());
+    REQUIRE(again.ok());
+    CHECK(first.value().provider_ref.starts_with("re_test_"));
+    CHECK(first.value().provider_ref == again.value().provider_ref);
+    CHECK(first.value().amount_cents == 700);
+    CHECK(test_refund_id("shopd-refund-refund-2") != first.value().provider_ref);
+  }
+
+  TEST_CASE("a refund of nothing charged is refused") {
+    auto provider = make_test_payment(0);
+    Cancel cancel;
+    auto r = provider->refund(RefundRequest{"order-1", "refund-1", "", 700, "EUR", "k", 1}, cancel);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().is_permanent());
+  }
+}

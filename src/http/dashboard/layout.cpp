@@ -29,6 +29,8 @@ a { color: var(--accent); }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .75rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .75rem .9rem; }
 .card .label { color: var(--muted); font-size: .85rem; }
+.card p { margin: .2rem 0 .5rem; font-size: .85rem; }
+#after-sale { grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); }
 .card .value { font-size: 1.4rem; font-weight: 600; }
 .scroll { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
 table { border-collapse: collapse; width: 100%; }
@@ -84,11 +86,14 @@ constexpr std::string_view kJs = R"JS(
   // <main data-refresh="N">: fetch the page again every N seconds while the
   // tab is visible and swap in the new content. A session that ended turns
   // into a redirect to the sign-in page, which the browser then shows.
+  // A page whose form the owner started filling in is left alone.
   var main = document.querySelector("main[data-refresh]");
   if (main) {
+    var editing = false;
+    main.addEventListener("input", function () { editing = true; });
     var seconds = Math.max(2, Number(main.getAttribute("data-refresh")) || 10);
     var timer = setInterval(function () {
-      if (document.hidden) return;
+      if (document.hidden || editing) return;
       fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) {
           if (r.redirected) { location.reload(); return null; }
@@ -104,7 +109,7 @@ constexpr std::string_view kJs = R"JS(
         .catch(function () {});
     }, seconds * 1000);
   }
-  // <form data-confirm="...">: ask before actions on many jobs at once.
+  // <form data-confirm="...">: ask before actions on many jobs at once, or on money.
   document.addEventListener("submit", function (e) {
     var message = e.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) e.preventDefault();
@@ -272,9 +277,19 @@ void draw_badge(html::Html& h, std::string_view name, Tone tone) {
   h.el("span", name, {{"class", css}});
 }
 
+Tone tone_of(RefundState s) {
+  switch (s) {
+    case RefundState::Pending: return Tone::Plain;
+    case RefundState::Succeeded: return Tone::Good;
+    case RefundState::Failed: return Tone::Bad;
+  }
+  return Tone::Plain;
+}
+
 }  // namespace
 
 void badge(html::Html& h, OrderStatus s) { draw_badge(h, to_string(s), tone_of(s)); }
+void badge(html::Html& h, RefundState s) { draw_badge(h, to_string(s), tone_of(s)); }
 void badge(html::Html& h, JobState s) { draw_badge(h, to_string(s), tone_of(s)); }
 void badge(html::Html& h, StepState s) { draw_badge(h, to_string(s), tone_of(s)); }
 void badge(html::Html& h, AttemptOutcome o) { draw_badge(h, to_string(o), tone_of(o)); }

@@ -50,5 +50,6 @@ void badge(html::Html& h, JobState state);
 void badge(html::Html& h, StepState state);
 void badge(html::Html& h, AttemptOutcome outcome);
 void badge(html::Html& h, ChannelState state);
+void badge(html::Html& h, RefundState state);
 
 }  // namespace shopd::dashboard

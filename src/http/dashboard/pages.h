@@ -16,10 +16,12 @@
 #include "http/dashboard/html.h"
 #include "store/alert_store.h"
 #include "store/connection.h"
+#include "store/credit_note_store.h"
 #include "store/invoice_store.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
+#include "store/refund_store.h"
 
 namespace shopd::dashboard {
 
@@ -27,6 +29,9 @@ namespace shopd::dashboard {
 struct Viewer {
   std::string csrf;
   std::string path;  // this page's path and query, where actions come back to
+  // Fresh per page view: the refund form sends it as its Idempotency-Key, so
+  // a double click (or a resubmitted form) refunds once.
+  std::string form_key = {};
 };
 
 // --- overview -------------------------------------------------------------
@@ -70,15 +75,25 @@ struct OrdersData {
 html::Html render_orders(const OrdersData& data);
 
 // --- one order ------------------------------------------------------------
+// Its summary, items, steps, refunds with their credit notes, shipment, the
+// owner's actions after the sale (refund, ship, cancel: forms posting to
+// /admin/ui/orders/{id}/refunds|shipment|cancel) and the timeline.
 
 struct JobHistory {
   store::Job job;
   std::vector<store::Attempt> attempts;
 };
+struct RefundHistory {
+  store::Refund refund;
+  std::optional<store::CreditNoteRecord> credit_note;
+};
 struct OrderDetail {
   Order order;
   std::vector<JobHistory> jobs;  // oldest first
   std::optional<store::InvoiceRecord> invoice;
+  std::vector<RefundHistory> refunds;  // oldest first
+  int64_t refunded_cents = 0;          // refunds that succeeded
+  std::optional<store::Shipment> shipment;
 };
 std::optional<OrderDetail> load_order_detail(store::Connection& db, const std::string& order_id);
 // True while a job of the order may still change on its own (the page refreshes itself).

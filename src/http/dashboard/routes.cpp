@@ -31,7 +31,10 @@
 #include "http/server.h"
 #include "http/validate_order.h"
 #include "obs/log.h"
+#include "http/idempotency.h"
+#include "outbox/after_sale.h"
 #include "outbox/owner_actions.h"
+#include "store/idempotency_store.h"
 #include "store/order_store.h"
 #include "store/outbox_store.h"
 #include "store/product_store.h"
@@ -129,6 +132,23 @@ constexpr Notice kNotices[] = {
     {"invalid_price", "Not saved: the price must be a number such as 12 or 12.50.", true},
     {"invalid_stock", "Not saved: the stock must be a whole number, 0 or more.", true},
     {"unknown_product", "Not saved: no product with this SKU.", true},
+    {"cancelled", "Order cancelled; the customer is told.", false},
+    {"cancelled_refunding", "Order cancelled: its payment is refunded in full and the customer is told.", false},
+    {"refund_started", "Refund started: the money goes back shortly, and the customer gets a credit note.", false},
+    {"refund_repeated", "That refund was already sent: it was not made twice.", false},
+    {"shipped", "Marked shipped: the customer gets the tracking link.", false},
+    {"refund_exceeds_payment", "Not refunded: that is more than is left to refund.", true},
+    {"not_paid", "Not done: the order's payment has not succeeded.", true},
+    {"not_cancellable", "Not cancelled: the order is already cancelled or refunded, or its payment failed.", true},
+    {"already_shipped", "Not done: the order has shipped.", true},
+    {"not_shippable", "Not shipped: the order is cancelled or refunded.", true},
+    {"invalid_refund",
+     "Not refunded: give quantities of lines or an amount such as 12.50 (restock only goes with lines).", true},
+    {"invalid_shipment",
+     "Not saved: give a carrier, a tracking number and, if you have one, a tracking link starting with https://.",
+     true},
+    {"invalid_reason", "Not done: the reason is at most 500 characters.", true},
+    {"order_not_found", "No such order.", true},
 };
 
 const Notice* find_notice(std::string_view code) {
@@ -330,7 +350,7 @@ void order_detail(Services& s, const httplib::Request& req, httplib::Response& r
   const std::string title = "Order from " + detail->order.customer.name;
   auto f = frame_for(req, title, dashboard::Nav::Orders, session);
   if (dashboard::has_unfinished_jobs(*detail)) f.refresh_seconds = kOrderRefreshSeconds;
-  const Viewer viewer{session.csrf, current_path(req)};
+  const Viewer viewer{session.csrf, current_path(req), new_uuid7()};
   send_html(res, 200, dashboard::render_page(f, dashboard::render_order_detail(*detail, viewer)));
 }
 
@@ -405,6 +425,97 @@ void bulk_jobs(Services& s, const httplib::Request&, httplib::Response& res, con
   redirect(res, with_notice(back, "bulk_retried", outcome.affected));
 }
 
+// --- after the sale -------------------------------------------------------------
+
+std::string field_of(const Form& form, const std::string& name) {
+  const auto it = form.find(name);
+  return it == form.end() ? std::string() : it->second;
+}
+
+// The notice for a refused action: the refusal's own code, or what to fix.
+std::string_view notice_for(const AfterSaleError& e, std::string_view invalid) {
+  if (e.kind == AfterSaleError::Kind::NotFound) return "order_not_found";
+  if (e.kind == AfterSaleError::Kind::Invalid) return e.field == "reason" ? "invalid_reason" : invalid;
+  return find_notice(e.code) ? std::string_view(find_notice(e.code)->code) : std::string_view("not_paid");
+}
+
+// The refund form: a quantity per order line (qty_<line>) or an amount
+// ("12.50"), restock, reason. nullopt when the form cannot be read.
+std::optional<RefundAsk> read_refund_form(const Order& order, const Form& form) {
+  RefundAsk ask;
+  ask.reason = field_of(form, "reason");
+  ask.restock = field_of(form, "restock") == "1";
+  for (size_t i = 0; i < order.items.size(); ++i) {
+    const std::string qty = field_of(form, "qty_" + std::to_string(i));
+    if (qty.empty() || qty == "0") continue;
+    if (!all_digits(qty) || qty.size() > 4) return std::nullopt;
+    ask.items.push_back(RefundItem{order.items[i].sku, std::stoi(qty)});
+  }
+  const std::string amount = field_of(form, "amount");
+  if (!amount.empty()) {
+    const auto cents = dashboard::parse_price_cents(amount);
+    if (!cents) return std::nullopt;
+    ask.amount_cents = *cents;
+  }
+  return ask;
+}
+
+void cancel_order_action(Services& s, const httplib::Request& req, httplib::Response& res, const Session&,
+                         const Form& form) {
+  const std::string id = req.matches[1];
+  if (!is_uuid(id)) return redirect(res, with_notice("/admin/ui/orders", "order_not_found"));
+  const std::string back = "/admin/ui/orders/" + id;
+  const auto outcome = s.store.writer().run_always(
+      [&](store::Tx& tx) { return cancel_order(tx, id, field_of(form, "reason"), s.config, SystemClock().now()); });
+  if (const auto* e = std::get_if<AfterSaleError>(&outcome)) return redirect(res, with_notice(back, notice_for(*e, "")));
+  const bool refunding = !std::get<CancelOutcome>(outcome).refund_id.empty();
+  redirect(res, with_notice(back, refunding ? "cancelled_refunding" : "cancelled"));
+}
+
+void refund_order_action(Services& s, const httplib::Request& req, httplib::Response& res, const Session&,
+                         const Form& form) {
+  const std::string id = req.matches[1];
+  if (!is_uuid(id)) return redirect(res, with_notice("/admin/ui/orders", "order_not_found"));
+  const std::string back = "/admin/ui/orders/" + id;
+  const auto order = s.store.read([&](store::Connection& db) { return store::load_order(db, id); });
+  if (!order) return redirect(res, with_notice("/admin/ui/orders", "order_not_found"));
+  const auto ask = read_refund_form(*order, form);
+  if (!ask) return redirect(res, with_notice(back, "invalid_refund"));
+  // The form's key makes a resubmitted form (a double click) refund once, as
+  // an Idempotency-Key does for the API.
+  const std::string form_key = field_of(form, "key");
+  const std::string key = is_valid_idempotency_key(form_key) ? "refund-form:" + form_key : "";
+  struct Repeated {};
+  const auto outcome = s.store.writer().run_always(
+      [&](store::Tx& tx) -> std::variant<Repeated, store::Refund, AfterSaleError> {
+        const TimePoint now = SystemClock().now();
+        if (!key.empty() && (!store::try_lock_idempotency_key(tx, key) ||
+                             store::find_idempotency_key(tx.db, key, now - store::kIdempotencyKeyLifetime)))
+          return Repeated{};
+        auto made = refund_order(tx, id, *ask, s.config, now);
+        if (auto* e = std::get_if<AfterSaleError>(&made)) return *e;
+        if (!key.empty()) store::remember_idempotency_key(tx, key, store::StoredResponse{"", 303, "", id}, now);
+        return std::get<store::Refund>(made);
+      });
+  if (std::holds_alternative<Repeated>(outcome)) return redirect(res, with_notice(back, "refund_repeated"));
+  if (const auto* e = std::get_if<AfterSaleError>(&outcome))
+    return redirect(res, with_notice(back, notice_for(*e, "invalid_refund")));
+  redirect(res, with_notice(back, "refund_started"));
+}
+
+void ship_order_action(Services& s, const httplib::Request& req, httplib::Response& res, const Session&,
+                       const Form& form) {
+  const std::string id = req.matches[1];
+  if (!is_uuid(id)) return redirect(res, with_notice("/admin/ui/orders", "order_not_found"));
+  const std::string back = "/admin/ui/orders/" + id;
+  const ShipmentAsk ask{field_of(form, "carrier"), field_of(form, "tracking_number"), field_of(form, "tracking_url")};
+  const auto outcome = s.store.writer().run_always(
+      [&](store::Tx& tx) { return ship_order(tx, id, ask, s.config, SystemClock().now()); });
+  if (const auto* e = std::get_if<AfterSaleError>(&outcome))
+    return redirect(res, with_notice(back, notice_for(*e, "invalid_shipment")));
+  redirect(res, with_notice(back, "shipped"));
+}
+
 // name, price and stock from the products form, or the notice saying which is wrong.
 std::variant<store::Product, std::string_view> read_product_form(const std::string& sku, const Form& form) {
   const auto field = [&](const char* name) {
@@ -473,6 +584,12 @@ void register_dashboard_routes(httplib::Server& svr, Services& s) {
             [](const auto&, auto& res) { send_asset(res, dashboard::icon(), "image/svg+xml"); });
   add_route(svr, "GET", "/admin/ui/orders", "/admin/ui/orders", page(s, orders));
   add_route(svr, "GET", R"(/admin/ui/orders/([^/]+))", "/admin/ui/orders/{id}", page(s, order_detail));
+  add_route(svr, "POST", R"(/admin/ui/orders/([^/]+)/cancel)", "/admin/ui/orders/{id}/cancel",
+            action(s, cancel_order_action));
+  add_route(svr, "POST", R"(/admin/ui/orders/([^/]+)/refunds)", "/admin/ui/orders/{id}/refunds",
+            action(s, refund_order_action));
+  add_route(svr, "POST", R"(/admin/ui/orders/([^/]+)/shipment)", "/admin/ui/orders/{id}/shipment",
+            action(s, ship_order_action));
   add_route(svr, "GET", "/admin/ui/jobs", "/admin/ui/jobs", page(s, dead_jobs));
   add_route(svr, "POST", "/admin/ui/jobs/bulk", "/admin/ui/jobs/bulk", action(s, bulk_jobs));
   add_route(svr, "POST", R"(/admin/ui/jobs/([^/]+)/retry)", "/admin/ui/jobs/{id}/retry", action(s, retry_job));
